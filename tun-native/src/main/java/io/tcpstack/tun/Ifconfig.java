@@ -1,0 +1,131 @@
+package io.tcpstack.tun;
+
+import static io.tcpstack.tun.LinuxConstants.IFF_UP;
+import static io.tcpstack.tun.LinuxConstants.SIOCGIFADDR;
+import static io.tcpstack.tun.LinuxConstants.SIOCGIFFLAGS;
+import static io.tcpstack.tun.LinuxConstants.SIOCGIFINDEX;
+import static io.tcpstack.tun.LinuxConstants.SIOCGIFMTU;
+import static io.tcpstack.tun.LinuxConstants.SIOCGIFNETMASK;
+import static io.tcpstack.tun.LinuxConstants.SIOCSIFADDR;
+import static io.tcpstack.tun.LinuxConstants.SIOCSIFFLAGS;
+import static io.tcpstack.tun.LinuxConstants.SIOCSIFMTU;
+import static io.tcpstack.tun.LinuxConstants.SIOCSIFNETMASK;
+
+import io.tcpstack.tun.TunException.Reason;
+import java.net.Inet4Address;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads and ensures an interface's IPv4 address, netmask, MTU and up flag with the classic
+ * interface ioctls on a control socket (netdevice(7)). They act in the socket's network namespace.
+ *
+ * <p>Every {@code ensure} reads the current value first and sets only what differs: reads need no
+ * privilege, so a process without CAP_NET_ADMIN can attach to a device an administrator already
+ * configured. When a change is needed and not permitted, the exception names the {@code ip}
+ * commands that would prepare the device.
+ */
+final class Ifconfig {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Ifconfig.class);
+
+  private final LibC libc;
+  private final int socketFd;
+  private final IfReq ifr;
+  private final String prepareCommands;
+
+  /**
+   * @param prepareCommands the {@code ip} commands that would prepare the device so that no change
+   *     is needed, for the advice in a NOT_PERMITTED exception
+   */
+  Ifconfig(LibC libc, int socketFd, IfReq ifr, String prepareCommands) {
+    this.libc = libc;
+    this.socketFd = socketFd;
+    this.ifr = ifr;
+    this.prepareCommands = prepareCommands;
+  }
+
+  /** Whether an interface of that name exists in the namespace of {@code socketFd}. */
+  static boolean exists(LibC libc, int socketFd, IfReq ifr, String name) {
+    return libc.ioctl(socketFd, SIOCGIFINDEX, ifr.reset(name).address()) == 0;
+  }
+
+  int mtu(String name) throws TunException {
+    get(SIOCGIFMTU, name, "MTU");
+    return ifr.mtu();
+  }
+
+  /**
+   * Makes {@code address/prefixLength} the interface's primary IPv4 address, replacing a different
+   * primary address as ifconfig does (SIOCSIFADDR).
+   */
+  void ensureAddress(String name, Inet4Address address, int prefixLength) throws TunException {
+    String what = "the IPv4 address of " + name + " to " + address.getHostAddress() + "/" + prefixLength;
+    byte[] wanted = address.getAddress();
+    if (!getAddress(SIOCGIFADDR, name, wanted)) {
+      set(SIOCSIFADDR, ifr.reset(name).inet4(wanted), what);
+    }
+    // SIOCSIFADDR gives a point-to-point device a /32; the netmask always needs its own check.
+    byte[] mask = netmask(prefixLength);
+    if (!getAddress(SIOCGIFNETMASK, name, mask)) {
+      set(SIOCSIFNETMASK, ifr.reset(name).inet4(mask), what);
+    }
+  }
+
+  void ensureMtu(String name, int mtu) throws TunException {
+    if (mtu(name) != mtu) {
+      set(SIOCSIFMTU, ifr.reset(name).mtu(mtu), "the MTU of " + name + " to " + mtu);
+    }
+  }
+
+  void ensureUp(String name) throws TunException {
+    get(SIOCGIFFLAGS, name, "flags");
+    short flags = ifr.flags();
+    if ((flags & IFF_UP) == 0) {
+      set(SIOCSIFFLAGS, ifr.reset(name).flags((short) (flags | IFF_UP)), name + " up");
+    }
+  }
+
+  /** Whether the address read with {@code request} equals {@code wanted}; false if none is set. */
+  private boolean getAddress(long request, String name, byte[] wanted) throws TunException {
+    if (libc.ioctl(socketFd, request, ifr.reset(name).address()) != 0) {
+      int errno = Native.errno();
+      if (errno == Errno.EADDRNOTAVAIL) {
+        return false; // no IPv4 address yet
+      }
+      throw new TunException(Reason.OTHER, errno,
+          "cannot read the IPv4 address of " + name + ": " + Errno.describe(errno));
+    }
+    return Arrays.equals(ifr.inet4().getAddress(), wanted);
+  }
+
+  private void get(long request, String name, String what) throws TunException {
+    if (libc.ioctl(socketFd, request, ifr.reset(name).address()) != 0) {
+      int errno = Native.errno();
+      throw new TunException(Reason.OTHER, errno,
+          "cannot read the " + what + " of " + name + ": " + Errno.describe(errno));
+    }
+  }
+
+  private void set(long request, IfReq filled, String what) throws TunException {
+    if (libc.ioctl(socketFd, request, filled.address()) == 0) {
+      LOG.debug("set {}", what);
+      return;
+    }
+    int errno = Native.errno();
+    if (errno == Errno.EPERM || errno == Errno.EACCES) {
+      throw new TunException(Reason.NOT_PERMITTED, errno, "not permitted to set " + what + ": "
+          + Errno.describe(errno) + ". That needs CAP_NET_ADMIN: run with it, or have an admin"
+          + " prepare the device once so that nothing needs changing: " + prepareCommands);
+    }
+    throw new TunException(Reason.OTHER, errno, "cannot set " + what + ": " + Errno.describe(errno)
+        + ". See netdevice(7).");
+  }
+
+  /** The IPv4 netmask of a prefix length, in network order: 24 → 255.255.255.0. */
+  static byte[] netmask(int prefixLength) {
+    int mask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+    return new byte[] {(byte) (mask >>> 24), (byte) (mask >>> 16), (byte) (mask >>> 8), (byte) mask};
+  }
+}
