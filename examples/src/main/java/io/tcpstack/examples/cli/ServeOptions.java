@@ -1,0 +1,161 @@
+package io.tcpstack.examples.cli;
+
+import io.tcpstack.StackConfig;
+import io.tcpstack.wire.Ipv4Address;
+import java.util.List;
+
+/**
+ * The options of {@code ./tcpstack serve}, parsed and checked. The defaults put the stack in
+ * 198.18.0.0/24, part of the range RFC 2544 §C.2.2 sets aside for benchmarking — not used by home
+ * or office LANs, so it rarely clashes with a user's network.
+ */
+public final class ServeOptions {
+
+  public static final String DEFAULT_STACK_ADDRESS = "198.18.0.2";
+  public static final int DEFAULT_PREFIX = 24;
+  public static final int DEFAULT_MTU = 1500;
+
+  /** Network namespace to run in, or null for the caller's. */
+  public final String netns;
+  /** TUN device name, or null to let the kernel pick one. */
+  public final String tun;
+  public final int stackAddress;
+  public final int prefixLength;
+  public final int hostAddress;
+  public final int mtu;
+
+  private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu) {
+    this.netns = netns;
+    this.tun = tun;
+    this.stackAddress = stackAddress;
+    this.prefixLength = prefixLength;
+    this.hostAddress = hostAddress;
+    this.mtu = mtu;
+  }
+
+  public static final String USAGE =
+      "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N]\n"
+          + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
+          + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
+          + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
+          + "                              device (ip tuntap add dev DEV mode tun user $USER) is attached to\n"
+          + "      --address IP/PREFIX     the stack's address (default " + DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX + ")\n"
+          + "      --host-address IP       the kernel side's address (default: the first other address of the subnet)\n"
+          + "      --mtu N                 MTU of the link, " + StackConfig.MIN_MTU + ".." + StackConfig.MAX_DATAGRAM
+          + " (default " + DEFAULT_MTU + ")\n";
+
+  /** Parses the arguments that follow {@code serve}. */
+  public static ServeOptions parse(List<String> args) throws UsageException {
+    String netns = null;
+    String tun = null;
+    String address = DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX;
+    String host = null;
+    String mtu = String.valueOf(DEFAULT_MTU);
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String name = arg;
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      }
+      switch (name) {
+        case "--netns":
+        case "--tun":
+        case "--address":
+        case "--host-address":
+        case "--mtu":
+          if (value == null) {
+            if (i + 1 >= args.size()) {
+              throw new UsageException(name + " needs a value");
+            }
+            value = args.get(++i);
+          }
+          break;
+        default:
+          throw new UsageException("unknown option '" + arg + "'");
+      }
+      switch (name) {
+        case "--netns":
+          netns = checkNetns(value);
+          break;
+        case "--tun":
+          tun = checkTun(value);
+          break;
+        case "--address":
+          address = value;
+          break;
+        case "--host-address":
+          host = value;
+          break;
+        default:
+          mtu = value;
+          break;
+      }
+    }
+    int slash = address.indexOf('/');
+    if (slash < 0) {
+      throw new UsageException("--address needs IP/PREFIX, e.g. " + DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX + "; got '" + address + "'");
+    }
+    int stackIp = parseAddress("--address", address.substring(0, slash));
+    int prefix = parseInt("--address prefix", address.substring(slash + 1), 1, 30);
+    int hostIp = host == null ? defaultHost(stackIp, prefix) : parseAddress("--host-address", host);
+    if (hostIp == stackIp) {
+      throw new UsageException("--host-address must differ from the stack's address " + Ipv4Address.toString(stackIp));
+    }
+    if (!Ipv4Address.sameSubnet(stackIp, hostIp, prefix)) {
+      throw new UsageException("--host-address " + Ipv4Address.toString(hostIp) + " is not in the stack's subnet "
+          + Ipv4Address.toString(stackIp & Ipv4Address.netmask(prefix)) + "/" + prefix);
+    }
+    int mask = Ipv4Address.netmask(prefix);
+    for (int ip : new int[] {stackIp, hostIp}) {
+      int hostPart = ip & ~mask;
+      if (hostPart == 0 || hostPart == ~mask) {
+        throw new UsageException(Ipv4Address.toString(ip) + " is the network or broadcast address of /" + prefix + ": pick a host address");
+      }
+    }
+    int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
+    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue);
+  }
+
+  /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */
+  static int defaultHost(int stackIp, int prefix) {
+    int network = stackIp & Ipv4Address.netmask(prefix);
+    return network + 1 == stackIp ? network + 2 : network + 1;
+  }
+
+  private static String checkNetns(String name) throws UsageException {
+    if (!name.matches("[A-Za-z0-9_.-]{1,64}") || name.equals(".") || name.equals("..")) {
+      throw new UsageException("--netns '" + name + "' is not a usable namespace name: use 1-64 of A-Z a-z 0-9 _ . -");
+    }
+    return name;
+  }
+
+  private static String checkTun(String name) throws UsageException {
+    if (!name.matches("[A-Za-z0-9_.:-]{1,15}") || name.equals(".") || name.equals("..")) {
+      throw new UsageException("--tun '" + name + "' is not a valid interface name: use 1-15 of A-Z a-z 0-9 _ . : -");
+    }
+    return name;
+  }
+
+  private static int parseAddress(String option, String text) throws UsageException {
+    try {
+      return Ipv4Address.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(option + " '" + text + "' is not an IPv4 address (like 198.18.0.2)");
+    }
+  }
+
+  private static int parseInt(String option, String text, int min, int max) throws UsageException {
+    try {
+      int v = Integer.parseInt(text);
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException(option + " '" + text + "' must be a whole number from " + min + " to " + max);
+  }
+}

@@ -1,0 +1,57 @@
+package io.tcpstack.examples.cli;
+
+import java.util.concurrent.CountDownLatch;
+import jnr.ffi.LibraryLoader;
+import sun.misc.Signal;
+
+/**
+ * Turns SIGINT and SIGTERM into an orderly stop with exit status 0. The JVM's own handlers would
+ * run shutdown hooks and exit with 130/143; replacing them (through {@code sun.misc.Signal}, in the
+ * {@code jdk.unsupported} module every JDK ships) lets the main thread clean up and return normally.
+ *
+ * <p>A process started in the background by a non-interactive shell begins with SIGINT ignored,
+ * and the JVM will not install a handler over an ignored signal. The launcher's contract is that
+ * SIGINT stops it, so the disposition is first reset to the default with signal(2).
+ */
+public final class Signals {
+
+  /** The one libc call needed here. */
+  public interface LibSignal {
+    /** signal(2); returns the previous handler. */
+    @jnr.ffi.types.intptr_t
+    long signal(int signum, @jnr.ffi.types.intptr_t long handler);
+  }
+
+  private static final int SIGINT = 2;
+  private static final int SIGTERM = 15;
+  private static final long SIG_DFL = 0;
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private volatile String received;
+
+  private Signals() {}
+
+  /** Installs the handlers; a second signal while stopping exits at once with 130. */
+  public static Signals install() {
+    Signals s = new Signals();
+    LibSignal libc = LibraryLoader.create(LibSignal.class).load("c");
+    libc.signal(SIGINT, SIG_DFL);
+    libc.signal(SIGTERM, SIG_DFL);
+    for (String name : new String[] {"INT", "TERM"}) {
+      Signal.handle(new Signal(name), sig -> {
+        if (s.stop.getCount() == 0) {
+          Runtime.getRuntime().halt(130);
+        }
+        s.received = "SIG" + sig.getName();
+        s.stop.countDown();
+      });
+    }
+    return s;
+  }
+
+  /** Blocks until SIGINT or SIGTERM arrives; returns its name. */
+  public String await() throws InterruptedException {
+    stop.await();
+    return received;
+  }
+}

@@ -1,0 +1,102 @@
+package io.tcpstack.examples.cli;
+
+import io.tcpstack.StackConfig;
+import io.tcpstack.runtime.StackRuntime;
+import io.tcpstack.runtime.TunLink;
+import io.tcpstack.tun.TunDevice;
+import io.tcpstack.wire.Ipv4Address;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stack running on a TUN device, set up from {@link ServeOptions}: the namespace (created if
+ * asked for and absent), the device with its kernel side configured, and the stack loop. {@link
+ * #close()} undoes all of it in reverse order, removing the namespace only if it was created here.
+ */
+public final class StackHost implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(StackHost.class);
+
+  private final ServeOptions options;
+  private final boolean createdNetns;
+  private final String deviceName;
+  private final StackRuntime runtime;
+
+  private StackHost(ServeOptions options, boolean createdNetns, String deviceName, StackRuntime runtime) {
+    this.options = options;
+    this.createdNetns = createdNetns;
+    this.deviceName = deviceName;
+    this.runtime = runtime;
+  }
+
+  public static StackHost open(ServeOptions options) throws IOException {
+    boolean created = false;
+    if (options.netns != null && !Netns.exists(options.netns)) {
+      Netns.add(options.netns);
+      created = true;
+    }
+    TunDevice tun = null;
+    try {
+      TunDevice.Builder builder = TunDevice.builder()
+          .hostAddress(Ipv4Address.toInet(options.hostAddress), options.prefixLength)
+          .mtu(options.mtu)
+          .up(true);
+      if (options.tun != null) {
+        builder.name(options.tun);
+      }
+      if (options.netns != null) {
+        builder.netns(Netns.path(options.netns)).loopbackUp(true);
+      }
+      tun = builder.open();
+      StackConfig config = StackConfig.builder()
+          .address(options.stackAddress, options.prefixLength)
+          .mtu(options.mtu)
+          .build();
+      StackRuntime runtime = StackRuntime.start(config, new TunLink(tun));
+      return new StackHost(options, created, tun.name(), runtime);
+    } catch (IOException | RuntimeException e) {
+      if (tun != null) {
+        tun.close();
+      }
+      if (created) {
+        deleteNetns(options.netns);
+      }
+      throw e;
+    }
+  }
+
+  public StackRuntime runtime() {
+    return runtime;
+  }
+
+  public String deviceName() {
+    return deviceName;
+  }
+
+  /** One line for people: where the stack is and how to reach it. */
+  public String describe() {
+    String where = options.netns == null ? "" : " in netns " + options.netns;
+    return "stack " + Ipv4Address.toString(options.stackAddress)
+        + " on " + deviceName + where
+        + ", host side " + Ipv4Address.toString(options.hostAddress) + "/" + options.prefixLength
+        + ", mtu " + options.mtu;
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+    log.info("counters: {}", runtime.counters());
+    if (createdNetns) {
+      deleteNetns(options.netns);
+    }
+  }
+
+  private static void deleteNetns(String name) {
+    try {
+      Netns.delete(name);
+    } catch (IOException e) {
+      log.warn("could not remove network namespace {}: {}", name, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.tcpstack.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcpstack.testing.Privileged;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The {@code ./tcpstack} contract, exercised through the script itself: help, one-line usage errors
+ * with exit 2, and {@code serve --netns} answering ping, then leaving nothing behind on SIGINT and
+ * SIGTERM.
+ */
+class LauncherIT {
+
+  private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+  private static final Path LAUNCHER = ROOT.resolve("tcpstack");
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final long LIMIT_S = 60;
+
+  private static Result run(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(LAUNCHER.toString());
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).start();
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    String out = readAll(p.getInputStream());
+    if (!p.waitFor(LIMIT_S, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("./tcpstack " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(p.exitValue(), out, err.join());
+  }
+
+  private static String readAll(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "<" + e + ">";
+    }
+  }
+
+  private record Result(int exit, String out, String err) {}
+
+  @Test
+  void helpPrintsUsage() throws Exception {
+    Result r = run("--help");
+    assertEquals(0, r.exit, r.toString());
+    assertTrue(r.out.startsWith("usage: tcpstack"), r.out);
+    assertTrue(r.out.contains("serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N]"), r.out);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "", "bogus", "serve --bogus", "serve --mtu", "serve --mtu abc", "serve --mtu 100", "serve --mtu 70000",
+      "serve --address 300.1.1.1/24", "serve --address 198.18.0.2", "serve --address 198.18.0.2/31",
+      "serve --host-address 10.0.0.1", "serve --host-address 198.18.0.2", "serve --netns a/b", "serve --tun waytoolongname123"})
+  void mistakesAreOneLineErrorsWithStatus2(String args) throws Exception {
+    Result r = run(args.isEmpty() ? new String[0] : args.split(" "));
+    assertEquals(2, r.exit, r.toString());
+    assertEquals("", r.out, "nothing on standard output");
+    List<String> lines = r.err.lines().filter(l -> !l.startsWith("tcpstack: building")).toList();
+    assertEquals(1, lines.size(), "exactly one line: " + r.err);
+    assertTrue(lines.get(0).startsWith("tcpstack: error: "), lines.get(0));
+  }
+
+  @Test
+  void serveInNewNamespaceAnswersPingAndRemovesEverythingOnSigint() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    assertFalse(Files.exists(Path.of("/run/netns", ns)));
+    Process p = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns).start();
+    try {
+      String ready = awaitReady(p);
+      assertTrue(ready.contains("198.18.0.2") && ready.contains(ns), ready);
+      String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "5", "198.18.0.2");
+      assertTrue(ping.contains("3 packets transmitted, 3 received, 0% packet loss"), ping);
+
+      exec("kill", "-INT", Long.toString(p.pid()));
+      assertTrue(p.waitFor(LIMIT_S, TimeUnit.SECONDS), "exits after SIGINT");
+      assertEquals(0, p.exitValue());
+      assertFalse(Files.exists(Path.of("/run/netns", ns)), "the namespace it created is removed");
+    } finally {
+      cleanup(p, ns);
+    }
+  }
+
+  @Test
+  void serveInExistingNamespaceKeepsItAndRemovesItsDeviceOnSigterm() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    exec("ip", "netns", "add", ns);
+    Process p = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns, "--tun", "tcpsit0",
+        "--address", "198.18.7.9/24", "--mtu", "9000").start();
+    try {
+      String ready = awaitReady(p);
+      assertTrue(ready.contains("198.18.7.9") && ready.contains("tcpsit0") && ready.contains("mtu 9000"), ready);
+      String addr = exec("ip", "-n", ns, "-o", "addr", "show", "dev", "tcpsit0");
+      assertTrue(addr.contains("inet 198.18.7.1/24"), "the host side gets the subnet's first address: " + addr);
+      String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "5", "-s", "8000", "198.18.7.9");
+      assertTrue(ping.contains("2 packets transmitted, 2 received, 0% packet loss"), ping);
+
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(LIMIT_S, TimeUnit.SECONDS), "exits after SIGTERM");
+      assertEquals(0, p.exitValue());
+      assertTrue(Files.exists(Path.of("/run/netns", ns)), "a namespace it did not create stays");
+      assertEquals("", exec("ip", "-n", ns, "-o", "link", "show", "type", "tun").trim(), "its device is gone");
+    } finally {
+      cleanup(p, ns);
+    }
+  }
+
+  @Test
+  void servesWithoutAnyCapabilityOnAPreparedPersistentDevice() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    exec("ip", "netns", "add", ns);
+    Process p = null;
+    try {
+      // What an administrator does once (README, "Without root").
+      exec("ip", "-n", ns, "tuntap", "add", "dev", "tcpsu1", "mode", "tun");
+      exec("ip", "-n", ns, "addr", "add", "198.18.0.1/24", "dev", "tcpsu1");
+      exec("ip", "-n", ns, "link", "set", "tcpsu1", "up");
+      // uid stays 0 (files stay readable) but every capability is gone, CAP_NET_ADMIN included.
+      p = new ProcessBuilder("ip", "netns", "exec", ns, "setpriv", "--bounding-set=-all", "--inh-caps=-all",
+          LAUNCHER.toString(), "serve", "--tun", "tcpsu1").start();
+      String ready = awaitReady(p);
+      assertTrue(ready.contains("tcpsu1"), ready);
+      assertTrue(exec("grep", "CapEff", "/proc/" + p.pid() + "/status").contains("0000000000000000"), "no capability");
+      String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "5", "198.18.0.2");
+      assertTrue(ping.contains("2 packets transmitted, 2 received, 0% packet loss"), ping);
+      p.destroy();
+      assertTrue(p.waitFor(LIMIT_S, TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue());
+      assertTrue(exec("ip", "-n", ns, "-o", "link", "show", "tcpsu1").contains("tcpsu1"), "a persistent device stays");
+    } finally {
+      if (p != null) {
+        cleanup(p, ns);
+      } else {
+        exec("ip", "netns", "delete", ns);
+      }
+    }
+  }
+
+  /** Reads standard output until the line containing "ready"; fails if the process ends first. */
+  private static String awaitReady(Process p) throws Exception {
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+      try {
+        for (String line; (line = out.readLine()) != null; ) {
+          if (line.contains("ready")) {
+            return line;
+          }
+        }
+        return null;
+      } catch (IOException e) {
+        return null;
+      }
+    });
+    String line = ready.get(LIMIT_S * 3, TimeUnit.SECONDS); // first use may build
+    if (line == null) {
+      throw new AssertionError("./tcpstack ended without 'ready': " + readAll(p.getErrorStream()));
+    }
+    return line;
+  }
+
+  private static String exec(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = readAll(p.getInputStream());
+    if (!p.waitFor(LIMIT_S, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not finish");
+    }
+    return out;
+  }
+
+  private static void cleanup(Process p, String ns) throws IOException, InterruptedException {
+    if (p.isAlive()) {
+      p.destroyForcibly();
+      p.waitFor(LIMIT_S, TimeUnit.SECONDS);
+    }
+    if (Files.exists(Path.of("/run/netns", ns))) {
+      exec("ip", "netns", "delete", ns);
+    }
+  }
+}

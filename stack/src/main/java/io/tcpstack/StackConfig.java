@@ -1,0 +1,148 @@
+package io.tcpstack;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.tcpstack.wire.Ipv4Address;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What a {@link NetworkStack} is: its address, its link's MTU, and the limits it keeps. Immutable;
+ * made with {@link #builder()}. Every default is documented in {@code docs/usage.md}.
+ */
+public final class StackConfig {
+
+  /** RFC 791 §3.1: "Every internet module must be able to forward a datagram of 68 octets"; every host must accept 576. */
+  public static final int MIN_MTU = 576;
+  /** The largest IPv4 datagram (RFC 791 §3.1, 16-bit total length). */
+  public static final int MAX_DATAGRAM = 65_535;
+  /**
+   * RFC 1122 §3.3.2: the reassembly timeout "SHOULD be a fixed value ... between 60 seconds and 120
+   * seconds". We take the lower bound; memory, not time, is what the limits below protect.
+   */
+  public static final Duration DEFAULT_REASSEMBLY_TIMEOUT = Duration.ofSeconds(60);
+  /** Datagrams under reassembly at once; the oldest is evicted beyond this. */
+  public static final int DEFAULT_REASSEMBLY_MAX_DATAGRAMS = 64;
+  /** Bytes held by all reassemblies together (about 16 maximum-size datagrams). */
+  public static final int DEFAULT_REASSEMBLY_MAX_BYTES = 1 << 20;
+
+  private final int address;
+  private final int prefixLength;
+  private final int mtu;
+  private final long reassemblyTimeoutNs;
+  private final int reassemblyMaxDatagrams;
+  private final int reassemblyMaxBytes;
+  private final ByteBufAllocator allocator;
+
+  private StackConfig(Builder b) {
+    this.address = b.address;
+    this.prefixLength = b.prefixLength;
+    this.mtu = b.mtu;
+    this.reassemblyTimeoutNs = b.reassemblyTimeout.toNanos();
+    this.reassemblyMaxDatagrams = b.reassemblyMaxDatagrams;
+    this.reassemblyMaxBytes = b.reassemblyMaxBytes;
+    this.allocator = b.allocator;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The stack's own IPv4 address, as an int in network order (198.18.0.2 is 0xC6120002). */
+  public int address() {
+    return address;
+  }
+
+  public int prefixLength() {
+    return prefixLength;
+  }
+
+  public int mtu() {
+    return mtu;
+  }
+
+  public long reassemblyTimeoutNs() {
+    return reassemblyTimeoutNs;
+  }
+
+  public int reassemblyMaxDatagrams() {
+    return reassemblyMaxDatagrams;
+  }
+
+  public int reassemblyMaxBytes() {
+    return reassemblyMaxBytes;
+  }
+
+  /** Where the stack takes its long-lived buffers from (never per packet). */
+  public ByteBufAllocator allocator() {
+    return allocator;
+  }
+
+  @Override
+  public String toString() {
+    return Ipv4Address.toString(address) + "/" + prefixLength + " mtu " + mtu;
+  }
+
+  /** Builds a {@link StackConfig}; each setter checks its argument and says what is allowed. */
+  public static final class Builder {
+    private int address;
+    private boolean addressSet;
+    private int prefixLength = 24;
+    private int mtu = 1500;
+    private Duration reassemblyTimeout = DEFAULT_REASSEMBLY_TIMEOUT;
+    private int reassemblyMaxDatagrams = DEFAULT_REASSEMBLY_MAX_DATAGRAMS;
+    private int reassemblyMaxBytes = DEFAULT_REASSEMBLY_MAX_BYTES;
+    private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+
+    private Builder() {}
+
+    /** The stack's address and prefix, e.g. {@code address(Ipv4Address.parse("198.18.0.2"), 24)}. */
+    public Builder address(int address, int prefixLength) {
+      if (prefixLength < 1 || prefixLength > 30) {
+        throw new IllegalArgumentException(
+            "prefix length " + prefixLength + " is out of range: use 1..30 so the subnet has room for the stack and the host");
+      }
+      this.address = address;
+      this.prefixLength = prefixLength;
+      this.addressSet = true;
+      return this;
+    }
+
+    public Builder mtu(int mtu) {
+      if (mtu < MIN_MTU || mtu > MAX_DATAGRAM) {
+        throw new IllegalArgumentException("MTU " + mtu + " is out of range: use " + MIN_MTU + ".." + MAX_DATAGRAM);
+      }
+      this.mtu = mtu;
+      return this;
+    }
+
+    public Builder reassemblyTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("reassembly timeout must be positive, got " + timeout);
+      }
+      this.reassemblyTimeout = timeout;
+      return this;
+    }
+
+    public Builder reassemblyLimits(int maxDatagrams, int maxBytes) {
+      if (maxDatagrams < 0 || maxBytes < 0) {
+        throw new IllegalArgumentException("reassembly limits must be >= 0 (0 disables reassembly)");
+      }
+      this.reassemblyMaxDatagrams = maxDatagrams;
+      this.reassemblyMaxBytes = maxBytes;
+      return this;
+    }
+
+    public Builder allocator(ByteBufAllocator allocator) {
+      this.allocator = Objects.requireNonNull(allocator, "allocator");
+      return this;
+    }
+
+    public StackConfig build() {
+      if (!addressSet) {
+        throw new IllegalStateException("the stack needs an address: call address(...) before build()");
+      }
+      return new StackConfig(this);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.tcpstack.ip;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.stats.CounterSet;
+import io.tcpstack.stats.StackCounter;
+import io.tcpstack.wire.Icmpv4Header;
+import io.tcpstack.wire.IpProtocol;
+import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.WireCheck;
+
+/**
+ * ICMPv4 (RFC 792) for a host: answers Echo Request with Echo Reply (RFC 1122 §3.2.2.6) and builds
+ * the error messages the IP layer sends. Other messages are counted and ignored for now; the TCP
+ * layer will take Destination Unreachable (RFC 1122 §4.2.3.9). Stack thread only.
+ */
+public final class Icmpv4Layer implements ProtocolHandler {
+
+  /** RFC 792 "Time Exceeded Message", code 1: "fragment reassembly time exceeded". */
+  static final int CODE_REASSEMBLY_TIME_EXCEEDED = 1;
+
+  private final Ipv4Layer ip;
+  private final CounterSet<StackCounter> counters;
+  private final Icmpv4Header rx = new Icmpv4Header();
+  private final Icmpv4Header tx = new Icmpv4Header();
+
+  public Icmpv4Layer(Ipv4Layer ip, CounterSet<StackCounter> counters) {
+    this.ip = ip;
+    this.counters = counters;
+  }
+
+  @Override
+  public void receive(Ipv4Header header, ByteBuf buf, int payloadIndex, int payloadLength, long nowNs) {
+    if (rx.wrapChecked(buf, payloadIndex, payloadLength) != WireCheck.OK) {
+      counters.increment(StackCounter.ICMP_IN_TRUNCATED);
+      return;
+    }
+    if (!rx.isChecksumValid()) {
+      counters.increment(StackCounter.ICMP_IN_BAD_CHECKSUM);
+      return;
+    }
+    counters.increment(StackCounter.ICMP_IN_MSGS);
+    if (rx.type() == Icmpv4Header.TYPE_ECHO_REQUEST) {
+      counters.increment(StackCounter.ICMP_IN_ECHOS);
+      reply(header.source(), buf, payloadIndex, payloadLength);
+    } else {
+      counters.increment(StackCounter.ICMP_IN_IGNORED);
+    }
+  }
+
+  /**
+   * RFC 792 "Echo or Echo Reply Message" and RFC 1122 §3.2.2.6: the reply carries the request's
+   * identifier, sequence number and all of its data, from the address the request was sent to
+   * (ours: the IP layer delivers nothing else).
+   */
+  private void reply(int destination, ByteBuf request, int index, int length) {
+    ByteBuf out = ip.beginDatagram();
+    int start = out.writerIndex();
+    out.writeBytes(request, index, length);
+    tx.wrap(out, start).setType(Icmpv4Header.TYPE_ECHO_REPLY).setCode(0).fillChecksum(length);
+    counters.increment(StackCounter.ICMP_OUT_ECHO_REPS);
+    ip.sendDatagram(IpProtocol.ICMP, destination, false);
+  }
+
+  /** RFC 792 error types, about which no ICMP error may be sent (RFC 1122 §3.2.2). */
+  static boolean isErrorType(int type) {
+    return type == Icmpv4Header.TYPE_DESTINATION_UNREACHABLE
+        || type == 4 // Source Quench (deprecated by RFC 6633, still an error message)
+        || type == 5 // Redirect
+        || type == Icmpv4Header.TYPE_TIME_EXCEEDED
+        || type == 12; // Parameter Problem
+  }
+
+  /** Writes a Time Exceeded (code 1) message quoting {@code quoteLength} bytes at {@code quoteIndex}. */
+  static void writeTimeExceeded(ByteBuf out, ByteBuf quoted, int quoteIndex, int quoteLength) {
+    int start = out.writerIndex();
+    out.writeZero(Icmpv4Header.LENGTH);
+    out.writeBytes(quoted, quoteIndex, quoteLength);
+    Icmpv4Header h = new Icmpv4Header(); // error path only: never per packet on the data path
+    h.wrap(out, start)
+        .setType(Icmpv4Header.TYPE_TIME_EXCEEDED)
+        .setCode(CODE_REASSEMBLY_TIME_EXCEEDED)
+        .setRestOfHeader(0)
+        .fillChecksum(Icmpv4Header.LENGTH + quoteLength);
+  }
+}

@@ -1,0 +1,304 @@
+package io.tcpstack.ip;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.StackConfig;
+import io.tcpstack.stats.CounterSet;
+import io.tcpstack.stats.StackCounter;
+import io.tcpstack.wire.IpProtocol;
+import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.WireCheck;
+
+/**
+ * IPv4 for a host with one address on one link: validates what arrives, reassembles fragments,
+ * hands datagrams to the protocol registered for them, and sends datagrams, fragmenting those
+ * larger than the MTU.
+ *
+ * <p>Input never throws on bad bytes: every malformed or unwanted packet is dropped and counted under
+ * its reason ({@link StackCounter}). Output is allocation-free: a protocol writes its message into
+ * the buffer {@link #beginDatagram()} returns and calls {@link #sendDatagram}; the layer writes the
+ * header in front and passes the packet to the {@link PacketSink}. Stack thread only.
+ */
+public final class Ipv4Layer {
+
+  /** RFC 1122 §3.2.1.7 leaves the default TTL to the host; 64 is Linux's and RFC 1700's value. */
+  public static final int DEFAULT_TTL = 64;
+  /** Our datagrams carry no options, so the header is always the minimal 20 bytes. */
+  static final int HEADER_LENGTH = Ipv4Header.MIN_LENGTH;
+  /** RFC 792 "Time Exceeded Message": the original header plus the first 64 bits of its data. */
+  static final int ICMP_ERROR_QUOTE_DATA = 8;
+
+  private static final int VERSION_4 = 4;
+  private static final int VERSION_6 = 6;
+
+  private final int address;
+  private final int prefixLength;
+  private final int mtu;
+  private final CounterSet<StackCounter> counters;
+  private final PacketSink sink;
+  private final ProtocolHandler[] handlers = new ProtocolHandler[256];
+  private final FragmentReassembler reassembler;
+  private final Ipv4Header rx = new Ipv4Header();
+  private final Ipv4Header tx = new Ipv4Header();
+  private final Ipv4Header fragmentHeader = new Ipv4Header();
+  /** Scratch for one outgoing datagram of up to 65535 bytes; reused for every send. */
+  private final ByteBuf datagram;
+  /** Scratch for one fragment of {@link #datagram}. */
+  private final ByteBuf fragment;
+  private final FragmentReassembler.TimeoutListener timeExceeded = this::sendReassemblyTimeExceeded;
+  private int nextIdentification;
+  private boolean building;
+
+  public Ipv4Layer(StackConfig config, CounterSet<StackCounter> counters, PacketSink sink) {
+    this.address = config.address();
+    this.prefixLength = config.prefixLength();
+    this.mtu = config.mtu();
+    this.counters = counters;
+    this.sink = sink;
+    this.reassembler = new FragmentReassembler(
+        config.reassemblyMaxDatagrams(),
+        config.reassemblyMaxBytes(),
+        config.reassemblyTimeoutNs(),
+        config.allocator(),
+        counters);
+    ByteBuf d = null;
+    try {
+      d = config.allocator().directBuffer(StackConfig.MAX_DATAGRAM, StackConfig.MAX_DATAGRAM);
+      this.fragment = config.allocator().directBuffer(mtu, mtu);
+      this.datagram = d;
+    } catch (RuntimeException e) {
+      if (d != null) {
+        d.release();
+      }
+      throw e;
+    }
+  }
+
+  /** Routes datagrams of IP protocol {@code protocol} (see {@link IpProtocol}) to {@code handler}. */
+  public void register(int protocol, ProtocolHandler handler) {
+    if (protocol < 0 || protocol > 255) {
+      throw new IllegalArgumentException("IP protocol numbers are 0..255, got " + protocol);
+    }
+    if (handlers[protocol] != null) {
+      throw new IllegalStateException("a handler for IP protocol " + protocol + " is already registered");
+    }
+    handlers[protocol] = handler;
+  }
+
+  /** This host's address. */
+  public int address() {
+    return address;
+  }
+
+  public int mtu() {
+    return mtu;
+  }
+
+  /**
+   * Processes one packet read from the link: its readable bytes. The caller keeps ownership of
+   * {@code packet}; nothing here retains it.
+   */
+  public void receive(ByteBuf packet, long nowNs) {
+    counters.increment(StackCounter.IP_IN_RECEIVES);
+    int length = packet.readableBytes();
+    int start = packet.readerIndex();
+    if (length > 0 && (packet.getUnsignedByte(start) >>> 4) == VERSION_6) {
+      counters.increment(StackCounter.IPV6_IN_DROPPED);
+      return;
+    }
+    WireCheck check = rx.wrapChecked(packet, start, length);
+    if (check != WireCheck.OK) {
+      counters.increment(counterFor(check));
+      return;
+    }
+    // RFC 1122 §3.2.1.2: "A host MUST verify the IP header checksum on every received datagram and
+    // silently discard every datagram that has a bad checksum."
+    if (!rx.isChecksumValid()) {
+      counters.increment(StackCounter.IP_IN_BAD_CHECKSUM);
+      return;
+    }
+    // RFC 1122 §3.2.1.7: a host "MUST NOT discard a datagram just because it was received with TTL
+    // less than 2" — so the TTL is deliberately not checked here.
+    if (rx.destination() != address) {
+      counters.increment(StackCounter.IP_IN_NOT_FOR_US);
+      return;
+    }
+    if (!isValidSource(rx.source())) {
+      counters.increment(StackCounter.IP_IN_BAD_SOURCE);
+      return;
+    }
+    if (rx.moreFragments() || rx.fragmentOffset() != 0) {
+      ByteBuf whole = reassembler.accept(rx, nowNs);
+      if (whole != null) {
+        try {
+          rx.wrap(whole, whole.readerIndex());
+          deliver(rx, whole, nowNs);
+        } finally {
+          whole.release();
+        }
+      }
+      return;
+    }
+    deliver(rx, packet, nowNs);
+  }
+
+  /** When {@link #poll} next has work to do: a deadline in {@code nowNs} terms, or {@link Long#MAX_VALUE}. */
+  public long pollAt() {
+    return reassembler.pollAt();
+  }
+
+  /** Runs what is due at {@code nowNs}: expires stale reassemblies. */
+  public void poll(long nowNs) {
+    reassembler.expire(nowNs, timeExceeded);
+  }
+
+  /**
+   * Starts an outgoing datagram: returns the scratch buffer with its writer index just past the
+   * room for the IP header. Write the IP payload, then call {@link #sendDatagram}. One datagram at a
+   * time; the buffer belongs to this layer.
+   */
+  public ByteBuf beginDatagram() {
+    if (building) {
+      throw new IllegalStateException("beginDatagram() called twice without sendDatagram(): finish one datagram first");
+    }
+    building = true;
+    datagram.clear();
+    datagram.writerIndex(HEADER_LENGTH);
+    return datagram;
+  }
+
+  /**
+   * Sends the datagram begun with {@link #beginDatagram()} from this host to {@code destination},
+   * fragmenting it when it exceeds the MTU and {@code dontFragment} is false (RFC 791 §3.2).
+   */
+  public void sendDatagram(int protocol, int destination, boolean dontFragment) {
+    if (!building) {
+      throw new IllegalStateException("sendDatagram() without beginDatagram()");
+    }
+    building = false;
+    int totalLength = datagram.writerIndex();
+    if (totalLength > StackConfig.MAX_DATAGRAM || (totalLength > mtu && dontFragment)) {
+      counters.increment(StackCounter.IP_OUT_DISCARDS);
+      return;
+    }
+    tx.wrap(datagram, 0)
+        .setVersionAndHeaderLength(HEADER_LENGTH)
+        .setDscpEcn(0)
+        .setTotalLength(totalLength)
+        .setIdentification(nextIdentification())
+        .setFlagsAndFragmentOffset(dontFragment, false, 0)
+        .setTtl(DEFAULT_TTL)
+        .setProtocol(protocol)
+        .setSource(address)
+        .setDestination(destination)
+        .fillChecksum();
+    if (totalLength <= mtu) {
+      transmit(datagram);
+    } else {
+      fragmentAndSend(totalLength);
+    }
+  }
+
+  /** Releases the layer's buffers. */
+  public void close() {
+    reassembler.close();
+    datagram.release();
+    fragment.release();
+  }
+
+  /** Reassemblies in progress (for tests and statistics). */
+  public int reassembliesInProgress() {
+    return reassembler.inProgress();
+  }
+
+  private void deliver(Ipv4Header ip, ByteBuf buf, long nowNs) {
+    ProtocolHandler handler = handlers[ip.protocol()];
+    if (handler == null) {
+      counters.increment(StackCounter.IP_IN_UNKNOWN_PROTOCOL);
+      return;
+    }
+    counters.increment(StackCounter.IP_IN_DELIVERS);
+    handler.receive(ip, buf, ip.payloadIndex(), ip.payloadLength(), nowNs);
+  }
+
+  /** RFC 791 §3.2: each fragment repeats the header; its data is a multiple of 8 bytes except the last. */
+  private void fragmentAndSend(int totalLength) {
+    int payloadLength = totalLength - HEADER_LENGTH;
+    int perFragment = ((mtu - HEADER_LENGTH) / FragmentReassembler.FRAGMENT_UNIT) * FragmentReassembler.FRAGMENT_UNIT;
+    counters.increment(StackCounter.IP_FRAG_OKS);
+    for (int offset = 0; offset < payloadLength; offset += perFragment) {
+      int length = Math.min(perFragment, payloadLength - offset);
+      boolean more = offset + length < payloadLength;
+      fragment.clear();
+      fragment.writeBytes(datagram, 0, HEADER_LENGTH);
+      fragment.writeBytes(datagram, HEADER_LENGTH + offset, length);
+      fragmentHeader.wrap(fragment, 0)
+          .setTotalLength(HEADER_LENGTH + length)
+          .setFlagsAndFragmentOffset(false, more, offset)
+          .fillChecksum();
+      counters.increment(StackCounter.IP_FRAG_CREATES);
+      transmit(fragment);
+    }
+  }
+
+  private void transmit(ByteBuf packet) {
+    counters.increment(StackCounter.IP_OUT_REQUESTS);
+    sink.transmit(packet);
+  }
+
+  /**
+   * RFC 1122 §3.3.2: when reassembly times out and fragment zero was received, send ICMP Time
+   * Exceeded, code 1, quoting the header and first 8 data bytes (RFC 792) — but never about an ICMP
+   * error message (RFC 1122 §3.2.2).
+   */
+  private void sendReassemblyTimeExceeded(ByteBuf held, int headerIndex, int headerLength) {
+    fragmentHeader.wrap(held, headerIndex);
+    if (fragmentHeader.protocol() == IpProtocol.ICMP
+        && Icmpv4Layer.isErrorType(held.getUnsignedByte(headerIndex + headerLength))) {
+      return;
+    }
+    int destination = fragmentHeader.source();
+    ByteBuf out = beginDatagram();
+    Icmpv4Layer.writeTimeExceeded(out, held, headerIndex, headerLength + ICMP_ERROR_QUOTE_DATA);
+    counters.increment(StackCounter.ICMP_OUT_TIME_EXCEEDS);
+    sendDatagram(IpProtocol.ICMP, destination, false);
+  }
+
+  /**
+   * RFC 1122 §3.2.1.3: a host MUST silently discard a datagram whose source is not a unicast address
+   * of another host: "this network" (0/8), loopback (127/8), multicast and reserved (224/3), our own
+   * subnet's broadcast, or our own address arriving from the link.
+   */
+  private boolean isValidSource(int source) {
+    int firstOctet = source >>> 24;
+    if (firstOctet == 0 || firstOctet == 127 || firstOctet >= 224) {
+      return false;
+    }
+    int hostMask = prefixLength >= 32 ? 0 : -1 >>> prefixLength;
+    boolean sameSubnet = ((source ^ address) & ~hostMask) == 0;
+    if (sameSubnet && (source & hostMask) == hostMask) {
+      return false;
+    }
+    return source != address;
+  }
+
+  private int nextIdentification() {
+    // RFC 6864 §4.1: identification only needs to be unique per (source, destination, protocol)
+    // among datagrams that may be fragmented within a maximum datagram lifetime.
+    int id = nextIdentification;
+    nextIdentification = (nextIdentification + 1) & 0xFFFF;
+    return id;
+  }
+
+  private static StackCounter counterFor(WireCheck check) {
+    switch (check) {
+      case TRUNCATED:
+        return StackCounter.IP_IN_TRUNCATED;
+      case BAD_VERSION:
+        return StackCounter.IP_IN_BAD_VERSION;
+      case BAD_HEADER_LENGTH:
+        return StackCounter.IP_IN_BAD_HEADER_LENGTH;
+      default:
+        return StackCounter.IP_IN_BAD_TOTAL_LENGTH;
+    }
+  }
+}

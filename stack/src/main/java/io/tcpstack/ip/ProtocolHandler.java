@@ -1,0 +1,19 @@
+package io.tcpstack.ip;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.wire.Ipv4Header;
+
+/** A transport protocol above IPv4 (ICMP, TCP, ...): receives the datagrams addressed to it. */
+@FunctionalInterface
+public interface ProtocolHandler {
+  /**
+   * Handles one datagram, already validated by the IP layer: version, lengths, header checksum,
+   * destination, and reassembled if it came in fragments. The handler must not keep {@code buf} or
+   * {@code ip} after returning.
+   *
+   * @param ip the datagram's header, wrapped over {@code buf}
+   * @param payloadIndex absolute index of the IP payload in {@code buf}
+   * @param payloadLength length of the IP payload
+   */
+  void receive(Ipv4Header ip, ByteBuf buf, int payloadIndex, int payloadLength, long nowNs);
+}

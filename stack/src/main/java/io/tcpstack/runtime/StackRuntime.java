@@ -1,0 +1,247 @@
+package io.tcpstack.runtime;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.NetworkStack;
+import io.tcpstack.StackConfig;
+import io.tcpstack.device.Device;
+import io.tcpstack.stats.CounterSet;
+import io.tcpstack.stats.StackCounter;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link NetworkStack} over a {@link Device} on one thread — the stack loop — and is the
+ * only place where the stack meets threads, the clock and the device.
+ *
+ * <p>Each turn of the loop reads the clock once ({@code nowNs}), runs tasks handed over by
+ * application threads, reads up to {@link #RX_BATCH} packets into one reused buffer and gives each to
+ * the stack, runs the stack's due timers, and then waits on the device until a packet arrives, a task
+ * is submitted, or the stack's next deadline. Nothing escapes the loop: an exception from the stack
+ * is a bug, counted as {@link StackCounter#LOOP_ERRORS} and logged; a failing write is counted as
+ * {@link StackCounter#DEVICE_TX_ERRORS}.
+ *
+ * <p>{@link #close()} stops the loop, closes the device and releases the stack's buffers.
+ */
+public final class StackRuntime implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(StackRuntime.class);
+
+  /** Packets read per turn before timers and tasks get a chance again. */
+  static final int RX_BATCH = 64;
+  private static final long STOP_TIMEOUT_MS = 5_000;
+
+  private final NetworkStack stack;
+  private final Device device;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final Thread thread;
+  private final ByteBuf rx;
+  private volatile boolean running = true;
+  private volatile Throwable failure;
+  private boolean closed;
+
+  private StackRuntime(StackConfig config, Device device) {
+    this.device = device;
+    this.stack = new NetworkStack(config, this::transmit);
+    // Sized for the largest IPv4 datagram so nothing the device hands over is ever truncated.
+    this.rx = config.allocator().directBuffer(StackConfig.MAX_DATAGRAM, StackConfig.MAX_DATAGRAM);
+    this.thread = new Thread(this::loop, "tcpstack-loop");
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Builds a stack from {@code config} and starts running it over {@code device}. The runtime owns
+   * the device from now on and closes it in {@link #close()}.
+   */
+  public static StackRuntime start(StackConfig config, Device device) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(device, "device");
+    if (device.mtu() != config.mtu()) {
+      throw new IllegalArgumentException(
+          "the device's MTU (" + device.mtu() + ") differs from the stack's (" + config.mtu() + "): configure both alike");
+    }
+    StackRuntime runtime = new StackRuntime(config, device);
+    runtime.thread.start();
+    return runtime;
+  }
+
+  /** The stack's counters; any thread. */
+  public CounterSet<StackCounter> counters() {
+    return stack.counters();
+  }
+
+  public StackConfig config() {
+    return stack.config();
+  }
+
+  /** Whether the loop is running (false after {@link #close()} or if the device failed). */
+  public boolean isRunning() {
+    return running && thread.isAlive();
+  }
+
+  /** Why the loop stopped on its own (the device failed), or null. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /**
+   * Runs {@code task} on the stack thread, which is the only thread allowed to touch the {@link
+   * NetworkStack}. Any thread.
+   *
+   * @throws RejectedExecutionException once the runtime is closed
+   */
+  public void execute(Runnable task) {
+    Objects.requireNonNull(task, "task");
+    if (!running) {
+      throw new RejectedExecutionException("the stack runtime is closed");
+    }
+    tasks.add(task);
+    device.wakeup();
+  }
+
+  /** Computes {@code work} on the stack thread and completes the future with its result. */
+  public <T> CompletableFuture<T> call(Supplier<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    execute(() -> {
+      try {
+        result.complete(work.get());
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result;
+  }
+
+  /** Stops the loop, closes the device and releases the stack. Idempotent; any thread but the loop's. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    running = false;
+    device.wakeup();
+    boolean stopped = join();
+    try {
+      device.close();
+    } catch (IOException e) {
+      log.warn("closing {} failed: {}", device, e.toString());
+    }
+    if (stopped || join()) {
+      stack.close();
+      rx.release();
+    } else {
+      // Releasing buffers the loop may still touch would corrupt memory; leaking them is the lesser evil.
+      log.error("the stack loop did not stop within {} ms; its buffers are not released", STOP_TIMEOUT_MS);
+    }
+    log.debug("stack stopped; counters: {}", stack.counters());
+  }
+
+  private boolean join() {
+    try {
+      thread.join(STOP_TIMEOUT_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !thread.isAlive();
+  }
+
+  private void loop() {
+    try {
+      while (running) {
+        long nowNs = System.nanoTime();
+        runTasks();
+        int packets = receiveBatch(nowNs);
+        if (packets < 0) {
+          break; // device closed
+        }
+        try {
+          stack.poll(nowNs);
+        } catch (RuntimeException e) {
+          loopError(e);
+        }
+        if (packets == RX_BATCH || !tasks.isEmpty()) {
+          continue; // more is waiting: don't sleep
+        }
+        long deadline = stack.pollAt();
+        long timeoutNs = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+        if (timeoutNs > 0 && running) {
+          device.await(timeoutNs);
+        }
+      }
+    } catch (IOException e) {
+      if (running) {
+        failure = e;
+        log.error("the device failed; the stack stops: {}", e.toString());
+      }
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      log.error("the stack loop failed", e);
+    } finally {
+      running = false;
+    }
+  }
+
+  private int receiveBatch(long nowNs) throws IOException {
+    int packets = 0;
+    while (packets < RX_BATCH) {
+      rx.clear();
+      int n = device.receive(rx);
+      if (n < 0) {
+        return -1;
+      }
+      if (n == 0) {
+        break;
+      }
+      packets++;
+      try {
+        stack.receive(rx, nowNs);
+      } catch (RuntimeException e) {
+        loopError(e);
+      }
+    }
+    return packets;
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        loopError(e);
+      }
+    }
+  }
+
+  private void transmit(ByteBuf packet) {
+    try {
+      device.transmit(packet);
+    } catch (IOException e) {
+      stack.counters().increment(StackCounter.DEVICE_TX_ERRORS);
+      if (running) {
+        log.debug("transmit failed: {}", e.toString());
+      }
+    }
+  }
+
+  private void loopError(RuntimeException e) {
+    CounterSet<StackCounter> counters = stack.counters();
+    counters.increment(StackCounter.LOOP_ERRORS);
+    long n = counters.get(StackCounter.LOOP_ERRORS);
+    if (Long.bitCount(n) == 1) { // 1st, 2nd, 4th, 8th...: visible without flooding the log
+      log.warn("unexpected exception in the stack loop (#{}); the packet or task was dropped", n, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "StackRuntime[" + stack.config() + " over " + device + "]";
+  }
+}

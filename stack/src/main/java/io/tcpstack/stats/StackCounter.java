@@ -1,0 +1,82 @@
+package io.tcpstack.stats;
+
+/**
+ * Every event the stack counts. Names follow the MIB-II / {@code /proc/net/snmp} vocabulary where
+ * one exists, so numbers can be compared with Linux's. A counter whose {@link #isDrop()} is true
+ * counts packets the stack discarded; their sum is the stack's total of dropped input.
+ */
+public enum StackCounter {
+  /** IP datagrams read from the device (before any validation). */
+  IP_IN_RECEIVES(false),
+  /** Dropped: shorter than a minimal IPv4 header. */
+  IP_IN_TRUNCATED(true),
+  /** Dropped: IP version neither 4 nor 6. */
+  IP_IN_BAD_VERSION(true),
+  /** Dropped: IHL below 5 or beyond the packet. */
+  IP_IN_BAD_HEADER_LENGTH(true),
+  /** Dropped: total length below the header length or beyond what was read. */
+  IP_IN_BAD_TOTAL_LENGTH(true),
+  /** Dropped: header checksum wrong (RFC 791 §3.1, RFC 1122 §3.2.1.2). */
+  IP_IN_BAD_CHECKSUM(true),
+  /** Dropped: source address a host must not accept (RFC 1122 §3.2.1.3). */
+  IP_IN_BAD_SOURCE(true),
+  /** Dropped: destination is not this stack's address (a host does not forward, RFC 1122 §3.3.1). */
+  IP_IN_NOT_FOR_US(true),
+  /** Dropped: no handler for the IP protocol number. */
+  IP_IN_UNKNOWN_PROTOCOL(true),
+  /** Datagrams handed to a protocol handler (ICMP, TCP, ...). */
+  IP_IN_DELIVERS(false),
+  /** IPv6 packets, dropped quietly: this stack speaks IPv4 (Linux sends router solicitations). */
+  IPV6_IN_DROPPED(true),
+  /** IP datagrams written to the device, counting each fragment. */
+  IP_OUT_REQUESTS(false),
+  /** Datagrams not sent: too large for the MTU with DF set, or larger than 65535 bytes. */
+  IP_OUT_DISCARDS(false),
+  /** Datagrams split into fragments (RFC 791 §3.2). */
+  IP_FRAG_OKS(false),
+  /** Fragments created. */
+  IP_FRAG_CREATES(false),
+  /** Fragments received (each counted once). */
+  IP_REASM_REQDS(false),
+  /** Datagrams reassembled and delivered. */
+  IP_REASM_OKS(false),
+  /** Dropped: a datagram whose reassembly timed out (its fragments). */
+  IP_REASM_TIMEOUT(true),
+  /** Dropped: fragment inconsistent (bad length or offset, conflicting end, overlap). */
+  IP_REASM_INVALID(true),
+  /** Dropped: reassembly memory or slot limit reached. */
+  IP_REASM_OVER_LIMIT(true),
+  /** A fragment identical in place to one already held, ignored (duplicated by the path). */
+  IP_REASM_DUPLICATES(false),
+  /** ICMP messages delivered. */
+  ICMP_IN_MSGS(false),
+  /** Dropped: ICMP message shorter than its 8-byte header. */
+  ICMP_IN_TRUNCATED(true),
+  /** Dropped: ICMP checksum wrong. */
+  ICMP_IN_BAD_CHECKSUM(true),
+  /** Echo requests received. */
+  ICMP_IN_ECHOS(false),
+  /** ICMP messages of a type this stack does not act on (yet), ignored. */
+  ICMP_IN_IGNORED(false),
+  /** Echo replies sent. */
+  ICMP_OUT_ECHO_REPS(false),
+  /** Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2). */
+  ICMP_OUT_TIME_EXCEEDS(false),
+  /** Packets the device refused to take (write failed). */
+  DEVICE_TX_ERRORS(false),
+  /** Packets read from the device larger than the receive buffer, truncated and dropped. */
+  DEVICE_RX_ERRORS(true),
+  /** Unexpected exceptions caught by the stack loop (a bug: each is logged). */
+  LOOP_ERRORS(false);
+
+  private final boolean drop;
+
+  StackCounter(boolean drop) {
+    this.drop = drop;
+  }
+
+  /** Whether this counter counts discarded input. */
+  public boolean isDrop() {
+    return drop;
+  }
+}
