@@ -6,6 +6,8 @@ import io.tcpstack.ip.Ipv4Layer;
 import io.tcpstack.ip.PacketSink;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.IsnGenerator;
+import io.tcpstack.tcp.TcpLayer;
 import io.tcpstack.wire.IpProtocol;
 
 /**
@@ -22,27 +24,48 @@ public final class NetworkStack implements AutoCloseable {
   private final StackConfig config;
   private final CounterSet<StackCounter> counters = new CounterSet<>(StackCounter.class);
   private final Ipv4Layer ip;
+  private final TcpLayer tcp;
+  private long lastNowNs;
   private boolean closed;
 
   public NetworkStack(StackConfig config, PacketSink sink) {
     this.config = config;
     this.ip = new Ipv4Layer(config, counters, sink);
     ip.register(IpProtocol.ICMP, new Icmpv4Layer(ip, counters));
+    this.tcp = new TcpLayer(ip, counters, new IsnGenerator(config.isnKey()), config.allocator(),
+        config.ephemeralPortSeed());
+    ip.register(IpProtocol.TCP, tcp);
   }
 
   /** Processes one packet read from the link (its readable bytes). The caller keeps ownership. */
   public void receive(ByteBuf packet, long nowNs) {
+    lastNowNs = nowNs;
     ip.receive(packet, nowNs);
   }
 
   /** Runs every timer due at {@code nowNs}. */
   public void poll(long nowNs) {
+    lastNowNs = nowNs;
     ip.poll(nowNs);
+    tcp.poll(nowNs);
   }
 
   /** The next time {@link #poll} has work, or {@link Long#MAX_VALUE} if none is scheduled. */
   public long pollAt() {
-    return ip.pollAt();
+    long a = ip.pollAt();
+    long b = tcp.pollAt();
+    if (a == Long.MAX_VALUE) {
+      return b;
+    }
+    if (b == Long.MAX_VALUE) {
+      return a;
+    }
+    return a - b < 0 ? a : b;
+  }
+
+  /** TCP: listeners and connections. */
+  public TcpLayer tcp() {
+    return tcp;
   }
 
   public StackConfig config() {
@@ -64,6 +87,7 @@ public final class NetworkStack implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
+      tcp.close(lastNowNs);
       ip.close();
     }
   }

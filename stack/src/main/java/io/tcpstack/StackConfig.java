@@ -3,6 +3,7 @@ package io.tcpstack;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.tcpstack.wire.Ipv4Address;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -33,6 +34,8 @@ public final class StackConfig {
   private final int reassemblyMaxDatagrams;
   private final int reassemblyMaxBytes;
   private final ByteBufAllocator allocator;
+  private final byte[] isnKey;
+  private final int ephemeralPortSeed;
 
   private StackConfig(Builder b) {
     this.address = b.address;
@@ -42,6 +45,8 @@ public final class StackConfig {
     this.reassemblyMaxDatagrams = b.reassemblyMaxDatagrams;
     this.reassemblyMaxBytes = b.reassemblyMaxBytes;
     this.allocator = b.allocator;
+    this.isnKey = b.isnKey.clone();
+    this.ephemeralPortSeed = b.ephemeralPortSeed;
   }
 
   public static Builder builder() {
@@ -78,6 +83,16 @@ public final class StackConfig {
     return allocator;
   }
 
+  /** RFC 6528 §3: the secret key of the ISN function (a copy). */
+  public byte[] isnKey() {
+    return isnKey.clone();
+  }
+
+  /** Where the search for a free ephemeral port starts (RFC 6056 §3.3 suggests not starting at a fixed port). */
+  public int ephemeralPortSeed() {
+    return ephemeralPortSeed;
+  }
+
   @Override
   public String toString() {
     return Ipv4Address.toString(address) + "/" + prefixLength + " mtu " + mtu;
@@ -93,8 +108,32 @@ public final class StackConfig {
     private int reassemblyMaxDatagrams = DEFAULT_REASSEMBLY_MAX_DATAGRAMS;
     private int reassemblyMaxBytes = DEFAULT_REASSEMBLY_MAX_BYTES;
     private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+    private byte[] isnKey;
+    private int ephemeralPortSeed;
 
-    private Builder() {}
+    private Builder() {
+      // Randomness enters here, at configuration time, so the core itself stays deterministic:
+      // tests pass fixed values.
+      SecureRandom random = new SecureRandom();
+      isnKey = new byte[16];
+      random.nextBytes(isnKey);
+      ephemeralPortSeed = random.nextInt();
+    }
+
+    /** The secret key for initial sequence numbers (RFC 6528 §3), at least 16 bytes. Random by default. */
+    public Builder isnKey(byte[] key) {
+      if (key.length < 16) {
+        throw new IllegalArgumentException("the ISN key needs at least 16 bytes, got " + key.length);
+      }
+      this.isnKey = key.clone();
+      return this;
+    }
+
+    /** Where the ephemeral port search starts. Random by default. */
+    public Builder ephemeralPortSeed(int seed) {
+      this.ephemeralPortSeed = seed;
+      return this;
+    }
 
     /** The stack's address and prefix, e.g. {@code address(Ipv4Address.parse("198.18.0.2"), 24)}. */
     public Builder address(int address, int prefixLength) {

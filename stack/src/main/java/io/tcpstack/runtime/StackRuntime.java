@@ -71,6 +71,24 @@ public final class StackRuntime implements AutoCloseable {
     return runtime;
   }
 
+  /**
+   * The core, for code running on the stack thread (inside {@link #execute} or {@link #call}) only:
+   * it is not thread-safe.
+   */
+  public NetworkStack stack() {
+    return stack;
+  }
+
+  /** The stack's clock, for tasks on the stack thread: the {@code nowNs} they pass to the core. */
+  public long nowNs() {
+    return System.nanoTime();
+  }
+
+  /** Whether the caller is the stack thread. */
+  public boolean inStackThread() {
+    return Thread.currentThread() == thread;
+  }
+
   /** The stack's counters; any thread. */
   public CounterSet<StackCounter> counters() {
     return stack.counters();

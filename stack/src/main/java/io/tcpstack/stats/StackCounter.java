@@ -62,6 +62,42 @@ public enum StackCounter {
   ICMP_OUT_ECHO_REPS(false),
   /** Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2). */
   ICMP_OUT_TIME_EXCEEDS(false),
+  /** TCP segments received (before any check). */
+  TCP_IN_SEGS(false),
+  /** Dropped: TCP header truncated, bad data offset or malformed options (RFC 9293 MUST-7). */
+  TCP_IN_ERRS(true),
+  /** Dropped: TCP checksum wrong (RFC 9293 §3.1, MUST-3). */
+  TCP_IN_BAD_CHECKSUM(true),
+  /** Segments to a port with no connection and no listener (answered with RST). */
+  TCP_NO_PORT(false),
+  /** TCP segments sent, retransmissions included. */
+  TCP_OUT_SEGS(false),
+  /** RSTs sent. */
+  TCP_OUT_RSTS(false),
+  /** Segments retransmitted (SYN, SYN-ACK, data, FIN). */
+  TCP_RETRANS_SEGS(false),
+  /** Connections opened by connect (SYN-SENT). */
+  TCP_ACTIVE_OPENS(false),
+  /** Connections opened by a listener (SYN-RECEIVED). */
+  TCP_PASSIVE_OPENS(false),
+  /** Connections that reached ESTABLISHED. */
+  TCP_ESTABLISHED(false),
+  /** Established connections reset by the peer. */
+  TCP_ESTAB_RESETS(false),
+  /** Connections aborted because retransmissions went unanswered. */
+  TCP_TIMEOUTS(false),
+  /** SYNs not admitted because the listener's backlog was full. */
+  TCP_LISTEN_OVERFLOWS(true),
+  /** Challenge ACKs sent for an in-window RST or SYN (RFC 5961 §3.2, §4.2). */
+  TCP_CHALLENGE_ACKS(false),
+  /** Segments that arrived ahead of a gap and were kept. */
+  TCP_OUT_OF_ORDER(false),
+  /** Zero-window probes sent. */
+  TCP_WINDOW_PROBES(false),
+  /** Payload bytes delivered in order to receive buffers. */
+  TCP_IN_BYTES(false),
+  /** Payload bytes sent for the first time. */
+  TCP_OUT_BYTES(false),
   /** Packets the device refused to take (write failed). */
   DEVICE_TX_ERRORS(false),
   /** Packets read from the device larger than the receive buffer, truncated and dropped. */

@@ -1,0 +1,101 @@
+package io.tcpstack.tcp;
+
+import java.util.ArrayDeque;
+
+/**
+ * A port in LISTEN (RFC 9293 §3.10.7.2) with a backlog: at most {@code backlog} connections may be
+ * half-open (SYN-RECEIVED) or established and waiting for {@link #accept()}; SYNs beyond that are
+ * not admitted — dropped and counted, so the client retransmits, as Linux does when its accept
+ * queue is full. Stack thread only.
+ */
+public final class TcpListener {
+
+  private final TcpLayer layer;
+  private final int port;
+  private final int backlog;
+  private final TcpConfig config;
+  private final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
+  private int halfOpen;
+  private boolean closed;
+  private Runnable onAcceptable = () -> {};
+
+  TcpListener(TcpLayer layer, int port, int backlog, TcpConfig config) {
+    this.layer = layer;
+    this.port = port;
+    this.backlog = backlog;
+    this.config = config;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int backlog() {
+    return backlog;
+  }
+
+  TcpConfig config() {
+    return config;
+  }
+
+  /** Called (on the stack thread) each time a connection becomes ready to accept. */
+  public void onAcceptable(Runnable callback) {
+    this.onAcceptable = callback == null ? () -> {} : callback;
+  }
+
+  /** Connections established and waiting for {@link #accept()}. */
+  public int pending() {
+    return ready.size();
+  }
+
+  /** The oldest established connection, now owned by the caller (who must dispose it); or null. */
+  public TcpConnection accept() {
+    TcpConnection c;
+    while ((c = ready.poll()) != null) {
+      if (c.state() != TcpState.CLOSED) {
+        c.adopt();
+        return c;
+      }
+      // reset before anyone accepted it: already released
+    }
+    return null;
+  }
+
+  boolean admits() {
+    return !closed && ready.size() + halfOpen < backlog;
+  }
+
+  void halfOpened() {
+    halfOpen++;
+  }
+
+  /** A half-open connection completed its handshake. */
+  void established(TcpConnection c) {
+    halfOpen--;
+    ready.add(c);
+    onAcceptable.run();
+  }
+
+  /** A half-open connection failed (RST, timeout) before it was established. */
+  void halfOpenFailed() {
+    halfOpen--;
+  }
+
+  /** Stops listening: queued connections are reset and released. */
+  public void close(long nowNs) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    layer.unlisten(this);
+    TcpConnection c;
+    while ((c = ready.poll()) != null) {
+      c.abort(nowNs); // not owned by the application: released as it closes
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TcpListener[:" + port + " backlog " + backlog + ", " + ready.size() + " ready, " + halfOpen + " half-open]";
+  }
+}
