@@ -82,13 +82,13 @@ final class ByteRing {
     }
   }
 
-  /** Drops {@code n} bytes from the head. */
+  /**
+   * Drops {@code n} bytes from the head. The head only ever moves forward by what is consumed: bytes
+   * placed beyond the tail with {@link #writeAt} (out-of-order data) keep their position.
+   */
   void consume(int n) {
     head = (head + n) % capacity;
     length -= n;
-    if (length == 0) {
-      head = 0; // keeps segments contiguous in storage as long as possible
-    }
   }
 
   void release() {

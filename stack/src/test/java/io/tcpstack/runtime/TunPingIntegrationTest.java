@@ -3,16 +3,11 @@ package io.tcpstack.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tcpstack.StackConfig;
 import io.tcpstack.stats.StackCounter;
-import io.tcpstack.testing.Privileged;
 import io.tcpstack.testing.ProcessResult;
 import io.tcpstack.testing.TestNamespace;
-import io.tcpstack.tun.TunDevice;
-import io.tcpstack.wire.Ipv4Address;
+import io.tcpstack.testing.TunStack;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -30,32 +25,23 @@ class TunPingIntegrationTest {
   private static final String STACK = "198.18.0.2";
   private static final Duration LIMIT = Duration.ofSeconds(60);
 
+  private TunStack stack;
   private TestNamespace ns;
   private StackRuntime runtime;
   private String device;
 
   @BeforeEach
   void start() throws IOException {
-    Privileged.assumeRootAndTun();
-    ns = TestNamespace.create();
-    TunDevice tun = TunDevice.builder()
-        .netns(ns.path())
-        .hostAddress(Ipv4Address.toInet(Ipv4Address.parse(HOST)), 24)
-        .mtu(1500)
-        .up(true)
-        .open();
-    device = tun.name();
-    StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500).build();
-    runtime = StackRuntime.start(config, new TunLink(tun));
+    stack = TunStack.start();
+    ns = stack.ns();
+    runtime = stack.runtime();
+    device = stack.device();
   }
 
   @AfterEach
   void stop() {
-    if (runtime != null) {
-      runtime.close();
-    }
-    if (ns != null) {
-      ns.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 
@@ -81,7 +67,7 @@ class TunPingIntegrationTest {
 
   @Test
   void malformedPacketsAreDroppedAndCountedAndStackKeepsAnswering() throws IOException {
-    Path script = copyResource("/tun/send_malformed.py");
+    Path script = TunStack.script("/tun/send_malformed.py");
     Map<StackCounter, Long> before = runtime.counters().snapshot();
     ProcessResult sent = ns.exec(LIMIT, "python3", script.toString(), device, HOST, STACK);
     assertEquals(0, sent.exitCode(), sent.toString());
@@ -113,17 +99,5 @@ class TunPingIntegrationTest {
     assertEquals(0, after.get(StackCounter.LOOP_ERRORS), "no exception reached the stack loop");
     assertEquals(3, after.get(StackCounter.ICMP_OUT_ECHO_REPS) - before.get(StackCounter.ICMP_OUT_ECHO_REPS),
         "only the three good pings were answered");
-  }
-
-  private static Path copyResource(String name) throws IOException {
-    Path file = Files.createTempFile("tcpstack-", ".py");
-    file.toFile().deleteOnExit();
-    try (InputStream in = TunPingIntegrationTest.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IOException("test resource " + name + " is missing");
-      }
-      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
-    return file;
   }
 }

@@ -382,6 +382,19 @@ class TcpConnectionTest {
     }
 
     @Test
+    void outOfOrderDataSurvivesTheApplicationDrainingTheInOrderBytes() {
+      established();
+      byte[] data = bytes(300);
+      h.send(peer().ack(iss + 1).payload(java.util.Arrays.copyOfRange(data, 0, 100)));
+      h.send(peer().ack(iss + 1).seq(PEER_ISS + 201).payload(java.util.Arrays.copyOfRange(data, 200, 300)));
+      h.take();
+      assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, 100), h.read(conn, 1000)); // ring now empty
+      h.send(peer().ack(iss + 1).seq(PEER_ISS + 101).payload(java.util.Arrays.copyOfRange(data, 100, 200)));
+      h.expect(local().seq(iss + 1).ack(PEER_ISS + 301));
+      assertArrayEquals(java.util.Arrays.copyOfRange(data, 100, 300), h.read(conn, 1000));
+    }
+
+    @Test
     void duplicatesAndOverlapsAreTrimmed() {
       established();
       byte[] data = bytes(200);

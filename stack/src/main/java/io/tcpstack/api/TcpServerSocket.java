@@ -1,0 +1,105 @@
+package io.tcpstack.api;
+
+import io.tcpstack.runtime.StackRuntime;
+import io.tcpstack.tcp.TcpConfig;
+import io.tcpstack.tcp.TcpConnection;
+import io.tcpstack.tcp.TcpListener;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * A listening TCP port on the stack, in the spirit of {@link java.net.ServerSocket}. The backlog is
+ * honoured: connection attempts beyond it are not admitted until {@link #accept()} makes room. A
+ * port whose earlier connections sit in TIME-WAIT can be bound again at once.
+ */
+public final class TcpServerSocket implements Closeable {
+
+  private final StackCall stack;
+  private final TcpListener listener;
+  private volatile boolean closed;
+
+  private TcpServerSocket(StackCall stack, TcpListener listener) {
+    this.stack = stack;
+    this.listener = listener;
+  }
+
+  /**
+   * Listens on {@code port} of the stack's address.
+   *
+   * @param config settings for every accepted connection
+   * @throws java.net.BindException if something already listens on the port
+   */
+  public static TcpServerSocket bind(StackRuntime runtime, int port, int backlog, TcpConfig config) throws IOException {
+    StackCall stack = new StackCall(runtime);
+    TcpListener l;
+    try {
+      l = stack.call(() -> {
+        TcpListener created = runtime.stack().tcp().listen(port, backlog, config);
+        created.onAcceptable(stack::signal);
+        return created;
+      });
+    } catch (IllegalStateException e) {
+      java.net.BindException b = new java.net.BindException("port " + port + ": " + e.getMessage());
+      b.initCause(e);
+      throw b;
+    }
+    return new TcpServerSocket(stack, l);
+  }
+
+  public static TcpServerSocket bind(StackRuntime runtime, int port, int backlog) throws IOException {
+    return bind(runtime, port, backlog, TcpConfig.DEFAULT);
+  }
+
+  public int port() {
+    return listener.port();
+  }
+
+  /** Waits for the next established connection. */
+  public TcpSocket accept() throws IOException {
+    return accept(Duration.ZERO);
+  }
+
+  /**
+   * Waits at most {@code timeout} (zero: forever) for the next established connection.
+   *
+   * @throws java.net.SocketTimeoutException when the timeout passes first
+   * @throws SocketClosedException when this server socket is (or gets) closed
+   */
+  public TcpSocket accept(Duration timeout) throws IOException {
+    if (closed) {
+      throw new SocketClosedException("server socket on port " + port() + " is closed");
+    }
+    StackRuntime runtime = stack.runtime();
+    return stack.await(() -> {
+      if (closed) {
+        throw new java.io.UncheckedIOException(new SocketClosedException("server socket on port " + port() + " is closed"));
+      }
+      TcpConnection c = listener.accept();
+      return c == null ? null : TcpSocket.accepted(runtime, c);
+    }, StackCall.deadline(timeout.toNanos()), "accept on port " + port() + " timed out after " + timeout.toMillis() + " ms");
+  }
+
+  /** Stops listening; connections not yet accepted are reset. Blocked accepts fail. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      stack.call(() -> {
+        listener.close(stack.runtime().nowNs());
+        return Boolean.TRUE;
+      });
+    } catch (SocketClosedException e) {
+      // the stack is already closed: nothing listens any more
+    }
+    stack.signal();
+  }
+
+  @Override
+  public String toString() {
+    return "TcpServerSocket[:" + port() + (closed ? ", closed" : "") + "]";
+  }
+}

@@ -1,0 +1,306 @@
+package io.tcpstack.api;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.tcpstack.runtime.StackRuntime;
+import io.tcpstack.tcp.TcpConfig;
+import io.tcpstack.tcp.TcpConnection;
+import io.tcpstack.tcp.TcpEvents;
+import io.tcpstack.tcp.TcpState;
+import io.tcpstack.wire.Ipv4Address;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A TCP connection on the stack, in the spirit of {@link java.net.Socket}: blocking streams,
+ * half-close, graceful close and abort, a read timeout. Safe to use from application threads while
+ * the stack thread runs the protocol; one reader and one writer thread may work at once.
+ *
+ * <p>Errors are {@link IOException}s that say what happened: {@link ConnectionRefusedException},
+ * {@link ConnectionResetException}, {@link ConnectionTimedOutException}, {@link
+ * SocketClosedException}, and {@link java.net.SocketTimeoutException} for a read or connect timeout.
+ */
+public final class TcpSocket implements Closeable {
+
+  private final StackCall stack;
+  private final String peer;
+  /** Touched only on the stack thread. */
+  private TcpConnection conn;
+  private volatile boolean closed;
+  private volatile long readTimeoutNs;
+  private volatile boolean noDelay;
+  private final InputStream in = new In();
+  private final OutputStream out = new Out();
+  private final TcpEvents events = new TcpEvents() {
+    @Override
+    public void onEstablished(TcpConnection c) {
+      stack.signal();
+    }
+
+    @Override
+    public void onReadable(TcpConnection c) {
+      stack.signal();
+    }
+
+    @Override
+    public void onWritable(TcpConnection c) {
+      stack.signal();
+    }
+
+    @Override
+    public void onClosed(TcpConnection c) {
+      stack.signal();
+    }
+  };
+
+  private TcpSocket(StackRuntime runtime, String peer) {
+    this.stack = new StackCall(runtime);
+    this.peer = peer;
+  }
+
+  /** Wraps a connection a listener accepted. On the stack thread. */
+  static TcpSocket accepted(StackRuntime runtime, TcpConnection c) {
+    TcpSocket s = new TcpSocket(runtime, Ipv4Address.toString(c.remoteAddress()) + ":" + c.remotePort());
+    s.conn = c;
+    c.setEvents(s.events);
+    return s;
+  }
+
+  /**
+   * Opens a connection from the stack to {@code address:port} (active open) and waits until it is
+   * established.
+   *
+   * @param timeout how long to wait; zero or negative: until the SYN retries run out
+   * @throws ConnectionRefusedException the peer answered with RST
+   * @throws java.net.SocketTimeoutException {@code timeout} passed first (the attempt is aborted)
+   * @throws ConnectionTimedOutException the SYN went unanswered through every retry
+   */
+  public static TcpSocket connect(StackRuntime runtime, Inet4Address address, int port, Duration timeout, TcpConfig config)
+      throws IOException {
+    Objects.requireNonNull(address, "address");
+    int remote = Ipv4Address.fromInet(address);
+    TcpSocket s = new TcpSocket(runtime, address.getHostAddress() + ":" + port);
+    s.stack.call(() -> {
+      s.conn = runtime.stack().tcp().connect(remote, port, config, runtime.nowNs());
+      s.conn.setEvents(s.events);
+      return Boolean.TRUE;
+    });
+    try {
+      s.stack.await(() -> {
+        TcpState state = s.conn.state();
+        if (state == TcpState.CLOSED) {
+          throw new UncheckedIOException(StackCall.exceptionFor(s.conn.error(), "connecting to " + s.peer));
+        }
+        return state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED ? null : Boolean.TRUE;
+      }, StackCall.deadline(timeout.toNanos()), "connect to " + s.peer + " timed out after " + timeout.toMillis() + " ms");
+    } catch (IOException e) {
+      s.abort();
+      throw e;
+    }
+    return s;
+  }
+
+  /** As {@link #connect(StackRuntime, Inet4Address, int, Duration, TcpConfig)} with default settings. */
+  public static TcpSocket connect(StackRuntime runtime, Inet4Address address, int port, Duration timeout) throws IOException {
+    return connect(runtime, address, port, timeout, TcpConfig.DEFAULT);
+  }
+
+  public InputStream getInputStream() {
+    return in;
+  }
+
+  public OutputStream getOutputStream() {
+    return out;
+  }
+
+  /**
+   * Reads up to {@code len} bytes, blocking until at least one is available.
+   *
+   * @return the number read, or -1 once the peer closed its side (FIN) and every byte was read
+   */
+  public int read(byte[] b, int off, int len) throws IOException {
+    Objects.checkFromIndexSize(off, len, b.length);
+    ensureOpen();
+    if (len == 0) {
+      return 0;
+    }
+    long timeout = readTimeoutNs;
+    return stack.await(() -> {
+      int n = receiveOnStack(b, off, len);
+      if (n > 0) {
+        return n;
+      }
+      if (conn.isEndOfStream()) {
+        return -1;
+      }
+      if (conn.state() == TcpState.CLOSED) {
+        if (conn.error() != null) {
+          throw new UncheckedIOException(StackCall.exceptionFor(conn.error(), "reading from " + peer));
+        }
+        return -1;
+      }
+      return null;
+    }, StackCall.deadline(timeout), "read from " + peer + " timed out after " + timeout / 1_000_000 + " ms");
+  }
+
+  private int receiveOnStack(byte[] b, int off, int len) {
+    ByteBuf dst = Unpooled.wrappedBuffer(b, off, len).clear();
+    try {
+      return conn.receive(dst, len, stack.runtime().nowNs());
+    } finally {
+      dst.release();
+    }
+  }
+
+  /** Writes all of {@code b[off, off+len)}, blocking while the send buffer is full. */
+  public void write(byte[] b, int off, int len) throws IOException {
+    Objects.checkFromIndexSize(off, len, b.length);
+    ensureOpen();
+    int done = 0;
+    while (done < len) {
+      int start = off + done;
+      int remaining = len - done;
+      int n = stack.await(() -> {
+        if (!conn.canSend()) {
+          if (conn.error() != null) {
+            throw new UncheckedIOException(StackCall.exceptionFor(conn.error(), "writing to " + peer));
+          }
+          throw new UncheckedIOException(new SocketClosedException("output to " + peer + " is shut down"));
+        }
+        ByteBuf src = Unpooled.wrappedBuffer(b, start, remaining);
+        try {
+          int taken = conn.send(src, remaining, stack.runtime().nowNs());
+          return taken > 0 ? taken : null;
+        } finally {
+          src.release();
+        }
+      }, Long.MAX_VALUE, "unreachable");
+      done += n;
+    }
+  }
+
+  /** Half-close: sends FIN after the data already written; reading goes on (RFC 9293 §3.6). */
+  public void shutdownOutput() throws IOException {
+    ensureOpen();
+    stack.call(() -> {
+      conn.shutdownOutput(stack.runtime().nowNs());
+      return Boolean.TRUE;
+    });
+  }
+
+  /**
+   * Graceful close: everything already written is still delivered, then FIN; the connection
+   * finishes closing in the background. Idempotent.
+   */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stack.call(() -> {
+      conn.shutdownOutput(stack.runtime().nowNs());
+      conn.dispose();
+      return Boolean.TRUE;
+    });
+  }
+
+  /** Abortive close: sends RST and discards whatever is queued in both directions. Idempotent. */
+  public void abort() throws IOException {
+    boolean wasClosed = closed;
+    closed = true;
+    stack.call(() -> {
+      if (conn != null) {
+        conn.abort(stack.runtime().nowNs());
+        if (!wasClosed) {
+          conn.dispose();
+        }
+      }
+      return Boolean.TRUE;
+    });
+  }
+
+  /** How long {@link #read} waits before {@link java.net.SocketTimeoutException}; zero: forever. */
+  public void setReadTimeout(Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("read timeout must be zero (none) or positive, got " + timeout);
+    }
+    this.readTimeoutNs = timeout.toNanos();
+  }
+
+  /** Disables Nagle's algorithm (RFC 9293 §3.7.4) for this socket. Segments go out as soon as written. */
+  public void setNoDelay(boolean on) {
+    this.noDelay = on; // Nagle itself arrives with flow control (issue 4); until then every write is sent at once.
+  }
+
+  public boolean getNoDelay() {
+    return noDelay;
+  }
+
+  /** The peer as {@code address:port}. */
+  public String peer() {
+    return peer;
+  }
+
+  /** The connection's state now (a snapshot from the stack thread). */
+  public TcpState state() throws IOException {
+    return stack.call(() -> conn.state());
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private void ensureOpen() throws SocketClosedException {
+    if (closed) {
+      throw new SocketClosedException("socket to " + peer + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TcpSocket[" + peer + (closed ? ", closed" : "") + "]";
+  }
+
+  private final class In extends InputStream {
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = TcpSocket.this.read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return TcpSocket.this.read(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      TcpSocket.this.close();
+    }
+  }
+
+  private final class Out extends OutputStream {
+    @Override
+    public void write(int b) throws IOException {
+      TcpSocket.this.write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      TcpSocket.this.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      TcpSocket.this.close();
+    }
+  }
+}

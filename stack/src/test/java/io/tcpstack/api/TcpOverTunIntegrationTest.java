@@ -1,0 +1,218 @@
+package io.tcpstack.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcpstack.stats.StackCounter;
+import io.tcpstack.testing.ProcessResult;
+import io.tcpstack.testing.SeededStream;
+import io.tcpstack.testing.TunStack;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TCP between the stack and Linux through a TUN device in a fresh namespace: nc and python3 on the
+ * kernel side, the socket API on the stack side; streams compared by SHA-256.
+ */
+class TcpOverTunIntegrationTest {
+
+  private static final Duration LIMIT = Duration.ofSeconds(180);
+  private static final int BIG = 100_000_000;
+
+  private TunStack net;
+  private ExecutorService threads;
+  private Path peer;
+
+  @BeforeEach
+  void start() throws IOException {
+    net = TunStack.start();
+    threads = Executors.newCachedThreadPool();
+    peer = TunStack.script("/tun/tcp_peer.py");
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    threads.shutdownNow();
+    threads.awaitTermination(10, TimeUnit.SECONDS);
+    if (net != null) {
+      net.close();
+    }
+  }
+
+  /** Echo (RFC 862): every accepted connection gets its bytes back until it closes. */
+  private TcpServerSocket echoServer(int port) throws IOException {
+    TcpServerSocket server = TcpServerSocket.bind(net.runtime(), port, 16);
+    threads.submit(() -> {
+      while (true) {
+        TcpSocket client = server.accept();
+        threads.submit(() -> {
+          try (TcpSocket c = client) {
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = c.read(buf, 0, buf.length)) > 0; ) {
+              c.write(buf, 0, n);
+            }
+          }
+          return null;
+        });
+      }
+    });
+    return server;
+  }
+
+  @Test
+  void ncRoundTripsTextThroughTheEchoService() throws IOException {
+    echoServer(7);
+    ProcessResult r = net.ns().exec(LIMIT, "sh", "-c", "printf 'hello tcpstack\\nsecond line\\n' | nc -N -w 10 " + TunStack.STACK + " 7");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("hello tcpstack\nsecond line\n", r.stdout());
+  }
+
+  @Test
+  void severalClientsAtOnce() throws Exception {
+    echoServer(7);
+    CompletableFuture<?>[] runs = new CompletableFuture<?>[8];
+    for (int i = 0; i < runs.length; i++) {
+      int seed = i;
+      runs[i] = CompletableFuture.supplyAsync(
+          () -> net.ns().exec(LIMIT, "python3", peer.toString(), "echo", TunStack.STACK, "7", "1000000", Integer.toString(seed)), threads);
+    }
+    for (CompletableFuture<?> run : runs) {
+      ProcessResult r = (ProcessResult) run.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+      String[] f = r.stdout().trim().split(" ");
+      assertEquals("echoed", f[0], r.toString());
+      assertEquals("1000000", f[1], r.toString());
+      assertEquals(f[2], f[3], "the echo is byte-exact");
+    }
+  }
+
+  @Test
+  void connectionToClosedPortIsRefusedAtOnce() {
+    ProcessResult r = net.ns().exec(LIMIT, "nc", "-z", "-v", "-w", "10", TunStack.STACK, "9999");
+    assertEquals(1, r.exitCode(), r.toString());
+    assertTrue(r.stderr().contains("Connection refused"), r.toString());
+    assertEquals(1, net.runtime().counters().get(StackCounter.TCP_NO_PORT));
+  }
+
+  @Test
+  void hundredMegabytesFromKernelToStack() throws Exception {
+    TcpServerSocket server = TcpServerSocket.bind(net.runtime(), 9, 4);
+    CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+      try (TcpSocket c = server.accept(LIMIT)) {
+        MessageDigest sha = SeededStream.sha256();
+        byte[] buf = new byte[256 * 1024];
+        long total = 0;
+        for (int n; (n = c.read(buf, 0, buf.length)) > 0; ) {
+          sha.update(buf, 0, n);
+          total += n;
+        }
+        return total + " " + SeededStream.hex(sha.digest());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, threads);
+    ProcessResult r = net.ns().exec(LIMIT, "python3", peer.toString(), "send", TunStack.STACK, "9", Integer.toString(BIG), "42");
+    assertEquals(0, r.exitCode(), r.toString());
+    String[] sent = r.stdout().trim().split(" ");
+    assertEquals(BIG + " " + sent[2], received.get(LIMIT.toSeconds(), TimeUnit.SECONDS));
+  }
+
+  @Test
+  void hundredMegabytesFromStackToKernelWithTheStackAsClient() throws Exception {
+    Process listener = net.ns().start("python3", peer.toString(), "recv", TunStack.HOST, "5001");
+    BufferedReader out = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
+    assertEquals("listening", out.readLine());
+    MessageDigest sha = SeededStream.sha256();
+    try (TcpSocket c = TcpSocket.connect(net.runtime(), (Inet4Address) InetAddress.getByName(TunStack.HOST), 5001, Duration.ofSeconds(10))) {
+      SeededStream stream = new SeededStream(7);
+      byte[] buf = new byte[256 * 1024];
+      OutputStream os = c.getOutputStream();
+      for (int left = BIG; left > 0; ) {
+        int n = Math.min(left, buf.length);
+        stream.next(buf, 0, n);
+        sha.update(buf, 0, n);
+        os.write(buf, 0, n);
+        left -= n;
+      }
+    } // close: FIN after the last byte
+    assertEquals("received " + BIG + " " + SeededStream.hex(sha.digest()), out.readLine());
+    assertTrue(listener.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS));
+  }
+
+  @Test
+  void connectToClosedKernelPortIsRefused() throws IOException {
+    ConnectionRefusedException e = assertThrows(ConnectionRefusedException.class,
+        () -> TcpSocket.connect(net.runtime(), (Inet4Address) InetAddress.getByName(TunStack.HOST), 5999, Duration.ofSeconds(10)));
+    assertTrue(e.getMessage().contains("refused"), e.getMessage());
+  }
+
+  @Test
+  void peerResetIsReportedOnRead() throws Exception {
+    TcpServerSocket server = TcpServerSocket.bind(net.runtime(), 7, 4);
+    CompletableFuture<Throwable> failure = CompletableFuture.supplyAsync(() -> {
+      try (TcpSocket c = server.accept(LIMIT)) {
+        byte[] buf = new byte[100];
+        while (c.read(buf, 0, buf.length) >= 0) {
+          // keep reading until the reset
+        }
+        return null;
+      } catch (IOException e) {
+        return e;
+      }
+    }, threads);
+    // SO_LINGER 0 makes close() send RST.
+    ProcessResult r = net.ns().exec(LIMIT, "python3", "-c",
+        "import socket,struct; s=socket.create_connection(('" + TunStack.STACK + "',7)); s.send(b'x');"
+            + " s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii',1,0)); s.close()");
+    assertEquals(0, r.exitCode(), r.toString());
+    Throwable t = failure.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+    assertTrue(t instanceof ConnectionResetException, String.valueOf(t));
+  }
+
+  @Test
+  void readReturnsMinusOneAfterThePeersFinAndHalfCloseStillSends() throws Exception {
+    TcpServerSocket server = TcpServerSocket.bind(net.runtime(), 7, 4);
+    CompletableFuture<Integer> eof = CompletableFuture.supplyAsync(() -> {
+      try (TcpSocket c = server.accept(LIMIT)) {
+        InputStream in = c.getInputStream();
+        byte[] all = in.readAllBytes(); // until FIN
+        c.getOutputStream().write(("got " + all.length + " bytes\n").getBytes(StandardCharsets.UTF_8));
+        return in.read();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, threads);
+    ProcessResult r = net.ns().exec(LIMIT, "sh", "-c", "printf 'twelve bytes' | nc -N -w 10 " + TunStack.STACK + " 7");
+    assertEquals("got 12 bytes\n", r.stdout(), r.toString());
+    assertEquals(-1, eof.get(LIMIT.toSeconds(), TimeUnit.SECONDS));
+  }
+
+  @Test
+  void listeningPortCanBeReusedWhileOldConnectionsSitInTimeWait() throws Exception {
+    TcpServerSocket first = echoServer(7);
+    ProcessResult r = net.ns().exec(LIMIT, "sh", "-c", "printf 'one\\n' | nc -N -w 10 " + TunStack.STACK + " 7");
+    assertEquals("one\n", r.stdout(), r.toString());
+    first.close();
+    TcpServerSocket second = echoServer(7); // the stack closed first? either way the port binds again
+    ProcessResult again = net.ns().exec(LIMIT, "sh", "-c", "printf 'two\\n' | nc -N -w 10 " + TunStack.STACK + " 7");
+    assertEquals("two\n", again.stdout(), again.toString());
+    assertNotEquals(first, second);
+  }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Kernel-side TCP peer for the stack's integration tests (runs inside the test's namespace).
+
+  tcp_peer.py send HOST PORT NBYTES SEED       connect, send NBYTES of a seeded stream, shut down
+                                               the write side, read until EOF; print "sent N SHA256"
+  tcp_peer.py recv BIND PORT                   listen, accept one connection, read until EOF,
+                                               print "received N SHA256" (prints "listening" first)
+  tcp_peer.py echo HOST PORT NBYTES SEED       connect, send while reading the echo back; print
+                                               "echoed N SHA256-sent SHA256-received"
+
+The stream is SHA-256 in counter mode over the seed, so both sides can produce the same bytes.
+"""
+import hashlib
+import socket
+import sys
+import threading
+
+CHUNK = 1 << 16
+
+
+def stream(nbytes, seed):
+    counter = 0
+    left = nbytes
+    while left > 0:
+        block = b"".join(hashlib.sha256(b"%d:%d" % (seed, counter + i)).digest() for i in range(2048))
+        counter += 2048
+        piece = block[:left]
+        left -= len(piece)
+        yield piece
+
+
+def send(host, port, nbytes, seed):
+    s = socket.create_connection((host, port), timeout=120)
+    h = hashlib.sha256()
+    for piece in stream(nbytes, seed):
+        s.sendall(piece)
+        h.update(piece)
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(CHUNK):
+        pass
+    s.close()
+    print("sent", nbytes, h.hexdigest(), flush=True)
+
+
+def recv(bind, port):
+    l = socket.socket()
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((bind, port))
+    l.listen(1)
+    print("listening", flush=True)
+    l.settimeout(120)
+    c, _ = l.accept()
+    c.settimeout(120)
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        data = c.recv(CHUNK)
+        if not data:
+            break
+        n += len(data)
+        h.update(data)
+    c.close()
+    l.close()
+    print("received", n, h.hexdigest(), flush=True)
+
+
+def echo(host, port, nbytes, seed):
+    s = socket.create_connection((host, port), timeout=120)
+    sent = hashlib.sha256()
+    got = hashlib.sha256()
+    count = [0]
+
+    def reader():
+        while True:
+            data = s.recv(CHUNK)
+            if not data:
+                break
+            count[0] += len(data)
+            got.update(data)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    for piece in stream(nbytes, seed):
+        s.sendall(piece)
+        sent.update(piece)
+    s.shutdown(socket.SHUT_WR)
+    t.join(120)
+    s.close()
+    print("echoed", count[0], sent.hexdigest(), got.hexdigest(), flush=True)
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "send":
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "recv":
+        recv(sys.argv[2], int(sys.argv[3]))
+    elif mode == "echo":
+        echo(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        sys.exit("unknown mode " + mode)
