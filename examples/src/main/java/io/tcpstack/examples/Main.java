@@ -4,6 +4,8 @@ import io.tcpstack.examples.cli.ServeOptions;
 import io.tcpstack.examples.cli.Signals;
 import io.tcpstack.examples.cli.StackHost;
 import io.tcpstack.examples.cli.UsageException;
+import io.tcpstack.examples.services.EchoService;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -24,6 +26,7 @@ public final class Main {
           + "commands:\n"
           + ServeOptions.USAGE
           + "\n  --help                      this text\n\n"
+          + "serve answers ping and runs the echo service (RFC 862) on TCP port 7.\n"
           + "Prints a line containing 'ready' once serving; SIGINT or SIGTERM stop it (exit 0).\n"
           + "Needs root or CAP_NET_ADMIN, or a persistent TUN device prepared for the user.\n";
 
@@ -67,8 +70,16 @@ public final class Main {
       err.println("tcpstack: error: " + e.getMessage());
       return EXIT_FAILURE;
     }
+    EchoService echo;
     try {
-      out.println("ready: " + host.describe());
+      echo = EchoService.start(host.runtime(), EchoService.PORT);
+    } catch (IOException e) {
+      host.close();
+      err.println("tcpstack: error: cannot start the echo service: " + e.getMessage());
+      return EXIT_FAILURE;
+    }
+    try {
+      out.println("ready: " + host.describe() + "; echo on TCP port " + EchoService.PORT);
       out.flush();
       String signal = signals.await();
       err.println("tcpstack: " + signal + " received, stopping");
@@ -77,6 +88,11 @@ public final class Main {
       Thread.currentThread().interrupt();
       return EXIT_FAILURE;
     } finally {
+      try {
+        echo.close();
+      } catch (IOException e) {
+        err.println("tcpstack: warning: closing the echo service: " + e.getMessage());
+      }
       host.close();
     }
   }

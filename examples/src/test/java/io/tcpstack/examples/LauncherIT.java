@@ -61,14 +61,17 @@ class LauncherIT {
     Result r = run("--help");
     assertEquals(0, r.exit, r.toString());
     assertTrue(r.out.startsWith("usage: tcpstack"), r.out);
-    assertTrue(r.out.contains("serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N]"), r.out);
+    assertTrue(r.out.contains("serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]"), r.out);
+    assertTrue(r.out.contains("--impair SPEC"), r.out);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {
       "", "bogus", "serve --bogus", "serve --mtu", "serve --mtu abc", "serve --mtu 100", "serve --mtu 70000",
       "serve --address 300.1.1.1/24", "serve --address 198.18.0.2", "serve --address 198.18.0.2/31",
-      "serve --host-address 10.0.0.1", "serve --host-address 198.18.0.2", "serve --netns a/b", "serve --tun waytoolongname123"})
+      "serve --host-address 10.0.0.1", "serve --host-address 198.18.0.2", "serve --netns a/b", "serve --tun waytoolongname123",
+      "serve --impair", "serve --impair loss=150%", "serve --impair bogus=1", "serve --impair delay=10parsecs",
+      "serve --impair loss=1%,,dup=1%", "serve --impair loss=1%,loss=2%"})
   void mistakesAreOneLineErrorsWithStatus2(String args) throws Exception {
     Result r = run(args.isEmpty() ? new String[0] : args.split(" "));
     assertEquals(2, r.exit, r.toString());
@@ -89,6 +92,8 @@ class LauncherIT {
       assertTrue(ready.contains("198.18.0.2") && ready.contains(ns), ready);
       String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "5", "198.18.0.2");
       assertTrue(ping.contains("3 packets transmitted, 3 received, 0% packet loss"), ping);
+      String echo = exec("ip", "netns", "exec", ns, "sh", "-c", "printf 'hello echo\\n' | nc -N -w 10 198.18.0.2 7");
+      assertEquals("hello echo\n", echo, "the echo service on port 7 answers nc");
 
       exec("kill", "-INT", Long.toString(p.pid()));
       assertTrue(p.waitFor(LIMIT_S, TimeUnit.SECONDS), "exits after SIGINT");
@@ -154,6 +159,53 @@ class LauncherIT {
         exec("ip", "netns", "delete", ns);
       }
     }
+  }
+
+  @Test
+  void impairmentMessagesNameTheBadItem() throws Exception {
+    Result r = run("serve", "--impair", "loss=150%");
+    assertEquals(2, r.exit, r.toString());
+    assertTrue(r.err.contains("tcpstack: error: --impair: impairment 'loss=150%': a percentage must be 0..100"), r.err);
+  }
+
+  @Test
+  void serveWithTotalLossAnswersNoPing() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    Process p = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns, "--impair", "loss=100%").start();
+    try {
+      String ready = awaitReady(p);
+      assertTrue(ready.contains("impaired loss=100%"), ready);
+      String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "198.18.0.2");
+      assertTrue(ping.contains("2 packets transmitted, 0 received"), ping);
+      stopWithSigint(p, ns);
+    } finally {
+      cleanup(p, ns);
+    }
+  }
+
+  @Test
+  void serveWithDelayStillAnswersPing() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    Process p = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns, "--impair", "delay=50ms").start();
+    try {
+      String ready = awaitReady(p);
+      assertTrue(ready.contains("impaired delay=50ms"), ready);
+      // Replies must come; how late is a matter of wall-clock timing, which this test does not assert.
+      String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "5", "198.18.0.2");
+      assertTrue(ping.contains("2 packets transmitted, 2 received, 0% packet loss"), ping);
+      stopWithSigint(p, ns);
+    } finally {
+      cleanup(p, ns);
+    }
+  }
+
+  private static void stopWithSigint(Process p, String ns) throws Exception {
+    exec("kill", "-INT", Long.toString(p.pid()));
+    assertTrue(p.waitFor(LIMIT_S, TimeUnit.SECONDS), "exits after SIGINT");
+    assertEquals(0, p.exitValue());
+    assertFalse(Files.exists(Path.of("/run/netns", ns)), "the namespace it created is removed");
   }
 
   /** Reads standard output until the line containing "ready"; fails if the process ends first. */
