@@ -1,6 +1,7 @@
 package io.tcpstack.examples.cli;
 
 import io.tcpstack.StackConfig;
+import io.tcpstack.device.Impairment;
 import io.tcpstack.wire.Ipv4Address;
 import java.util.List;
 
@@ -23,18 +24,22 @@ public final class ServeOptions {
   public final int prefixLength;
   public final int hostAddress;
   public final int mtu;
+  /** What the link does wrong, both ways ({@code --impair}); {@link Impairment#NONE} by default. */
+  public final Impairment impairment;
 
-  private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu) {
+  private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu,
+      Impairment impairment) {
     this.netns = netns;
     this.tun = tun;
     this.stackAddress = stackAddress;
     this.prefixLength = prefixLength;
     this.hostAddress = hostAddress;
     this.mtu = mtu;
+    this.impairment = impairment;
   }
 
   public static final String USAGE =
-      "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N]\n"
+      "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
           + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
@@ -42,7 +47,10 @@ public final class ServeOptions {
           + "      --address IP/PREFIX     the stack's address (default " + DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX + ")\n"
           + "      --host-address IP       the kernel side's address (default: the first other address of the subnet)\n"
           + "      --mtu N                 MTU of the link, " + StackConfig.MIN_MTU + ".." + StackConfig.MAX_DATAGRAM
-          + " (default " + DEFAULT_MTU + ")\n";
+          + " (default " + DEFAULT_MTU + ")\n"
+          + "      --impair SPEC           impair both directions of the link, e.g. loss=5%,delay=10ms,jitter=5ms:\n"
+          + "                              loss dup reorder corrupt (0-100%), delay jitter (us ms s),\n"
+          + "                              rate (bit kbit mbit gbit), limit (packets queued at rate), seed\n";
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
@@ -51,6 +59,7 @@ public final class ServeOptions {
     String address = DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX;
     String host = null;
     String mtu = String.valueOf(DEFAULT_MTU);
+    Impairment impairment = Impairment.NONE;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -66,6 +75,7 @@ public final class ServeOptions {
         case "--address":
         case "--host-address":
         case "--mtu":
+        case "--impair":
           if (value == null) {
             if (i + 1 >= args.size()) {
               throw new UsageException(name + " needs a value");
@@ -88,6 +98,9 @@ public final class ServeOptions {
           break;
         case "--host-address":
           host = value;
+          break;
+        case "--impair":
+          impairment = parseImpairment(value);
           break;
         default:
           mtu = value;
@@ -116,7 +129,7 @@ public final class ServeOptions {
       }
     }
     int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
-    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue);
+    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */
@@ -137,6 +150,14 @@ public final class ServeOptions {
       throw new UsageException("--tun '" + name + "' is not a valid interface name: use 1-15 of A-Z a-z 0-9 _ . : -");
     }
     return name;
+  }
+
+  private static Impairment parseImpairment(String spec) throws UsageException {
+    try {
+      return Impairment.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--impair: " + e.getMessage());
+    }
   }
 
   private static int parseAddress(String option, String text) throws UsageException {

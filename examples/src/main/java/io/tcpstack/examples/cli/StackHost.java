@@ -1,6 +1,8 @@
 package io.tcpstack.examples.cli;
 
 import io.tcpstack.StackConfig;
+import io.tcpstack.device.Device;
+import io.tcpstack.device.FaultInjector;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
@@ -11,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The stack running on a TUN device, set up from {@link ServeOptions}: the namespace (created if
- * asked for and absent), the device with its kernel side configured, and the stack loop. {@link
- * #close()} undoes all of it in reverse order, removing the namespace only if it was created here.
+ * asked for and absent), the device with its kernel side configured, wrapped in a {@link
+ * FaultInjector} if {@code --impair} asks for one, and the stack loop. {@link #close()} undoes all
+ * of it in reverse order, removing the namespace only if it was created here.
  */
 public final class StackHost implements AutoCloseable {
 
@@ -22,12 +25,16 @@ public final class StackHost implements AutoCloseable {
   private final boolean createdNetns;
   private final String deviceName;
   private final StackRuntime runtime;
+  /** The fault injector around the TUN device, or null without {@code --impair}. */
+  private final FaultInjector faults;
 
-  private StackHost(ServeOptions options, boolean createdNetns, String deviceName, StackRuntime runtime) {
+  private StackHost(ServeOptions options, boolean createdNetns, String deviceName, StackRuntime runtime,
+      FaultInjector faults) {
     this.options = options;
     this.createdNetns = createdNetns;
     this.deviceName = deviceName;
     this.runtime = runtime;
+    this.faults = faults;
   }
 
   public static StackHost open(ServeOptions options) throws IOException {
@@ -53,8 +60,15 @@ public final class StackHost implements AutoCloseable {
           .address(options.stackAddress, options.prefixLength)
           .mtu(options.mtu)
           .build();
-      StackRuntime runtime = StackRuntime.start(config, new TunLink(tun));
-      return new StackHost(options, created, tun.name(), runtime);
+      Device link = new TunLink(tun);
+      FaultInjector faults = null;
+      if (!options.impairment.isNone()) {
+        // The runtime's clock is System.nanoTime, so the injector's must be too.
+        faults = new FaultInjector(link, options.impairment, System::nanoTime, config.allocator());
+        link = faults;
+      }
+      StackRuntime runtime = StackRuntime.start(config, link);
+      return new StackHost(options, created, tun.name(), runtime, faults);
     } catch (IOException | RuntimeException e) {
       if (tun != null) {
         tun.close();
@@ -74,19 +88,29 @@ public final class StackHost implements AutoCloseable {
     return deviceName;
   }
 
+  /** The fault injector around the device, or null when the link is not impaired. */
+  public FaultInjector faults() {
+    return faults;
+  }
+
   /** One line for people: where the stack is and how to reach it. */
   public String describe() {
     String where = options.netns == null ? "" : " in netns " + options.netns;
     return "stack " + Ipv4Address.toString(options.stackAddress)
         + " on " + deviceName + where
         + ", host side " + Ipv4Address.toString(options.hostAddress) + "/" + options.prefixLength
-        + ", mtu " + options.mtu;
+        + ", mtu " + options.mtu
+        + (faults == null ? "" : ", impaired " + options.impairment);
   }
 
   @Override
   public void close() {
     runtime.close();
     log.info("counters: {}", runtime.counters());
+    if (faults != null) {
+      log.info("impairment {}: sent [{}] received [{}]", options.impairment, faults.transmitCounters(),
+          faults.receiveCounters());
+    }
     if (createdNetns) {
       deleteNetns(options.netns);
     }
