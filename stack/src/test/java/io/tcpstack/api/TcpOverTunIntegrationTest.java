@@ -168,6 +168,7 @@ class TcpOverTunIntegrationTest {
     TcpServerSocket server = TcpServerSocket.bind(net.runtime(), 7, 4);
     CompletableFuture<Throwable> failure = CompletableFuture.supplyAsync(() -> {
       try (TcpSocket c = server.accept(LIMIT)) {
+        c.write(new byte[] {'!'}, 0, 1); // tells the client it was accepted
         byte[] buf = new byte[100];
         while (c.read(buf, 0, buf.length) >= 0) {
           // keep reading until the reset
@@ -177,9 +178,10 @@ class TcpOverTunIntegrationTest {
         return e;
       }
     }, threads);
-    // SO_LINGER 0 makes close() send RST.
+    // Reset only once accepted (a connection reset in the accept queue is never accepted, as on
+    // Linux); SO_LINGER 0 makes close() send RST.
     ProcessResult r = net.ns().exec(LIMIT, "python3", "-c",
-        "import socket,struct; s=socket.create_connection(('" + TunStack.STACK + "',7)); s.send(b'x');"
+        "import socket,struct; s=socket.create_connection(('" + TunStack.STACK + "',7)); s.recv(1); s.send(b'x');"
             + " s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii',1,0)); s.close()");
     assertEquals(0, r.exitCode(), r.toString());
     Throwable t = failure.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
