@@ -369,7 +369,11 @@ public final class TcpConnection {
     int window = advertisableWindow();
     boolean acceptable;
     if (segLen == 0) {
-      acceptable = window == 0 ? seq == rcvNxt : inWindow(seq, rcvNxt, window);
+      // RFC 9293 §3.10.7.4 says RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND. We also accept SEG.SEQ at the
+      // right edge itself, as Linux does: a peer that has filled our window sends its pure ACKs with
+      // SEQ=SND.NXT=RCV.NXT+RCV.WND, and dropping them deadlocks two senders that each filled the
+      // other's window (found by TcpSimulationTest). With a zero window this is SEG.SEQ = RCV.NXT.
+      acceptable = le(rcvNxt, seq) && le(seq, add(rcvNxt, window));
     } else {
       acceptable = window != 0
           && (inWindow(seq, rcvNxt, window) || inWindow(add(seq, segLen - 1), rcvNxt, window));
@@ -877,6 +881,15 @@ public final class TcpConnection {
 
   public long rtoNs() {
     return rtt.rtoNs();
+  }
+
+  /** The connection's variables, for diagnostics (failing tests, debug logs). */
+  public String describe() {
+    return state + " sndUna=" + Integer.toUnsignedString(sndUna) + " sndNxt=+" + diff(sndNxt, sndUna)
+        + " sndMax=+" + diff(sndMax(), sndUna) + " sndWnd=" + sndWnd + " buffered=" + sendBuffer.length()
+        + (finQueued ? " fin=+" + diff(finSeq, sndUna) : "") + " rcvNxt=" + Integer.toUnsignedString(rcvNxt)
+        + " rcvWnd=" + advertisableWindow() + " unread=" + receiveBuffer.length() + " retries=" + retries
+        + " rto=" + rtt.rtoNs() / 1_000_000 + "ms" + (retransmitAtNs == NEVER ? " rtx=never" : " rtx@" + retransmitAtNs);
   }
 
   @Override

@@ -415,6 +415,27 @@ class TcpConnectionTest {
     }
 
     @Test
+    void pureAckAtTheRightEdgeOfOurWindowIsProcessed() {
+      // A peer that filled our whole window sends its ACKs with SEQ = RCV.NXT + RCV.WND.
+      established();
+      h.write(conn, bytes(100));
+      h.take();
+      h.send(peer().ack(iss + 101).seq(PEER_ISS + 1 + WINDOW));
+      h.expectNothing();
+      assertEquals(iss + 101, conn.sndUna());
+    }
+
+    @Test
+    void pureAckBeyondTheRightEdgeDrawsAckAndIsIgnored() {
+      established();
+      h.write(conn, bytes(100));
+      h.take();
+      h.send(peer().ack(iss + 101).seq(PEER_ISS + 1 + WINDOW + 1));
+      h.expect(local().seq(iss + 101).ack(PEER_ISS + 1));
+      assertEquals(iss + 1, conn.sndUna());
+    }
+
+    @Test
     void exactRstResets() {
       established();
       h.send(peer().flags(RST));
