@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * Runs a {@link NetworkStack} over a {@link Device} on one thread — the stack loop — and is the
  * only place where the stack meets threads, the clock and the device.
  *
- * <p>Each turn of the loop reads the clock once ({@code nowNs}), runs tasks handed over by
- * application threads, reads up to {@link #RX_BATCH} packets into one reused buffer and gives each to
+ * <p>Each turn of the loop runs tasks handed over by application threads, then reads the clock once
+ * ({@code nowNs}, never earlier than any time a task used), reads up to {@link #RX_BATCH} packets into one reused buffer and gives each to
  * the stack, runs the stack's due timers, and then waits on the device until a packet arrives, a task
  * is submitted, or the stack's next deadline. Nothing escapes the loop: an exception from the stack
  * is a bug, counted as {@link StackCounter#LOOP_ERRORS} and logged; a failing write is counted as
@@ -173,8 +173,10 @@ public final class StackRuntime implements AutoCloseable {
   private void loop() {
     try {
       while (running) {
-        long nowNs = System.nanoTime();
         runTasks();
+        // Read the clock after the tasks: what they sent (stamped with nowNs() as they ran) must
+        // not look younger than the packets this turn reads, or an RTT sample would be negative.
+        long nowNs = System.nanoTime();
         int packets = receiveBatch(nowNs);
         if (packets < 0) {
           break; // device closed

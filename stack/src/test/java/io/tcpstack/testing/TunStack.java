@@ -1,6 +1,9 @@
 package io.tcpstack.testing;
 
 import io.tcpstack.StackConfig;
+import io.tcpstack.device.Device;
+import io.tcpstack.device.FaultInjector;
+import io.tcpstack.device.Impairment;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
@@ -11,6 +14,9 @@ import java.io.IOException;
  * The stack running on a real TUN device inside a fresh network namespace: the kernel side is
  * 198.18.0.1/24, the stack 198.18.0.2. Skips (or, under CI=true, fails) without root and TUN.
  * {@link #close()} stops the stack and removes the namespace, device and processes.
+ *
+ * <p>{@link #start(Impairment)} puts a {@link FaultInjector} between the stack and the device, as
+ * {@code ./tcpstack serve --impair} does; {@link #faults()} then tells what it did.
  */
 public final class TunStack implements AutoCloseable {
 
@@ -20,14 +26,26 @@ public final class TunStack implements AutoCloseable {
   private final TestNamespace ns;
   private final StackRuntime runtime;
   private final String device;
+  private final FaultInjector faults; // null on a perfect link
 
-  private TunStack(TestNamespace ns, StackRuntime runtime, String device) {
+  private TunStack(TestNamespace ns, StackRuntime runtime, String device, FaultInjector faults) {
     this.ns = ns;
     this.runtime = runtime;
     this.device = device;
+    this.faults = faults;
   }
 
+  /** The stack on a perfect link: the TUN device itself. */
   public static TunStack start() throws IOException {
+    return start(null);
+  }
+
+  /**
+   * The stack behind a {@link FaultInjector} that impairs both directions as {@code impairment}
+   * says (with {@code System::nanoTime} and the stack's allocator, as {@code serve --impair});
+   * {@code null} for a perfect link, as {@link #start()}.
+   */
+  public static TunStack start(Impairment impairment) throws IOException {
     Privileged.assumeRootAndTun();
     TestNamespace ns = TestNamespace.create();
     try {
@@ -38,7 +56,22 @@ public final class TunStack implements AutoCloseable {
           .up(true)
           .open();
       StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500).build();
-      return new TunStack(ns, StackRuntime.start(config, new TunLink(tun)), tun.name());
+      Device link = new TunLink(tun);
+      FaultInjector faults = null;
+      if (impairment != null) {
+        faults = new FaultInjector(link, impairment, System::nanoTime, config.allocator());
+        link = faults;
+      }
+      try {
+        return new TunStack(ns, StackRuntime.start(config, link), tun.name(), faults);
+      } catch (RuntimeException e) {
+        try {
+          link.close(); // the runtime did not take the device over
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
     } catch (IOException | RuntimeException e) {
       ns.close();
       throw e;
@@ -55,6 +88,18 @@ public final class TunStack implements AutoCloseable {
 
   public String device() {
     return device;
+  }
+
+  /**
+   * The fault injector between the stack and the device, for its counters.
+   *
+   * @throws IllegalStateException if started without an impairment
+   */
+  public FaultInjector faults() {
+    if (faults == null) {
+      throw new IllegalStateException("started on a perfect link: use start(Impairment)");
+    }
+    return faults;
   }
 
   /** Copies a test resource (a python3 peer) to a temporary file that the namespace can run. */
