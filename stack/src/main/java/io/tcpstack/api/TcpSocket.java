@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.tcp.TcpConfig;
+import io.tcpstack.tcp.TcpInfo;
 import io.tcpstack.tcp.TcpConnection;
 import io.tcpstack.tcp.TcpEvents;
 import io.tcpstack.tcp.TcpState;
@@ -34,7 +35,6 @@ public final class TcpSocket implements Closeable {
   private TcpConnection conn;
   private volatile boolean closed;
   private volatile long readTimeoutNs;
-  private volatile boolean noDelay;
   private final InputStream in = new In();
   private final OutputStream out = new Out();
   private final TcpEvents events = new TcpEvents() {
@@ -234,13 +234,40 @@ public final class TcpSocket implements Closeable {
     this.readTimeoutNs = timeout.toNanos();
   }
 
-  /** Disables Nagle's algorithm (RFC 9293 §3.7.4) for this socket. Segments go out as soon as written. */
-  public void setNoDelay(boolean on) {
-    this.noDelay = on; // Nagle itself arrives with flow control (issue 4); until then every write is sent at once.
+  /**
+   * Turns Nagle's algorithm (RFC 9293 §3.7.4) off ({@code true}) or back on for this socket. On by
+   * default: while a small segment is unacknowledged, further small writes are coalesced. Turning
+   * it off sends anything held at once.
+   */
+  public void setNoDelay(boolean on) throws IOException {
+    ensureOpen();
+    stack.call(() -> {
+      conn.setNoDelay(on, stack.runtime().nowNs());
+      return Boolean.TRUE;
+    });
   }
 
-  public boolean getNoDelay() {
-    return noDelay;
+  public boolean getNoDelay() throws IOException {
+    ensureOpen();
+    return stack.call(() -> conn.noDelay());
+  }
+
+  /**
+   * Keep-alive (RFC 1122 §4.2.3.6) on or off, with the timings of the socket's {@link TcpConfig}
+   * (2 h idle, 75 s between probes, 9 probes by default). A dead peer then fails reads and writes
+   * with {@link ConnectionTimedOutException}.
+   */
+  public void setKeepAlive(boolean on) throws IOException {
+    ensureOpen();
+    stack.call(() -> {
+      conn.setKeepAlive(on, stack.runtime().nowNs());
+      return Boolean.TRUE;
+    });
+  }
+
+  /** The connection's counters and congestion state now (see {@link TcpInfo}). */
+  public TcpInfo info() throws IOException {
+    return stack.call(() -> conn.info());
   }
 
   /** The peer as {@code address:port}. */

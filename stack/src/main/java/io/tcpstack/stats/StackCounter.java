@@ -92,6 +92,18 @@ public enum StackCounter {
   TCP_CHALLENGE_ACKS(false),
   /** Segments that arrived ahead of a gap and were kept. */
   TCP_OUT_OF_ORDER(false),
+  /** Retransmission timer expiries on established connections (RFC 6298 §5.4). */
+  TCP_RTO_EXPIRIES(false),
+  /** Fast retransmits on the third duplicate ACK (RFC 5681 §3.2). */
+  TCP_FAST_RETRANSMITS(false),
+  /** Duplicate ACKs received (RFC 5681 §2). */
+  TCP_DUP_ACKS_IN(false),
+  /** ACKs sent when the delayed-ACK timer expired (RFC 5681 §4.2). */
+  TCP_DELAYED_ACKS(false),
+  /** Keep-alive probes sent (RFC 1122 §4.2.3.6). */
+  TCP_KEEPALIVE_PROBES(false),
+  /** Connections closed because keep-alive probes went unanswered. */
+  TCP_KEEPALIVE_TIMEOUTS(false),
   /** Zero-window probes sent. */
   TCP_WINDOW_PROBES(false),
   /** Payload bytes delivered in order to receive buffers. */

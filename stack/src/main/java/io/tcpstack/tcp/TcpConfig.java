@@ -1,6 +1,10 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.tcp.cc.CongestionControl;
+import io.tcpstack.tcp.cc.NewReno;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Per-connection TCP settings with documented defaults (see {@code docs/usage.md}). Immutable; the
@@ -21,6 +25,19 @@ public final class TcpConfig {
   /** RFC 1122 §4.2.3.5: R2 at least 100 s; 15 retransmissions, as Linux's tcp_retries2 (~15 min with backoff). */
   public static final int DEFAULT_DATA_RETRIES = 15;
   public static final int DEFAULT_BUFFER_SIZE = 256 * 1024;
+  /**
+   * RFC 5681 §4.2: an ACK MUST be generated within 500 ms; the issue asks at most 200 ms. Like
+   * Linux's minimum we wait 40 ms, which keeps the cost of a delayed ACK small when one does stall.
+   */
+  public static final Duration DEFAULT_DELAYED_ACK = Duration.ofMillis(40);
+  /** RFC 5681 §4.2 upper bound on the delayed-ACK timeout. */
+  public static final Duration RFC5681_MAX_ACK_DELAY = Duration.ofMillis(500);
+  /** RFC 1122 §4.2.3.6: the keep-alive interval MUST default to no less than two hours. */
+  public static final Duration DEFAULT_KEEPALIVE_IDLE = Duration.ofHours(2);
+  /** Between unanswered keep-alive probes (Linux's tcp_keepalive_intvl). */
+  public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(75);
+  /** Unanswered probes after which the peer is declared dead (Linux's tcp_keepalive_probes). */
+  public static final int DEFAULT_KEEPALIVE_PROBES = 9;
 
   final int sendBufferSize;
   final int receiveBufferSize;
@@ -31,6 +48,12 @@ public final class TcpConfig {
   final int synRetries;
   final int dataRetries;
   final boolean noDelay;
+  final long delayedAckNs;
+  final boolean keepAlive;
+  final long keepAliveIdleNs;
+  final long keepAliveIntervalNs;
+  final int keepAliveProbes;
+  final Supplier<CongestionControl> congestionControl;
 
   private TcpConfig(Builder b) {
     this.sendBufferSize = b.sendBufferSize;
@@ -42,6 +65,12 @@ public final class TcpConfig {
     this.synRetries = b.synRetries;
     this.dataRetries = b.dataRetries;
     this.noDelay = b.noDelay;
+    this.delayedAckNs = b.delayedAck.toNanos();
+    this.keepAlive = b.keepAlive;
+    this.keepAliveIdleNs = b.keepAliveIdle.toNanos();
+    this.keepAliveIntervalNs = b.keepAliveInterval.toNanos();
+    this.keepAliveProbes = b.keepAliveProbes;
+    this.congestionControl = b.congestionControl;
   }
 
   public static final TcpConfig DEFAULT = builder().build();
@@ -61,6 +90,12 @@ public final class TcpConfig {
     b.synRetries = synRetries;
     b.dataRetries = dataRetries;
     b.noDelay = noDelay;
+    b.delayedAck = Duration.ofNanos(delayedAckNs);
+    b.keepAlive = keepAlive;
+    b.keepAliveIdle = Duration.ofNanos(keepAliveIdleNs);
+    b.keepAliveInterval = Duration.ofNanos(keepAliveIntervalNs);
+    b.keepAliveProbes = keepAliveProbes;
+    b.congestionControl = congestionControl;
     return b;
   }
 
@@ -76,6 +111,19 @@ public final class TcpConfig {
     return 2 * mslNs;
   }
 
+  public boolean noDelay() {
+    return noDelay;
+  }
+
+  public boolean keepAlive() {
+    return keepAlive;
+  }
+
+  /** A new instance of the configured congestion-control algorithm. */
+  CongestionControl newCongestionControl() {
+    return Objects.requireNonNull(congestionControl.get(), "congestion control factory returned null");
+  }
+
   /** Builds a {@link TcpConfig}; each setter checks its argument. */
   public static final class Builder {
     private int sendBufferSize = DEFAULT_BUFFER_SIZE;
@@ -87,6 +135,12 @@ public final class TcpConfig {
     private int synRetries = DEFAULT_SYN_RETRIES;
     private int dataRetries = DEFAULT_DATA_RETRIES;
     private boolean noDelay;
+    private Duration delayedAck = DEFAULT_DELAYED_ACK;
+    private boolean keepAlive;
+    private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
+    private Duration keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+    private int keepAliveProbes = DEFAULT_KEEPALIVE_PROBES;
+    private Supplier<CongestionControl> congestionControl = NewReno::new;
 
     /** Send buffer in bytes, 1 KiB .. 64 KiB without window scaling (RFC 7323 comes later) — up to 1 GiB accepted. */
     public Builder sendBufferSize(int bytes) {
@@ -129,8 +183,50 @@ public final class TcpConfig {
       return this;
     }
 
+    /** Turns Nagle's algorithm (RFC 9293 §3.7.4) off: small segments go out at once. Off by default. */
     public Builder noDelay(boolean noDelay) {
       this.noDelay = noDelay;
+      return this;
+    }
+
+    /**
+     * How long an ACK for in-order data may wait for a second segment or for data to ride on (RFC
+     * 5681 §4.2, RFC 1122 §4.2.3.2). {@link Duration#ZERO} acknowledges every segment at once.
+     */
+    public Builder delayedAck(Duration delay) {
+      if (delay.isNegative() || delay.compareTo(RFC5681_MAX_ACK_DELAY) > 0) {
+        throw new IllegalArgumentException("delayed ACK must be 0..500 ms (RFC 5681 §4.2), got " + delay);
+      }
+      this.delayedAck = delay;
+      return this;
+    }
+
+    /** Keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6) with the default timings; off by default. */
+    public Builder keepAlive(boolean on) {
+      this.keepAlive = on;
+      return this;
+    }
+
+    /**
+     * Keep-alive on: after {@code idle} without a segment from the peer, probe every {@code
+     * interval}; after {@code probes} unanswered probes the connection fails with "timed out".
+     */
+    public Builder keepAlive(Duration idle, Duration interval, int probes) {
+      positive("keep-alive idle time", idle);
+      positive("keep-alive interval", interval);
+      if (probes < 1) {
+        throw new IllegalArgumentException("keep-alive probes must be at least 1, got " + probes);
+      }
+      this.keepAlive = true;
+      this.keepAliveIdle = idle;
+      this.keepAliveInterval = interval;
+      this.keepAliveProbes = probes;
+      return this;
+    }
+
+    /** The congestion-control algorithm, one new instance per connection ({@link NewReno} by default). */
+    public Builder congestionControl(Supplier<CongestionControl> factory) {
+      this.congestionControl = Objects.requireNonNull(factory, "factory");
       return this;
     }
 

@@ -10,6 +10,7 @@ import static io.tcpstack.tcp.SeqNum.lt;
 
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.cc.CongestionControl;
 import io.tcpstack.wire.TcpHeader;
 
 /**
@@ -25,12 +26,20 @@ import io.tcpstack.wire.TcpHeader;
  * (ISS+1 until the SYN is acknowledged); the receive ring holds in-order bytes not yet read by the
  * application, followed by space into which out-of-order bytes are placed at their offset from
  * {@code rcvNxt} (tracked by the {@link Assembler}).
+ *
+ * <p>Sending is limited by the peer's window, the congestion window ({@link CongestionControl}),
+ * sender-side silly-window avoidance and Nagle's algorithm; loss is repaired by the retransmission
+ * timer (RFC 6298) and by fast retransmit and NewReno fast recovery (RFC 5681 §3.2, RFC 6582). A
+ * zero window is probed by the persist timer (RFC 9293 §3.8.6.1). ACKs for in-order data may be
+ * delayed (RFC 5681 §4.2). Keep-alive (RFC 1122 §4.2.3.6) is optional.
  */
 public final class TcpConnection {
 
   static final long NEVER = Long.MAX_VALUE;
   /** RFC 9293 §3.8.6.2.1 / 3.7.1: without window scaling the window field tops out at 65535. */
   static final int MAX_UNSCALED_WINDOW = 0xFFFF;
+  /** RFC 5681 §3.2: fast retransmit on the third duplicate ACK. */
+  static final int DUP_ACK_THRESHOLD = 3;
 
   final TcpLayer layer;
   final TcpConfig config;
@@ -71,8 +80,53 @@ public final class TcpConnection {
   /** The peer's FIN arrived ahead of missing data; handled once rcvNxt reaches it. */
   private boolean pendingFin;
   private int pendingFinSeq;
-  private int lastAdvertisedWindow;
+  /** RCV.NXT + RCV.WND as last advertised: the right edge we offered, which never moves left. */
+  private int rcvAdvertisedEdge;
+  /** An ACK is owed now. */
   private boolean ackNeeded;
+  /** An ACK is owed by this time at the latest (delayed ACK, RFC 5681 §4.2), or {@link #NEVER}. */
+  private long delayedAckAtNs = NEVER;
+  /** In-order bytes received since our last ACK: every second full-sized segment is acknowledged. */
+  private int unackedBytes;
+  /** The largest segment the peer sent so far (its effective MSS as far as we can tell). */
+  private int rcvMss = TcpOptions.DEFAULT_MSS;
+
+  // Congestion control and loss recovery (RFC 5681, RFC 6582).
+  private final CongestionControl cc;
+  private int dupAcks;
+  private boolean inRecovery;
+  /** RFC 6582 "recover": SND.MAX when recovery (or the last timeout) began. */
+  private int recover;
+  /** RFC 6582 §3.2 step 5: the timer is reset only by the first partial ACK. */
+  private boolean partialAckSeen;
+  /** The largest window the peer ever offered (sender SWS avoidance, RFC 9293 §3.8.6.2.1). */
+  private int maxSndWnd;
+  /** End of the last small segment sent (Minshall's refinement of Nagle's algorithm). */
+  private int sndSml;
+  private boolean noDelay;
+
+  // Persist timer (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17).
+  private long persistAtNs = NEVER;
+  private int persistBackoff;
+  private int probesUnanswered;
+
+  // Keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6).
+  private boolean keepAlive;
+  private long keepAliveAtNs = NEVER;
+  private int keepAlivesUnanswered;
+
+  // Per-connection statistics (see TcpInfo).
+  private long segmentsIn;
+  private long segmentsOut;
+  private long bytesIn;
+  private long bytesOut;
+  private long timeoutRetransmits;
+  private long fastRetransmits;
+  private long retransmittedSegments;
+  private long duplicateAcksIn;
+  private long windowProbes;
+  private long keepAliveProbes;
+  private long delayedAcks;
 
   // Timers (RFC 6298 retransmission; TIME-WAIT).
   private final RttEstimator rtt;
@@ -102,6 +156,9 @@ public final class TcpConnection {
     this.listener = listener;
     this.rtt = new RttEstimator(config.minRtoNs, config.maxRtoNs, config.initialRtoNs);
     this.sendMss = TcpOptions.DEFAULT_MSS;
+    this.cc = config.newCongestionControl();
+    this.noDelay = config.noDelay;
+    this.keepAlive = config.keepAlive;
     ByteRing send = new ByteRing(layer.allocator(), config.sendBufferSize);
     try {
       this.receiveBuffer = new ByteRing(layer.allocator(), config.receiveBufferSize);
@@ -127,11 +184,14 @@ public final class TcpConnection {
     initSend(isn);
     irs = syn.sequenceNumber();
     rcvNxt = add(irs, 1);
+    rcvAdvertisedEdge = rcvNxt; // nothing offered yet
     sndWnd = syn.window(); // RFC 7323 §2.2: never scaled in a SYN
     sndWl1 = irs;
     sndWl2 = iss;
+    maxSndWnd = sndWnd;
     sendMss = effectiveMss(peerMss);
     state = TcpState.SYN_RECEIVED;
+    segmentsIn++;
     output(nowNs);
   }
 
@@ -141,6 +201,8 @@ public final class TcpConnection {
     sndNxt = isn;
     highestSent = isn;
     sndBufSeq = add(isn, 1);
+    recover = isn;
+    sndSml = isn;
   }
 
   private int effectiveMss(int peerMss) {
@@ -237,14 +299,36 @@ public final class TcpConnection {
     receiveBuffer.copyTo(0, dst, n);
     receiveBuffer.consume(n);
     if (state.isSynchronized() && !finReceived) {
-      int window = advertisableWindow();
-      // RFC 9293 §3.8.6.2.2: move the right edge only by min(half the buffer, one MSS) or more.
-      if (window - lastAdvertisedWindow >= Math.min(receiveBuffer.capacity() / 2, sendMss)) {
+      // RFC 9293 §3.8.6.2.2: the right edge moves only in steps of min(half the buffer, one MSS).
+      // Once what is left of our last offer falls below half the largest window, announce each such
+      // step at once, not with the next (possibly delayed) ACK: the sender may be waiting for it.
+      int offered = offeredWindow();
+      if (receiveWindow() > offered && offered < maxReceiveWindow() / 2) {
         ackNeeded = true;
         output(nowNs);
       }
     }
     return n;
+  }
+
+  /** Nagle's algorithm off ({@code true}) or on (RFC 9293 §3.7.4, MUST-17); turning it off sends what it held. */
+  public void setNoDelay(boolean on, long nowNs) {
+    boolean was = noDelay;
+    noDelay = on;
+    if (on && !was && state != TcpState.CLOSED) {
+      output(nowNs);
+    }
+  }
+
+  public boolean noDelay() {
+    return noDelay;
+  }
+
+  /** Keep-alive on or off for this connection, with the timings of its {@link TcpConfig}. */
+  public void setKeepAlive(boolean on, long nowNs) {
+    keepAlive = on;
+    keepAlivesUnanswered = 0;
+    keepAliveAtNs = on && state.isSynchronized() ? nowNs + config.keepAliveIdleNs : NEVER;
   }
 
   /**
@@ -286,7 +370,7 @@ public final class TcpConnection {
     }
     if (state.isSynchronized() || state == TcpState.SYN_RECEIVED) {
       // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
-      layer.sendSegment(this, TcpHeader.FLAG_RST, sndNxt, 0, 0, null, 0, 0, false);
+      emitControl(TcpHeader.FLAG_RST, sndMax(), 0, 0);
     }
     becomeClosed(TcpError.ABORTED);
   }
@@ -295,6 +379,11 @@ public final class TcpConnection {
 
   /** A segment for this connection; the layer has verified its checksum. */
   void process(TcpHeader seg, ByteBuf buf, int payloadIndex, int payloadLength, int peerMss, long nowNs) {
+    segmentsIn++;
+    if (keepAliveAtNs != NEVER) { // anything from the peer shows it is alive (RFC 1122 §4.2.3.6)
+      keepAliveAtNs = nowNs + config.keepAliveIdleNs;
+      keepAlivesUnanswered = 0;
+    }
     if (state == TcpState.SYN_SENT) {
       processInSynSent(seg, peerMss, nowNs);
     } else {
@@ -312,7 +401,7 @@ public final class TcpConnection {
     // First: check the ACK.
     if (ack && (le(segAck, iss) || gt(segAck, sndNxt))) {
       if (!seg.hasFlags(TcpHeader.FLAG_RST)) {
-        layer.sendSegment(this, TcpHeader.FLAG_RST, segAck, 0, 0, null, 0, 0, false);
+        emitControl(TcpHeader.FLAG_RST, segAck, 0, 0);
       }
       return;
     }
@@ -329,23 +418,26 @@ public final class TcpConnection {
     // Fourth: SYN.
     irs = seg.sequenceNumber();
     rcvNxt = add(irs, 1);
+    rcvAdvertisedEdge = add(rcvNxt, roomWindow()); // what our SYN offered
     sendMss = effectiveMss(peerMss);
     if (ack) {
-      acknowledge(segAck, nowNs);
+      acknowledge(segAck, nowNs, true);
     }
     if (gt(sndUna, iss)) {
       // Our SYN is acknowledged: ESTABLISHED. RFC 7323 §2.2: the window of a SYN is never scaled.
       sndWnd = seg.window();
+      maxSndWnd = sndWnd;
       sndWl1 = seg.sequenceNumber();
       sndWl2 = segAck;
       state = TcpState.ESTABLISHED;
       ackNeeded = true;
       layer.counters().increment(StackCounter.TCP_ESTABLISHED);
-      established();
+      established(nowNs);
     } else {
       // Simultaneous open (RFC 9293 §3.5, figure 8): SYN-RECEIVED, SYN-ACK with our ISS.
       state = TcpState.SYN_RECEIVED;
       sndWnd = seg.window();
+      maxSndWnd = sndWnd;
       sndWl1 = seg.sequenceNumber();
       sndWl2 = iss;
       sndNxt = iss; // the SYN goes again, now with ACK
@@ -365,8 +457,9 @@ public final class TcpConnection {
       return;
     }
 
-    // First: sequence number acceptability (RFC 9293 §3.10.7.4, the four cases).
-    int window = advertisableWindow();
+    // First: sequence number acceptability (RFC 9293 §3.10.7.4, the four cases). RCV.WND here is
+    // the room we have, which is never less than what we offered (the window does not shrink).
+    int window = Math.max(roomWindow(), offeredWindow());
     boolean acceptable;
     if (segLen == 0) {
       // RFC 9293 §3.10.7.4 says RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND. We also accept SEG.SEQ at the
@@ -432,30 +525,43 @@ public final class TcpConnection {
       if (lt(sndUna, segAck) && le(segAck, sndNxt)) {
         state = TcpState.ESTABLISHED;
         sndWnd = seg.window();
+        maxSndWnd = Math.max(maxSndWnd, sndWnd);
         sndWl1 = seq;
         sndWl2 = segAck;
         layer.counters().increment(StackCounter.TCP_ESTABLISHED);
         if (listener != null) {
           listener.established(this);
         }
-        established();
+        established(nowNs);
       } else {
-        layer.sendSegment(this, TcpHeader.FLAG_RST, segAck, 0, 0, null, 0, 0, false);
+        emitControl(TcpHeader.FLAG_RST, segAck, 0, 0);
         return;
       }
     }
-    if (gt(segAck, sndNxt)) {
+    // SND.MAX, not SND.NXT: after a timeout SND.NXT went back, and ACKs for data sent before it
+    // are still good news.
+    if (gt(segAck, sndMax())) {
       ackNeeded = true; // acknowledges something not yet sent
       return;
     }
+    probesUnanswered = 0; // any acceptable ACK shows the peer is there (RFC 1122 §4.2.2.17)
     if (gt(segAck, sndUna)) {
-      acknowledge(segAck, nowNs);
+      onNewAck(segAck, nowNs);
+    } else if (payloadLength == 0 && !fin && segAck == sndUna && seg.window() == sndWnd
+        && sndMax() != sndUna && persistAtNs == NEVER) {
+      // RFC 5681 §2: a duplicate ACK — data outstanding, no data or SYN/FIN in it, the same ACK
+      // number and the same window.
+      onDuplicateAck(nowNs);
     }
     // RFC 9293 §3.10.7.4: update the send window only from newer segments.
     if (lt(sndWl1, seq) || (sndWl1 == seq && le(sndWl2, segAck))) {
       sndWnd = seg.window();
+      maxSndWnd = Math.max(maxSndWnd, sndWnd);
       sndWl1 = seq;
       sndWl2 = segAck;
+    }
+    if (persistAtNs != NEVER && sndWnd > 0) {
+      leavePersist();
     }
     boolean ourFinAcked = finQueued && segAck == add(finSeq, 1);
     switch (state) {
@@ -510,15 +616,70 @@ public final class TcpConnection {
     }
   }
 
-  private void established() {
+  private void established(long nowNs) {
+    cc.start(sendMss, nowNs);
+    if (keepAlive) {
+      keepAliveAtNs = nowNs + config.keepAliveIdleNs;
+    }
     if (synRetransmitted) {
       rtt.afterSynTimeout(); // RFC 6298 §5.7: RTO back to 3 s if the SYN timed out
     }
     events.onEstablished(this);
   }
 
-  /** SND.UNA advances to {@code segAck}: free acknowledged data, take an RTT sample, manage the timer. */
-  private void acknowledge(int segAck, long nowNs) {
+  /** A new cumulative ACK (RFC 9293 §3.10.7.4 fifth step): congestion control and NewReno recovery. */
+  private void onNewAck(int segAck, long nowNs) {
+    int acked = diff(segAck, sndUna);
+    int flightBefore = diff(sndMax(), sndUna);
+    if (inRecovery) {
+      if (ge(segAck, recover)) {
+        // RFC 6582 §3.2 step 5, full acknowledgment: recovery ends.
+        inRecovery = false;
+        dupAcks = 0;
+        acknowledge(segAck, nowNs, true);
+        cc.onExitRecovery(diff(sndMax(), sndUna), nowNs);
+      } else {
+        // Partial acknowledgment: the next hole is lost too; retransmit it at once. The timer is
+        // reset only by the first partial ACK ("impatient" variant).
+        acknowledge(segAck, nowNs, !partialAckSeen);
+        partialAckSeen = true;
+        cc.onPartialAck(acked);
+        retransmitHead(nowNs);
+      }
+      return;
+    }
+    dupAcks = 0;
+    acknowledge(segAck, nowNs, true);
+    cc.onAck(acked, flightBefore, nowNs);
+  }
+
+  /** RFC 5681 §3.2 and RFC 6582 §3.2: count duplicate ACKs; the third starts fast retransmit. */
+  private void onDuplicateAck(long nowNs) {
+    dupAcks++;
+    duplicateAcksIn++;
+    layer.counters().increment(StackCounter.TCP_DUP_ACKS_IN);
+    if (inRecovery) {
+      cc.onDuplicateAckInRecovery(); // step 4: a segment left the network; output() may send new data
+      return;
+    }
+    // RFC 6582 §3.2 step 2: only when the ACK covers more than "recover", so one window of losses
+    // (or the duplicates a timeout's retransmissions provoke) reduces the window once.
+    if (dupAcks == DUP_ACK_THRESHOLD && ge(sndUna, recover)) {
+      inRecovery = true;
+      partialAckSeen = false;
+      recover = sndMax();
+      cc.onEnterRecovery(diff(sndMax(), sndUna), nowNs);
+      fastRetransmits++;
+      layer.counters().increment(StackCounter.TCP_FAST_RETRANSMITS);
+      retransmitHead(nowNs);
+    }
+  }
+
+  /**
+   * SND.UNA advances to {@code segAck}: free acknowledged data, take an RTT sample, manage the
+   * timer (restarted only if {@code restartTimer}, RFC 6298 §5.3).
+   */
+  private void acknowledge(int segAck, long nowNs, boolean restartTimer) {
     // The SYN occupies ISS; data starts at sndBufSeq; the FIN follows the data.
     int dataAcked = diff(segAck, sndBufSeq);
     if (dataAcked > 0) {
@@ -527,14 +688,23 @@ public final class TcpConnection {
       sndBufSeq = add(sndBufSeq, n);
     }
     sndUna = segAck;
+    if (lt(sndNxt, sndUna)) {
+      sndNxt = sndUna; // after a timeout's go-back: this was sent before and has arrived
+    }
     retries = 0;
     // RFC 6298 §3 (Karn): only segments never retransmitted are timed; timingRtt is cleared on retransmission.
     if (timingRtt && ge(segAck, rttEndSeq)) {
-      rtt.sample(nowNs - rttSentNs);
+      // Time is the caller's and should not run backwards; if it does, the sample is 0, not an error
+      // half-way through processing an ACK.
+      rtt.sample(Math.max(0, nowNs - rttSentNs));
       timingRtt = false;
     }
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
-    retransmitAtNs = sndUna == sndNxt ? NEVER : nowNs + rtt.rtoNs();
+    if (sndUna == sndMax()) {
+      retransmitAtNs = NEVER;
+    } else if (restartTimer || retransmitAtNs == NEVER) {
+      retransmitAtNs = nowNs + rtt.rtoNs();
+    }
     if (dataAcked > 0) {
       events.onWritable(this);
     }
@@ -554,13 +724,16 @@ public final class TcpConnection {
       return;
     }
     length = Math.min(length, room - offset); // trim to the window
+    rcvMss = Math.max(rcvMss, Math.min(length, layer.localMss()));
     if (offset == 0) {
+      boolean gap = !outOfOrder.isEmpty();
       receiveBuffer.append(buf, index, length);
       int ready = outOfOrder.advance(length);
       receiveBuffer.commit(ready);
       rcvNxt = add(rcvNxt, length + ready);
+      bytesIn += length + ready;
       layer.counters().add(StackCounter.TCP_IN_BYTES, length + ready);
-      ackNeeded = true;
+      ackInOrderData(length + ready, gap, nowNs);
       events.onReadable(this);
       if (pendingFin && rcvNxt == pendingFinSeq) {
         receiveFin(nowNs);
@@ -572,6 +745,20 @@ public final class TcpConnection {
         layer.counters().increment(StackCounter.TCP_OUT_OF_ORDER);
       }
       ackNeeded = true;
+    }
+  }
+
+  /**
+   * RFC 5681 §4.2 and RFC 1122 §4.2.3.2: in-order data may wait up to the delayed-ACK time, but
+   * every second full-sized segment is acknowledged at once, and so is data that fills (part of) a
+   * gap, so the sender's fast recovery learns of it.
+   */
+  private void ackInOrderData(int bytes, boolean filledGap, long nowNs) {
+    unackedBytes += bytes;
+    if (filledGap || config.delayedAckNs == 0 || unackedBytes >= 2 * rcvMss) {
+      ackNeeded = true;
+    } else if (delayedAckAtNs == NEVER) {
+      delayedAckAtNs = nowNs + config.delayedAckNs;
     }
   }
 
@@ -609,7 +796,7 @@ public final class TcpConnection {
 
   // ---------------------------------------------------------------- output
 
-  /** Sends whatever is due now: SYN, data within the window, FIN, and an ACK if one is owed. */
+  /** Sends whatever is due now: SYN, data within the windows, FIN, and an ACK if one is owed. */
   void output(long nowNs) {
     switch (state) {
       case SYN_SENT:
@@ -621,8 +808,7 @@ public final class TcpConnection {
         if (sndNxt == iss) {
           sendSyn(TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, nowNs);
         }
-        sendData(nowNs); // a FIN queued in SYN-RECEIVED waits for ESTABLISHED (RFC 9293 §3.10.4)
-        break;
+        break; // data, and a FIN queued in SYN-RECEIVED, wait for ESTABLISHED (RFC 9293 §3.10.4)
       case ESTABLISHED:
       case CLOSE_WAIT:
       case FIN_WAIT_1:
@@ -640,75 +826,173 @@ public final class TcpConnection {
 
   private void sendSyn(int flags, long nowNs) {
     boolean retransmission = highestSent != iss;
-    layer.sendSegment(this, flags, iss, (flags & TcpHeader.FLAG_ACK) != 0 ? rcvNxt : 0, advertisableWindowForSyn(),
-        null, 0, 0, true);
+    emit(flags, iss, (flags & TcpHeader.FLAG_ACK) != 0 ? rcvNxt : 0, 0, 0, true);
     sndNxt = add(iss, 1);
     highestSent = sndNxt;
-    ackNeeded = false;
     if (!retransmission) {
       startTiming(nowNs);
     }
     armRetransmit(nowNs);
   }
 
+  /**
+   * Sends new data (and data after a timeout's go-back) as far as the peer's window, the congestion
+   * window, silly-window avoidance and Nagle allow; then the FIN when its turn comes; then arms the
+   * persist timer if data waits for a window that is closed.
+   */
   private void sendData(long nowNs) {
-    sendData(nowNs, Integer.MAX_VALUE);
-  }
-
-  /** Sends at most {@code maxSegments} data segments (and the FIN, when its turn comes). */
-  private void sendData(long nowNs, int maxSegments) {
-    if (state == TcpState.SYN_RECEIVED) {
-      return; // data waits for the handshake
-    }
-    for (int sent = 0; ; sent++) {
-      if (sent == maxSegments) {
-        return;
-      }
+    while (true) {
       int offset = diff(sndNxt, sndBufSeq);
       int unsent = sendBuffer.length() - offset;
-      int usable = diff(add(sndUna, sndWnd), sndNxt);
-      int n = Math.min(Math.min(unsent, sendMss), Math.max(0, usable));
-      if (n > 0) {
-        boolean last = n == unsent;
-        int flags = TcpHeader.FLAG_ACK | (last ? TcpHeader.FLAG_PSH : 0);
-        boolean retransmission = lt(sndNxt, sndMax());
-        layer.sendSegment(this, flags, sndNxt, rcvNxt, takeWindow(), sendBuffer, offset, n, false);
-        if (retransmission) {
-          layer.counters().increment(StackCounter.TCP_RETRANS_SEGS);
-        } else {
-          layer.counters().add(StackCounter.TCP_OUT_BYTES, n);
-        }
-        sndNxt = add(sndNxt, n);
-        if (!retransmission) {
-          highestSent = sndNxt;
-          startTiming(nowNs); // Karn (RFC 6298 §3): time only segments sent for the first time
-        }
-        ackNeeded = false;
-        armRetransmit(nowNs);
-        continue;
+      if (unsent <= 0) {
+        break;
       }
-      if (finQueued && sndNxt == finSeq) {
-        layer.sendSegment(this, TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndNxt, rcvNxt, takeWindow(), null, 0, 0, false);
-        sndNxt = add(sndNxt, 1);
-        if (gt(sndNxt, highestSent)) {
-          highestSent = sndNxt;
-        }
-        ackNeeded = false;
-        armRetransmit(nowNs);
-      } else if (unsent > 0 && sndWnd == 0 && sndUna == sndNxt) {
-        armRetransmit(nowNs); // zero window: the timer probes it (persist timer: see issue 4)
+      int inFlight = diff(sndNxt, sndUna);
+      int peerRoom = diff(add(sndUna, sndWnd), sndNxt);
+      int room = Math.min(peerRoom, cc.cwnd() + limitedTransmitAllowance() - inFlight);
+      int n = Math.min(Math.min(unsent, sendMss), room);
+      if (n <= 0 || !mayTransmit(n, unsent, peerRoom)) {
+        break;
       }
+      transmit(offset, n, nowNs);
+    }
+    if (finQueued && sndNxt == finSeq) {
+      // The FIN needs no window: it is sent once every byte before it has been (RFC 9293 §3.10.4).
+      emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndNxt, rcvNxt, 0, 0, false);
+      boolean retransmission = lt(sndNxt, sndMax());
+      if (retransmission) {
+        countRetransmission();
+      }
+      sndNxt = add(sndNxt, 1);
+      if (gt(sndNxt, highestSent)) {
+        highestSent = sndNxt;
+      }
+      armRetransmit(nowNs);
+    }
+    maybeEnterPersist(nowNs);
+  }
+
+  /**
+   * RFC 3042 limited transmit (RFC 5681 §3.2 SHOULD): on the first and second duplicate ACK, one
+   * more new segment each may go beyond cwnd, so a small window still gathers the three duplicates
+   * fast retransmit needs. cwnd itself does not change.
+   */
+  private int limitedTransmitAllowance() {
+    return !inRecovery && dupAcks > 0 && dupAcks < DUP_ACK_THRESHOLD && !lt(sndNxt, sndMax())
+        ? dupAcks * sendMss : 0;
+  }
+
+  /**
+   * Whether {@code n} bytes (less than the queued {@code unsent}, or all of them) may go now: RFC
+   * 9293 §3.8.6.2.1 (sender silly-window avoidance) and §3.7.4 (Nagle), with Minshall's refinement
+   * — a small segment is held only while an earlier small segment is unacknowledged, so the tail of
+   * a large write does not wait for a delayed ACK.
+   */
+  private boolean mayTransmit(int n, int unsent, int peerRoom) {
+    if (n >= sendMss || lt(sndNxt, sndMax())) {
+      return true; // a full segment, or a retransmission after a timeout's go-back
+    }
+    if (n < unsent) {
+      if (n < peerRoom) {
+        return false; // cut short by cwnd: wait for ACKs to open it rather than send a sliver
+      }
+      // Cut short by the peer's window: only if that is at least half the largest window it
+      // offered; otherwise wait for more (the persist timer overrides if nothing is in flight).
+      return n >= maxSndWnd / 2;
+    }
+    // n == unsent: everything queued fits. Nagle holds it while a small segment is in flight.
+    if (noDelay || finQueued) {
+      return true;
+    }
+    return !(gt(sndSml, sndUna) && le(sndSml, sndNxt));
+  }
+
+  /** Sends {@code n} bytes at SND.NXT ({@code offset} into the send buffer) and advances SND.NXT. */
+  private void transmit(int offset, int n, long nowNs) {
+    boolean last = n == sendBuffer.length() - offset;
+    // After a go-back the segments may be cut differently: a retransmission can reach past SND.MAX.
+    int fresh = Math.max(0, Math.min(n, diff(add(sndNxt, n), sndMax())));
+    emit(TcpHeader.FLAG_ACK | (last ? TcpHeader.FLAG_PSH : 0), sndNxt, rcvNxt, offset, n, false);
+    if (fresh < n) {
+      countRetransmission();
+    }
+    if (fresh > 0) {
+      bytesOut += fresh;
+      layer.counters().add(StackCounter.TCP_OUT_BYTES, fresh);
+    }
+    sndNxt = add(sndNxt, n);
+    if (n < sendMss) {
+      sndSml = sndNxt;
+    }
+    if (gt(sndNxt, highestSent)) {
+      highestSent = sndNxt;
+    }
+    if (fresh == n) {
+      startTiming(nowNs); // Karn (RFC 6298 §3): time only segments sent for the first time
+    }
+    armRetransmit(nowNs);
+  }
+
+  /**
+   * Retransmits the first unacknowledged segment without moving SND.NXT (fast retransmit and
+   * partial ACKs, RFC 5681 §3.2 step 2 and RFC 6582 §3.2 step 5): at most one MSS of data, or the
+   * FIN if only the FIN is outstanding.
+   */
+  private void retransmitHead(long nowNs) {
+    int offset = diff(sndUna, sndBufSeq);
+    int outstanding = Math.min(sendBuffer.length() - offset, diff(sndMax(), sndUna));
+    int n = Math.min(sendMss, outstanding);
+    if (n > 0) {
+      emit(TcpHeader.FLAG_ACK, sndUna, rcvNxt, offset, n, false);
+    } else if (finQueued && sndUna == finSeq) {
+      emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndUna, rcvNxt, 0, 0, false);
+    } else {
       return;
     }
+    countRetransmission();
+    timingRtt = false; // Karn: the ACK could be for either copy
+    armRetransmit(nowNs);
+  }
+
+  private void countRetransmission() {
+    retransmittedSegments++;
+    layer.counters().increment(StackCounter.TCP_RETRANS_SEGS);
   }
 
   private int sndMax() {
     return gt(highestSent, sndNxt) ? highestSent : sndNxt;
   }
 
+  /**
+   * A pure ACK, {@code <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK>}. RFC 9293 says SEQ=SND.NXT; after a
+   * timeout's go-back SND.NXT is below what the peer already has, and the peer would drop such an
+   * ACK as old — two connections in that state drop each other's ACKs until they time out (found by
+   * TcpSimulationTest). SND.MAX is always acceptable to the peer, as Linux's ACKs are.
+   */
   private void sendAck() {
-    layer.sendSegment(this, TcpHeader.FLAG_ACK, sndNxt, rcvNxt, takeWindow(), null, 0, 0, false);
-    ackNeeded = false;
+    emit(TcpHeader.FLAG_ACK, sndMax(), rcvNxt, 0, 0, false);
+  }
+
+  /**
+   * Every segment of this connection leaves here: it carries our current window (taken now, so the
+   * offered right edge is remembered) and, when it has ACK, settles any ACK we owed.
+   */
+  private void emit(int flags, int seq, int ack, int dataOffset, int dataLength, boolean synOptions) {
+    int window = takeWindow();
+    layer.sendSegment(this, flags, seq, ack, window, dataLength > 0 ? sendBuffer : null, dataOffset, dataLength,
+        synOptions);
+    segmentsOut++;
+    if ((flags & TcpHeader.FLAG_ACK) != 0) {
+      ackNeeded = false;
+      delayedAckAtNs = NEVER;
+      unackedBytes = 0;
+    }
+  }
+
+  /** A RST (or another segment without our window and data), e.g. {@code <SEQ=SEG.ACK><CTL=RST>}. */
+  private void emitControl(int flags, int seq, int ack, int window) {
+    layer.sendSegment(this, flags, seq, ack, window, null, 0, 0, false);
+    segmentsOut++;
   }
 
   /** Starts timing the segment just sent (ending at SND.NXT) unless one is being timed already. */
@@ -726,26 +1010,122 @@ public final class TcpConnection {
     }
   }
 
-  /** The window we can offer now: free receive space, capped by the unscaled field. */
-  private int advertisableWindow() {
+  // ---------------------------------------------------------------- receive window
+
+  /** The largest window we can ever offer: the buffer, capped by the unscaled window field. */
+  private int maxReceiveWindow() {
+    return Math.min(receiveBuffer.capacity(), MAX_UNSCALED_WINDOW);
+  }
+
+  /** Free receive space, capped by the unscaled window field. */
+  private int roomWindow() {
     return Math.min(receiveBuffer.free(), MAX_UNSCALED_WINDOW);
   }
 
-  private int advertisableWindowForSyn() {
-    lastAdvertisedWindow = advertisableWindow();
-    return lastAdvertisedWindow;
+  /** What is left of the window we last offered: the offered right edge minus RCV.NXT. */
+  private int offeredWindow() {
+    return Math.max(0, Math.min(diff(rcvAdvertisedEdge, rcvNxt), MAX_UNSCALED_WINDOW));
+  }
+
+  /**
+   * The window to offer now, with receiver-side silly-window avoidance (RFC 9293 §3.8.6.2.2): the
+   * right edge moves only when it can move by at least min(half the buffer, one MSS); it never
+   * moves left.
+   */
+  private int receiveWindow() {
+    int offered = offeredWindow();
+    int step = Math.min(receiveBuffer.capacity() / 2, rcvMss);
+    // RFC 9293 §3.8.6.2.2: RCV.BUFF - RCV.USER - RCV.WND >= min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2.
+    return receiveBuffer.free() - offered >= step ? roomWindow() : offered;
   }
 
   private int takeWindow() {
-    lastAdvertisedWindow = advertisableWindow();
-    return lastAdvertisedWindow;
+    int window = receiveWindow();
+    rcvAdvertisedEdge = add(rcvNxt, window);
+    return window;
+  }
+
+  // ---------------------------------------------------------------- persist timer
+
+  /**
+   * Data waits, nothing is in flight, and the peer's window does not let it go: only the persist
+   * timer will find out when the window opens (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17).
+   */
+  private void maybeEnterPersist(long nowNs) {
+    if (persistAtNs != NEVER || !state.isSynchronized()) {
+      return;
+    }
+    int unsent = sendBuffer.length() - diff(sndNxt, sndBufSeq);
+    if (unsent > 0 && sndNxt == sndUna) {
+      persistBackoff = 0;
+      persistAtNs = nowNs + rtt.rtoNs();
+      retransmitAtNs = NEVER;
+    }
+  }
+
+  private void leavePersist() {
+    persistAtNs = NEVER;
+    persistBackoff = 0;
+    if (lt(sndUna, sndNxt)) {
+      sndNxt = sndUna; // the probe byte was refused; it goes again with the rest
+    }
+  }
+
+  /**
+   * The persist timer expired. With a zero window: send one byte beyond it as a probe (RFC 9293
+   * §3.8.6.1), and back off. With a small window that silly-window avoidance held back: send what
+   * it allows (the RFC's override timeout).
+   */
+  private void onPersistTimeout(long nowNs) {
+    persistAtNs = NEVER;
+    int offset = diff(sndUna, sndBufSeq);
+    int unsent = sendBuffer.length() - offset;
+    if (unsent <= 0) {
+      return;
+    }
+    if (probesUnanswered >= config.dataRetries) {
+      layer.counters().increment(StackCounter.TCP_TIMEOUTS);
+      becomeClosed(TcpError.TIMED_OUT); // the peer stopped answering even probes
+      return;
+    }
+    if (sndWnd > 0) {
+      sndNxt = sndUna;
+      int n = Math.min(Math.min(unsent, sendMss), Math.min(sndWnd, cc.cwnd()));
+      transmit(offset, n, nowNs);
+      return;
+    }
+    boolean retransmission = lt(sndUna, sndMax());
+    emit(TcpHeader.FLAG_ACK, sndUna, rcvNxt, offset, 1, false);
+    sndNxt = add(sndUna, 1);
+    if (gt(sndNxt, highestSent)) {
+      highestSent = sndNxt;
+    }
+    if (!retransmission) {
+      bytesOut += 1;
+      layer.counters().add(StackCounter.TCP_OUT_BYTES, 1);
+    }
+    windowProbes++;
+    probesUnanswered++;
+    layer.counters().increment(StackCounter.TCP_WINDOW_PROBES);
+    persistBackoff = Math.min(persistBackoff + 1, 30);
+    persistAtNs = nowNs + persistIntervalNs();
+  }
+
+  /** RTO doubled per probe, at most the maximum RTO (RFC 1122 §4.2.2.17: exponential backoff). */
+  private long persistIntervalNs() {
+    long interval = rtt.rtoNs();
+    for (int i = 0; i < persistBackoff && interval < config.maxRtoNs; i++) {
+      interval *= 2;
+    }
+    return Math.min(interval, config.maxRtoNs);
   }
 
   // ---------------------------------------------------------------- timers
 
   /** The next time {@link #onTimer} has work: a deadline in nowNs terms, or {@link #NEVER}. */
   long nextDeadline() {
-    return Math.min(retransmitAtNs, timeWaitUntilNs);
+    return Math.min(Math.min(retransmitAtNs, timeWaitUntilNs),
+        Math.min(Math.min(persistAtNs, delayedAckAtNs), keepAliveAtNs));
   }
 
   void onTimer(long nowNs) {
@@ -758,11 +1138,37 @@ public final class TcpConnection {
       retransmitAtNs = NEVER;
       onRetransmitTimeout(nowNs);
     }
+    if (state != TcpState.CLOSED && persistAtNs != NEVER && persistAtNs - nowNs <= 0) {
+      onPersistTimeout(nowNs);
+    }
+    if (state != TcpState.CLOSED && keepAliveAtNs != NEVER && keepAliveAtNs - nowNs <= 0) {
+      onKeepAliveTimeout(nowNs);
+    }
+    if (state != TcpState.CLOSED && delayedAckAtNs != NEVER && delayedAckAtNs - nowNs <= 0) {
+      delayedAckAtNs = NEVER;
+      delayedAcks++;
+      layer.counters().increment(StackCounter.TCP_DELAYED_ACKS);
+      sendAck();
+    }
   }
 
-  /** RFC 6298 §5.4–5.6: retransmit the earliest unacknowledged segment, back off, restart the timer. */
+  /**
+   * RFC 6298 §5.4–5.6: retransmit the earliest unacknowledged segment, back off, restart the timer;
+   * RFC 5681 §3.1: ssthresh from the flight size, cwnd to one segment (the loss window), so what
+   * follows is resent in slow start as ACKs come back.
+   */
   private void onRetransmitTimeout(long nowNs) {
     boolean handshake = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+    if (!handshake && sndWnd == 0 && sendBuffer.length() > diff(sndUna, sndBufSeq)) {
+      // The peer's window closed under data in flight (RFC 1122 §4.2.2.16): what was in flight
+      // beyond it was refused, not lost. Send the earliest octet again as a zero-window probe and
+      // let the persist timer go on, so a peer that answers is never timed out (RFC 1122 §4.2.2.17).
+      timingRtt = false;
+      sndNxt = sndUna;
+      persistBackoff = 0;
+      onPersistTimeout(nowNs);
+      return;
+    }
     int limit = handshake ? config.synRetries : config.dataRetries;
     if (retries >= limit) {
       layer.counters().increment(StackCounter.TCP_TIMEOUTS);
@@ -775,36 +1181,50 @@ public final class TcpConnection {
     if (handshake && lt(sndUna, add(iss, 1))) {
       sndNxt = iss; // the SYN (or SYN-ACK) again
       synRetransmitted = true;
-      layer.counters().increment(StackCounter.TCP_RETRANS_SEGS);
-    } else if (sndUna == sndNxt && sendBuffer.length() > diff(sndNxt, sndBufSeq) && sndWnd == 0) {
-      probeZeroWindow(nowNs);
-      return;
-    } else {
-      // RFC 6298 §5.4: retransmit the earliest unacknowledged segment. SND.NXT goes back to it;
-      // what follows is resent as ACKs come in (and, once congestion control is in, as cwnd allows).
-      sndNxt = sndUna;
-      sendData(nowNs, 1);
-      if (ackNeeded) {
-        sendAck();
-      }
+      countRetransmission();
+      output(nowNs);
       armRetransmit(nowNs);
       return;
     }
-    output(nowNs);
+    timeoutRetransmits++;
+    layer.counters().increment(StackCounter.TCP_RTO_EXPIRIES);
+    cc.onRetransmitTimeout(diff(sndMax(), sndUna), nowNs);
+    inRecovery = false;
+    dupAcks = 0;
+    recover = sndMax(); // RFC 6582 §3.2 step 1 after a timeout: no fast retransmit for this window's echoes
+    sndNxt = sndUna;
+    sendData(nowNs);
+    if (ackNeeded) {
+      sendAck();
+    }
     armRetransmit(nowNs);
   }
 
-  /** One byte beyond a zero window, so the peer's ACK tells us when it opens (RFC 9293 §3.8.6.1). */
-  private void probeZeroWindow(long nowNs) {
-    int offset = diff(sndNxt, sndBufSeq);
-    layer.sendSegment(this, TcpHeader.FLAG_ACK, sndNxt, rcvNxt, takeWindow(), sendBuffer, offset, 1, false);
-    layer.counters().increment(StackCounter.TCP_WINDOW_PROBES);
-    sndNxt = add(sndNxt, 1); // the byte is real data: if the window opened, its ACK covers it
-    if (gt(sndNxt, highestSent)) {
-      highestSent = sndNxt;
+  /**
+   * Keep-alive (RFC 1122 §4.2.3.6): after the idle time, a segment with SEG.SEQ = SND.NXT-1 and no
+   * data, which the peer must answer with an ACK; after the configured number of unanswered probes
+   * the peer is dead and the connection fails with "timed out".
+   */
+  private void onKeepAliveTimeout(long nowNs) {
+    boolean idle = sndUna == sndMax() && sendBuffer.length() == diff(sndNxt, sndBufSeq);
+    if (!keepAlive || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT || state == TcpState.FIN_WAIT_2)) {
+      keepAliveAtNs = NEVER;
+      return;
     }
-    retries = 0; // probes answered with a zero window are not failures (RFC 1122 §4.2.2.17)
-    armRetransmit(nowNs);
+    if (!idle) {
+      keepAliveAtNs = nowNs + config.keepAliveIntervalNs; // the retransmission timer watches the peer
+      return;
+    }
+    if (keepAlivesUnanswered >= config.keepAliveProbes) {
+      layer.counters().increment(StackCounter.TCP_KEEPALIVE_TIMEOUTS);
+      becomeClosed(TcpError.TIMED_OUT);
+      return;
+    }
+    emit(TcpHeader.FLAG_ACK, add(sndNxt, -1), rcvNxt, 0, 0, false);
+    keepAlivesUnanswered++;
+    keepAliveProbes++;
+    layer.counters().increment(StackCounter.TCP_KEEPALIVE_PROBES);
+    keepAliveAtNs = nowNs + config.keepAliveIntervalNs;
   }
 
   // ---------------------------------------------------------------- closing
@@ -888,8 +1308,17 @@ public final class TcpConnection {
     return state + " sndUna=" + Integer.toUnsignedString(sndUna) + " sndNxt=+" + diff(sndNxt, sndUna)
         + " sndMax=+" + diff(sndMax(), sndUna) + " sndWnd=" + sndWnd + " buffered=" + sendBuffer.length()
         + (finQueued ? " fin=+" + diff(finSeq, sndUna) : "") + " rcvNxt=" + Integer.toUnsignedString(rcvNxt)
-        + " rcvWnd=" + advertisableWindow() + " unread=" + receiveBuffer.length() + " retries=" + retries
-        + " rto=" + rtt.rtoNs() / 1_000_000 + "ms" + (retransmitAtNs == NEVER ? " rtx=never" : " rtx@" + retransmitAtNs);
+        + " rcvWnd=" + offeredWindow() + " unread=" + receiveBuffer.length() + " retries=" + retries
+        + " rto=" + rtt.rtoNs() / 1_000_000 + "ms" + (retransmitAtNs == NEVER ? "" : " rtx@" + retransmitAtNs)
+        + (persistAtNs == NEVER ? "" : " persist@" + persistAtNs) + " " + cc + (inRecovery ? " recovering" : "")
+        + " dupAcks=" + dupAcks;
+  }
+
+  /** A snapshot of this connection's state and counters. */
+  public TcpInfo info() {
+    return new TcpInfo(state, segmentsIn, segmentsOut, bytesIn, bytesOut, timeoutRetransmits, fastRetransmits,
+        retransmittedSegments, duplicateAcksIn, windowProbes, keepAliveProbes, delayedAcks, cc.cwnd(), cc.ssthresh(),
+        rtt.srttNs(), rtt.rtoNs(), sndWnd, offeredWindow(), sendMss, cc.name(), inRecovery);
   }
 
   @Override

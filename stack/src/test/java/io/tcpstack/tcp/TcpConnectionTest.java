@@ -144,6 +144,17 @@ class TcpConnectionTest {
     }
 
     @Test
+    void synAckOffersTheFullWindowWhateverThePeersIsn() {
+      // Regression: the offered right edge started at 0, so a peer ISN just below 2^32 made the
+      // SYN-ACK offer a few thousand bytes (found by the 100 MB test against Linux).
+      h.listen(LOCAL_PORT, 8, TcpConfig.DEFAULT);
+      h.send(peer().seq(-5000).flags(SYN).mss(1460));
+      List<Seg> out = h.take();
+      assertEquals(1, out.size());
+      assertEquals(local().seq(out.get(0).seq).ack(-4999).flags(SYN | ACK).mss(MSS), out.get(0));
+    }
+
+    @Test
     void ackDrawsRst() {
       h.listen(LOCAL_PORT, 8, TcpConfig.DEFAULT);
       h.send(peer().ack(4242));
@@ -341,7 +352,9 @@ class TcpConnectionTest {
     void dataIsAcknowledgedAndReadable() {
       established();
       h.send(peer().ack(iss + 1).flags(PSH | ACK).payload("hello"));
-      h.expect(local().seq(iss + 1).ack(PEER_ISS + 1 + 5));
+      h.expectNothing(); // the ACK is delayed (RFC 5681 §4.2) ...
+      h.atMs(39).expectNothing();
+      h.atMs(40).expect(local().seq(iss + 1).ack(PEER_ISS + 1 + 5)); // ... by 40 ms
       assertArrayEquals("hello".getBytes(), h.read(conn, 100));
     }
 
@@ -360,13 +373,16 @@ class TcpConnectionTest {
     @Test
     void neverSendsBeyondThePeersWindow() {
       established();
-      h.send(peer().ack(iss + 1).window(1000));
+      h.send(peer().ack(iss + 1).window(2000));
       h.write(conn, bytes(3000));
       List<Seg> out = h.take();
-      assertEquals(1, out.size());
-      assertEquals(1000, out.get(0).payload.length);
-      h.send(peer().ack(iss + 1 + 1000).window(1000));
-      assertEquals(1000, h.take().get(0).payload.length);
+      assertEquals(1, out.size(), "one full segment fits; the 540 bytes left of the window are a sliver SWS avoidance holds");
+      assertEquals(1460, out.get(0).payload.length);
+      h.send(peer().ack(iss + 1 + 1460).window(2000));
+      out = h.take();
+      assertEquals(2, out.size());
+      assertEquals(1460, out.get(0).payload.length);
+      assertEquals(80, out.get(1).payload.length, "the rest of the queue fits the window: it goes");
     }
 
     @Test
@@ -403,7 +419,8 @@ class TcpConnectionTest {
       h.send(peer().ack(iss + 1).payload(java.util.Arrays.copyOfRange(data, 0, 100))); // duplicate
       h.expect(local().seq(iss + 1).ack(PEER_ISS + 101));
       h.send(peer().ack(iss + 1).seq(PEER_ISS + 51).payload(java.util.Arrays.copyOfRange(data, 50, 200))); // overlap
-      h.expect(local().seq(iss + 1).ack(PEER_ISS + 201));
+      h.expectNothing(); // 100 new bytes: a delayed ACK
+      h.atMs(40).expect(local().seq(iss + 1).ack(PEER_ISS + 201));
       assertArrayEquals(data, h.read(conn, 1000));
     }
 
@@ -684,7 +701,7 @@ class TcpConnectionTest {
       h.send(peer().ack(iss + 2));
       assertEquals(TcpState.FIN_WAIT_2, conn.state());
       h.send(peer().ack(iss + 2).flags(PSH | ACK).payload("still talking"));
-      h.expect(local().seq(iss + 2).ack(PEER_ISS + 1 + 13));
+      h.atMs(40).expect(local().seq(iss + 2).ack(PEER_ISS + 1 + 13)); // a delayed ACK
       assertArrayEquals("still talking".getBytes(), h.read(conn, 100));
       assertThrows(IllegalStateException.class, () -> h.write(conn, bytes(1)));
     }
@@ -845,7 +862,7 @@ class TcpConnectionTest {
       for (int off = 0; off < data.length; off += 100) {
         h.send(peer().seq(seq + off).ack(iss + 1).payload(java.util.Arrays.copyOfRange(data, off, off + 100)));
       }
-      List<Seg> acks = h.take();
+      List<Seg> acks = h.atMs(40).take(); // the last ACK is a delayed one
       assertEquals(peerIss + 1 + 1000, acks.get(acks.size() - 1).ack);
       assertTrue(Integer.compareUnsigned(acks.get(acks.size() - 1).ack, 0x1000) < 0, "wrapped past 2^32");
       assertArrayEquals(data, h.read(conn, 2000));

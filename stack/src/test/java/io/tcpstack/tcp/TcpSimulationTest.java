@@ -58,10 +58,72 @@ class TcpSimulationTest {
   }
 
   @Test
-  void slowReaderDoesNotStallTheTransfer() {
+  void fastWriterAndSlowReaderOverALossyLinkCompleteByteExact() {
     Transfer t = new Transfer(7, Impairment.parse("loss=2%,delay=5ms,seed=7"), 3_000_000, 0);
-    t.readChunk = 100; // the receiver takes 100 bytes per step: the window closes and reopens
+    t.readChunk = 100; // 100 bytes per millisecond: the sender is held by the window throughout
     t.run(3600 * SECOND);
+  }
+
+  @Test
+  void aReaderThatStopsForAWhileIsProbedThenTheTransferCompletes() {
+    Transfer t = new Transfer(8, Impairment.parse("loss=2%,delay=5ms,seed=8"), 2_000_000, 0);
+    t.readPausedUntilNs = 20 * SECOND; // the receive buffer fills, the window goes to zero
+    t.run(3600 * SECOND);
+    assertTrue(t.aInfo.windowProbes() >= 3, "the sender probed the zero window: " + t.aInfo);
+  }
+
+  /**
+   * One way, 1% loss, 20 ms each way: the congestion window of the sender, sampled at every event,
+   * shows slow start (growth from the initial window with no threshold yet), fast recovery (entered
+   * on duplicate ACKs, halving the threshold), and congestion avoidance after it (growth of at most
+   * one segment at a time, while cwnd is at or above ssthresh). Shape only — no wall time.
+   */
+  @Test
+  void congestionWindowShowsSlowStartRecoveryAndAvoidance() {
+    Transfer t = new Transfer(11, Impairment.parse("loss=1%,delay=20ms,seed=5"), 8_000_000, 0);
+    t.trace = new java.util.ArrayList<>();
+    t.run(3600 * SECOND);
+    java.util.List<TcpInfo> trace = t.trace;
+    int mss = trace.get(trace.size() - 1).sendMss();
+    int iw = io.tcpstack.tcp.cc.NewReno.initialWindow(mss);
+
+    // Slow start: from the initial window, with no threshold yet, to well beyond it.
+    int firstLoss = indexOf(trace, i -> i.inRecovery() || i.timeoutRetransmits() > 0);
+    assertTrue(firstLoss > 0, "a loss happened");
+    assertEquals(iw, trace.get(0).cwnd());
+    int peak = trace.subList(0, firstLoss).stream().mapToInt(TcpInfo::cwnd).max().orElseThrow();
+    assertTrue(peak >= 2 * iw, "slow start doubled the initial window before the first loss: " + peak);
+    assertTrue(trace.subList(0, firstLoss).stream().allMatch(i -> i.ssthresh() == Integer.MAX_VALUE));
+
+    // Fast recovery: entered on duplicate ACKs, threshold halved from the flight.
+    TcpInfo entering = trace.get(indexOf(trace, TcpInfo::inRecovery));
+    assertTrue(entering.fastRetransmits() > 0, "recovery began with a fast retransmit");
+    assertTrue(entering.ssthresh() <= peak / 2 + mss, "ssthresh " + entering.ssthresh() + " vs peak " + peak);
+
+    // Congestion avoidance: outside recovery, at or above ssthresh, cwnd grows one MSS at a time.
+    int avoidanceSteps = 0;
+    for (int i = 1; i < trace.size(); i++) {
+      TcpInfo a = trace.get(i - 1);
+      TcpInfo b = trace.get(i);
+      if (!a.inRecovery() && !b.inRecovery() && a.cwnd() >= a.ssthresh() && a.ssthresh() == b.ssthresh()
+          && a.timeoutRetransmits() == b.timeoutRetransmits() && b.cwnd() > a.cwnd()) {
+        assertEquals(a.cwnd() + mss, b.cwnd(), "congestion avoidance adds one MSS at a time");
+        avoidanceSteps++;
+      }
+    }
+    assertTrue(avoidanceSteps >= 5, "congestion avoidance grew the window: " + avoidanceSteps + " steps");
+    TcpInfo last = trace.get(trace.size() - 1);
+    assertTrue(last.fastRetransmits() > last.timeoutRetransmits(),
+        "losses were mostly repaired by fast retransmit, not timeouts: " + last);
+  }
+
+  private static int indexOf(java.util.List<TcpInfo> trace, java.util.function.Predicate<TcpInfo> p) {
+    for (int i = 0; i < trace.size(); i++) {
+      if (p.test(trace.get(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** One connection from A to B; each side writes its stream, half-closes, reads the other's to EOF. */
@@ -71,6 +133,12 @@ class TcpSimulationTest {
     final int aToB;
     final int bToA;
     int readChunk = 64 * 1024;
+    /** B's application reads nothing before this virtual time. */
+    long readPausedUntilNs = Long.MIN_VALUE;
+    /** When set, A's connection is sampled at every step (only when something changed). */
+    java.util.List<TcpInfo> trace;
+    TcpInfo aInfo;
+    TcpInfo bInfo;
 
     Transfer(long seed, Impairment impairment, int aToB, int bToA) {
       this.seed = seed;
@@ -104,7 +172,15 @@ class TcpSimulationTest {
           }
           sa.pump(now);
           if (sb[0] != null) {
-            sb[0].pump(now);
+            sb[0].pump(now, now - readPausedUntilNs >= 0 || readPausedUntilNs == Long.MIN_VALUE);
+          }
+          if (trace != null && sa.conn.state() != TcpState.SYN_SENT) {
+            TcpInfo info = sa.conn.info();
+            TcpInfo prev = trace.isEmpty() ? null : trace.get(trace.size() - 1);
+            if (prev == null || prev.cwnd() != info.cwnd() || prev.ssthresh() != info.ssthresh()
+                || prev.inRecovery() != info.inRecovery() || prev.timeoutRetransmits() != info.timeoutRetransmits()) {
+              trace.add(info);
+            }
           }
           return sb[0] != null && sa.finished() && sb[0].finished()
               && sa.conn.state() == TcpState.CLOSED && sb[0].conn.state() == TcpState.CLOSED;
@@ -123,6 +199,8 @@ class TcpSimulationTest {
         assertEquals(aToB, sb[0].receivedBytes, where);
         assertNull(sa.conn.error(), where);
         assertNull(sb[0].conn.error(), where);
+        aInfo = sa.conn.info();
+        bInfo = sb[0].conn.info();
         sa.conn.dispose();
         sb[0].conn.dispose();
       }
@@ -150,8 +228,15 @@ class TcpSimulationTest {
     }
 
     void pump(long now) {
+      pump(now, true);
+    }
+
+    void pump(long now, boolean read) {
       if (conn.state() != TcpState.CLOSED) {
         write(now);
+      }
+      if (!read) {
+        return;
       }
       // Bytes received before the close stay readable after it (e.g. once TIME-WAIT ends).
       readBuffer.clear();

@@ -1,0 +1,119 @@
+package io.tcpstack.tcp.cc;
+
+/**
+ * NewReno congestion control: slow start and congestion avoidance of RFC 5681 §3.1, fast
+ * retransmit and fast recovery of RFC 5681 §3.2 with the partial-ACK handling of RFC 6582 §3.2,
+ * and the initial window of RFC 6928.
+ */
+public final class NewReno implements CongestionControl {
+
+  /** RFC 6928 §2: IW = min(10*MSS, max(2*MSS, 14600)). */
+  public static final int RFC6928_IW_SEGMENTS = 10;
+  public static final int RFC6928_IW_BYTES = 14_600;
+  /** RFC 5681 §3.2 step 2 (equation 4): ssthresh is at least two segments. */
+  public static final int MIN_SSTHRESH_SEGMENTS = 2;
+  /** RFC 5681 §3.2 step 3: cwnd = ssthresh + 3*SMSS, for the three segments that left. */
+  public static final int DUP_THRESH = 3;
+
+  private int mss = 536;
+  private int cwnd;
+  private int ssthresh = Integer.MAX_VALUE;
+  /** Bytes acknowledged in congestion avoidance not yet turned into window (RFC 5681 §3.1, byte counting). */
+  private int bytesAckedInAvoidance;
+
+  @Override
+  public String name() {
+    return "newreno";
+  }
+
+  @Override
+  public void start(int mss, long nowNs) {
+    this.mss = mss;
+    this.cwnd = initialWindow(mss);
+    this.ssthresh = Integer.MAX_VALUE;
+    this.bytesAckedInAvoidance = 0;
+  }
+
+  /** RFC 6928 §2. */
+  public static int initialWindow(int mss) {
+    return Math.min(RFC6928_IW_SEGMENTS * mss, Math.max(2 * mss, RFC6928_IW_BYTES));
+  }
+
+  @Override
+  public int cwnd() {
+    return cwnd;
+  }
+
+  @Override
+  public int ssthresh() {
+    return ssthresh;
+  }
+
+  @Override
+  public void onAck(int ackedBytes, int flightBeforeAck, long nowNs) {
+    // Grow only a window that was being used: an application- or receiver-limited sender would
+    // otherwise inflate cwnd without bound (RFC 7661 §4 in spirit; Linux's tcp_is_cwnd_limited).
+    if (2L * flightBeforeAck < cwnd) {
+      return;
+    }
+    if (cwnd < ssthresh) {
+      // RFC 5681 §3.1 slow start (equation 2): cwnd += min(N, SMSS).
+      cwnd = saturatedAdd(cwnd, Math.min(ackedBytes, mss));
+    } else {
+      // RFC 5681 §3.1 congestion avoidance, byte counting (equation 3's recommended form):
+      // one SMSS per cwnd's worth of acknowledged bytes.
+      bytesAckedInAvoidance += ackedBytes;
+      if (bytesAckedInAvoidance >= cwnd) {
+        bytesAckedInAvoidance -= cwnd;
+        cwnd = saturatedAdd(cwnd, mss);
+      }
+    }
+  }
+
+  @Override
+  public void onEnterRecovery(int flightSize, long nowNs) {
+    ssthresh = reducedThreshold(flightSize);            // RFC 5681 §3.2 step 2, equation (4)
+    cwnd = saturatedAdd(ssthresh, DUP_THRESH * mss);   // step 3: inflate by the three segments that left
+    bytesAckedInAvoidance = 0;
+  }
+
+  @Override
+  public void onDuplicateAckInRecovery() {
+    cwnd = saturatedAdd(cwnd, mss); // RFC 5681 §3.2 step 4
+  }
+
+  @Override
+  public void onPartialAck(int ackedBytes) {
+    // RFC 6582 §3.2 step 5 (partial): deflate by the amount acknowledged, add back one SMSS if
+    // at least one SMSS was acknowledged.
+    cwnd = Math.max(mss, cwnd - ackedBytes + (ackedBytes >= mss ? mss : 0));
+  }
+
+  @Override
+  public void onExitRecovery(int flightSize, long nowNs) {
+    // RFC 6582 §3.2 step 5 (full), option 1: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
+    cwnd = Math.min(ssthresh, Math.max(flightSize, mss) + mss);
+    bytesAckedInAvoidance = 0;
+  }
+
+  @Override
+  public void onRetransmitTimeout(int flightSize, long nowNs) {
+    ssthresh = reducedThreshold(flightSize); // RFC 5681 §3.1 equation (4)
+    cwnd = mss;                              // the loss window, LW = 1 SMSS
+    bytesAckedInAvoidance = 0;
+  }
+
+  private int reducedThreshold(int flightSize) {
+    return Math.max(flightSize / 2, MIN_SSTHRESH_SEGMENTS * mss);
+  }
+
+  private static int saturatedAdd(int a, int b) {
+    long sum = (long) a + b;
+    return sum > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) sum;
+  }
+
+  @Override
+  public String toString() {
+    return "newreno cwnd=" + cwnd + " ssthresh=" + (ssthresh == Integer.MAX_VALUE ? "inf" : Integer.toString(ssthresh));
+  }
+}
