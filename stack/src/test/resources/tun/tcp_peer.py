@@ -7,6 +7,9 @@
                                                print "received N SHA256" (prints "listening" first)
   tcp_peer.py echo HOST PORT NBYTES SEED       connect, send while reading the echo back; print
                                                "echoed N SHA256-sent SHA256-received"
+  tcp_peer.py slowrecv BIND PORT RATE PAUSE    as recv, but a slow reader: it reads RATE*PAUSE
+                                               bytes (RATE in bytes/s, PAUSE in ms) as they come,
+                                               then reads nothing for PAUSE ms, and so on
 
 The stream is SHA-256 in counter mode over the seed, so both sides can produce the same bytes.
 """
@@ -14,6 +17,7 @@ import hashlib
 import socket
 import sys
 import threading
+import time
 
 CHUNK = 1 << 16
 
@@ -89,6 +93,36 @@ def echo(host, port, nbytes, seed):
     print("echoed", count[0], sent.hexdigest(), got.hexdigest(), flush=True)
 
 
+def slowrecv(bind, port, rate, pause_ms):
+    burst = max(1, rate * pause_ms // 1000)
+    l = socket.socket()
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((bind, port))
+    l.listen(1)
+    print("listening", flush=True)
+    l.settimeout(120)
+    c, _ = l.accept()
+    c.settimeout(120)
+    h = hashlib.sha256()
+    n = 0
+    done = False
+    while not done:
+        left = burst
+        while left > 0:
+            data = c.recv(min(CHUNK, left))
+            if not data:
+                done = True
+                break
+            n += len(data)
+            left -= len(data)
+            h.update(data)
+        if not done:
+            time.sleep(pause_ms / 1000)
+    c.close()
+    l.close()
+    print("received", n, h.hexdigest(), flush=True)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "send":
@@ -97,5 +131,7 @@ if __name__ == "__main__":
         recv(sys.argv[2], int(sys.argv[3]))
     elif mode == "echo":
         echo(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "slowrecv":
+        slowrecv(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         sys.exit("unknown mode " + mode)
