@@ -149,6 +149,17 @@ public final class TcpSocket implements Closeable {
     }, StackCall.deadline(timeout), "read from " + peer + " timed out after " + timeout / 1_000_000 + " ms");
   }
 
+  /**
+   * How many bytes can be read now without blocking: those received in order and not yet read (0
+   * once the socket is closed).
+   */
+  public int available() throws IOException {
+    if (closed) {
+      return 0;
+    }
+    return stack.call(conn::readable);
+  }
+
   private int receiveOnStack(byte[] b, int off, int len) {
     ByteBuf dst = Unpooled.wrappedBuffer(b, off, len).clear();
     try {
@@ -306,6 +317,11 @@ public final class TcpSocket implements Closeable {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
       return TcpSocket.this.read(b, off, len);
+    }
+
+    @Override
+    public int available() throws IOException {
+      return TcpSocket.this.available();
     }
 
     @Override
