@@ -1,18 +1,23 @@
 package io.tcpstack.examples;
 
+import io.tcpstack.examples.apps.Example;
+import io.tcpstack.examples.apps.ExampleContext;
+import io.tcpstack.examples.apps.Examples;
 import io.tcpstack.examples.cli.ServeOptions;
 import io.tcpstack.examples.cli.Signals;
 import io.tcpstack.examples.cli.StackHost;
 import io.tcpstack.examples.cli.UsageException;
-import io.tcpstack.examples.services.EchoService;
-import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The {@code ./tcpstack} command. Exit status: 0 done (also after SIGINT/SIGTERM), 1 the
- * environment stopped it (no TUN, not permitted, ...), 2 a command-line mistake.
+ * environment or the network stopped it (no TUN, not permitted, connection refused, ...), 2 a
+ * command-line mistake.
  */
 public final class Main {
 
@@ -24,19 +29,25 @@ public final class Main {
       "usage: tcpstack COMMAND [OPTIONS]\n"
           + "TCP/IP in user space, in Java, on a Linux TUN device.\n\n"
           + "commands:\n"
+          + "  demo                        bring the stack up in a throw-away network namespace, show ping, nc and\n"
+          + "                              curl talking to it, tear everything down (needs root)\n"
           + ServeOptions.USAGE
-          + "\n  --help                      this text\n\n"
-          + "serve answers ping and runs the echo service (RFC 862) on TCP port 7.\n"
-          + "Prints a line containing 'ready' once serving; SIGINT or SIGTERM stop it (exit 0).\n"
-          + "Needs root or CAP_NET_ADMIN, or a persistent TUN device prepared for the user.\n";
+          + "      serve runs the services example: echo (TCP 7), discard (9), chargen (19), http (80); and ping.\n"
+          + "  run EXAMPLE [EXAMPLE OPTIONS] [the options of serve]\n"
+          + "      Runs one example program on the stack:\n"
+          + Examples.usage()
+          + "  test                        install what the tests need (as root) and run them all\n"
+          + "  --help                      this text\n\n"
+          + "Servers print a line starting with 'ready' once serving; SIGINT or SIGTERM stop them (exit 0).\n"
+          + "Needs root or CAP_NET_ADMIN, or a persistent TUN device prepared for the user (--tun DEV).\n";
 
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(Arrays.asList(args), System.out, System.err));
+    System.exit(run(Arrays.asList(args), System.in, System.out, System.err));
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
+  static int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
     if (args.isEmpty()) {
       err.println("tcpstack: error: a command is needed (see ./tcpstack --help)");
       return EXIT_USAGE;
@@ -49,7 +60,25 @@ public final class Main {
     try {
       switch (command) {
         case "serve":
-          return serve(ServeOptions.parse(args.subList(1, args.size())), out, err);
+          return runExample(Examples.named("services"), ServeOptions.parse(args.subList(1, args.size())), List.of(),
+              in, out, err);
+        case "run": {
+          if (args.size() < 2) {
+            throw new UsageException("run needs an example: one of " + names());
+          }
+          Example example = Examples.named(args.get(1));
+          if (example == null) {
+            throw new UsageException("unknown example '" + args.get(1) + "': one of " + names());
+          }
+          List<String> rest = new ArrayList<>();
+          ServeOptions options = ServeOptions.parse(args.subList(2, args.size()), rest);
+          return runExample(example, options, rest, in, out, err);
+        }
+        case "demo":
+          if (args.size() > 1) {
+            throw new UsageException("demo takes no options");
+          }
+          return Demo.run(out, err);
         default:
           throw new UsageException("unknown command '" + command + "'");
       }
@@ -59,7 +88,13 @@ public final class Main {
     }
   }
 
-  private static int serve(ServeOptions options, PrintStream out, PrintStream err) {
+  private static String names() {
+    return Examples.all().stream().map(Example::name).collect(Collectors.joining(", "));
+  }
+
+  private static int runExample(Example example, ServeOptions options, List<String> exampleArgs, InputStream in,
+      PrintStream out, PrintStream err) throws UsageException {
+    example.check(new ExampleContext(null, exampleArgs, in, out, err, null)); // before anything is created
     // No Tun.isAvailable() pre-check: it demands CAP_NET_ADMIN, which attaching to a prepared
     // persistent device does not need. Opening the device reports each problem with its remedy.
     Signals signals = Signals.install();
@@ -70,29 +105,18 @@ public final class Main {
       err.println("tcpstack: error: " + e.getMessage());
       return EXIT_FAILURE;
     }
-    EchoService echo;
     try {
-      echo = EchoService.start(host.runtime(), EchoService.PORT);
-    } catch (IOException e) {
-      host.close();
-      err.println("tcpstack: error: cannot start the echo service: " + e.getMessage());
-      return EXIT_FAILURE;
-    }
-    try {
-      out.println("ready: " + host.describe() + "; echo on TCP port " + EchoService.PORT);
-      out.flush();
-      String signal = signals.await();
-      err.println("tcpstack: " + signal + " received, stopping");
-      return EXIT_OK;
+      return example.run(new ExampleContext(host, exampleArgs, in, out, err, signals));
+    } catch (UsageException e) {
+      err.println("tcpstack: error: " + e.getMessage() + " (see ./tcpstack --help)");
+      return EXIT_USAGE;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return EXIT_FAILURE;
+    } catch (Exception e) {
+      err.println("tcpstack: error: " + example.name() + ": " + e.getMessage());
+      return EXIT_FAILURE;
     } finally {
-      try {
-        echo.close();
-      } catch (IOException e) {
-        err.println("tcpstack: warning: closing the echo service: " + e.getMessage());
-      }
       host.close();
     }
   }

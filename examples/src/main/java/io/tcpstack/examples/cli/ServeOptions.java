@@ -54,6 +54,14 @@ public final class ServeOptions {
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
+    return parse(args, null);
+  }
+
+  /**
+   * Parses the device and namespace options in {@code args}; every other argument is added to
+   * {@code rest} in order (for {@code run EXAMPLE}), or is an error if {@code rest} is null.
+   */
+  public static ServeOptions parse(List<String> args, List<String> rest) throws UsageException {
     String netns = null;
     String tun = null;
     String address = DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX;
@@ -84,7 +92,11 @@ public final class ServeOptions {
           }
           break;
         default:
-          throw new UsageException("unknown option '" + arg + "'");
+          if (rest == null) {
+            throw new UsageException("unknown option '" + arg + "'");
+          }
+          rest.add(arg);
+          continue;
       }
       switch (name) {
         case "--netns":

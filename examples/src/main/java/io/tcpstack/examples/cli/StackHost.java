@@ -84,6 +84,11 @@ public final class StackHost implements AutoCloseable {
     return runtime;
   }
 
+  /** The options the stack was opened with (addresses, namespace, MTU). */
+  public ServeOptions options() {
+    return options;
+  }
+
   public String deviceName() {
     return deviceName;
   }

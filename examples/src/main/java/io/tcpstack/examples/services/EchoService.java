@@ -25,6 +25,7 @@ public final class EchoService implements AutoCloseable {
 
   private final TcpServerSocket server;
   private final ExecutorService threads;
+  private volatile boolean closing;
 
   private EchoService(TcpServerSocket server) {
     this.server = server;
@@ -51,7 +52,9 @@ public final class EchoService implements AutoCloseable {
       } catch (SocketClosedException e) {
         return; // the service is closing
       } catch (IOException e) {
-        log.warn("echo: accept failed: {}", e.getMessage());
+        if (!closing) { // closing interrupts this thread: not a failure
+          log.warn("echo: accept failed: {}", e.getMessage());
+        }
         return;
       }
       threads.execute(() -> echo(client));
@@ -71,6 +74,7 @@ public final class EchoService implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    closing = true;
     server.close();
     threads.shutdownNow();
   }

@@ -1,0 +1,108 @@
+package io.tcpstack.examples;
+
+import io.tcpstack.examples.apps.UpperExample;
+import io.tcpstack.examples.cli.ServeOptions;
+import io.tcpstack.examples.cli.StackHost;
+import io.tcpstack.examples.cli.UsageException;
+import io.tcpstack.examples.http.HttpServer;
+import io.tcpstack.examples.services.EchoService;
+import io.tcpstack.wire.Ipv4Address;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * {@code ./tcpstack demo}: the first thing to run. Brings the stack up in a throw-away network
+ * namespace with the echo, upper-case and HTTP servers, lets {@code ping}, {@code nc} and {@code
+ * curl} from the kernel side talk to it, prints each exchange as a person would see it, and removes
+ * everything. Exit 0 when every exchange went as expected.
+ */
+final class Demo {
+
+  private static final long STEP_TIMEOUT_S = 20;
+
+  private Demo() {}
+
+  /** One exchange: a shell command run on the kernel side, and what its output must show. */
+  private record Step(String title, String command, Predicate<String> expected) {}
+
+  static int run(PrintStream out, PrintStream err) throws UsageException {
+    String netns = "tcpstack-demo-" + ProcessHandle.current().pid();
+    ServeOptions options = ServeOptions.parse(List.of("--netns", netns));
+    String stack = Ipv4Address.toString(options.stackAddress);
+    StackHost host;
+    try {
+      host = StackHost.open(options);
+    } catch (Exception e) {
+      err.println("tcpstack: error: " + e.getMessage());
+      return Main.EXIT_FAILURE;
+    }
+    int failed = 0;
+    try (EchoService echo = EchoService.start(host.runtime(), EchoService.PORT);
+        AutoCloseable upper = UpperExample.start(host.runtime(), UpperExample.PORT);
+        HttpServer http = HttpServer.start(host.runtime(), 80)) {
+      out.println("tcpstack demo: the stack is " + stack + " in the throw-away network namespace " + netns
+          + ";\nthe commands below run on the Linux side of the TUN link (" + Ipv4Address.toString(options.hostAddress)
+          + "), inside that namespace.\n");
+      List<Step> steps = List.of(
+          new Step("ping: the stack answers ICMP echo",
+              "ping -c 3 -i 0.2 " + stack, o -> o.contains("3 received")),
+          new Step("nc to the echo service (TCP port 7): the line comes back",
+              "printf 'hello, tcpstack\\n' | nc -N -w 5 " + stack + " 7", o -> o.equals("hello, tcpstack\n")),
+          new Step("nc to the upper-case service (TCP port " + UpperExample.PORT + ")",
+              "printf 'make me loud\\n' | nc -N -w 5 " + stack + " " + UpperExample.PORT, o -> o.equals("MAKE ME LOUD\n")),
+          new Step("curl: the HTTP server's headers",
+              "curl -sS -I http://" + stack + "/", o -> o.startsWith("HTTP/1.1 200")),
+          new Step("curl: a megabyte from /bytes/1000000",
+              "curl -sS -o /dev/null -w '%{http_code} %{size_download} bytes\\n' http://" + stack + "/bytes/1000000",
+              o -> o.equals("200 1000000 bytes\n")));
+      for (Step step : steps) {
+        out.println("# " + step.title());
+        out.println("$ " + step.command());
+        String output;
+        try {
+          output = shell(netns, step.command());
+        } catch (IOException e) {
+          output = "(could not run: " + e.getMessage() + ")\n";
+        }
+        out.print(output.isEmpty() || output.endsWith("\n") ? output : output + "\n");
+        boolean ok = step.expected().test(output);
+        if (!ok) {
+          failed++;
+          out.println("  ^ not what was expected");
+        }
+        out.println();
+        out.flush();
+      }
+    } catch (Exception e) {
+      err.println("tcpstack: error: demo: " + e.getMessage());
+      failed++;
+    } finally {
+      host.close();
+    }
+    out.println(failed == 0
+        ? "All exchanges worked; the namespace " + netns + " is gone. Next: ./tcpstack serve --netns demo (see README.md)."
+        : failed + " exchange(s) did not go as expected.");
+    return failed == 0 ? Main.EXIT_OK : Main.EXIT_FAILURE;
+  }
+
+  /** Runs {@code command} with sh inside {@code netns}; returns stdout and stderr together. */
+  private static String shell(String netns, String command) throws IOException {
+    Process p = new ProcessBuilder("ip", "netns", "exec", netns, "sh", "-c", command).redirectErrorStream(true).start();
+    try {
+      p.getOutputStream().close();
+      if (!p.waitFor(STEP_TIMEOUT_S, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) + "(timed out)\n";
+      }
+      return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new IOException("interrupted");
+    }
+  }
+}

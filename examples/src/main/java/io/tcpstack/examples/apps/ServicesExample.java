@@ -1,0 +1,43 @@
+package io.tcpstack.examples.apps;
+
+import io.tcpstack.examples.http.HttpServer;
+import io.tcpstack.examples.services.ChargenService;
+import io.tcpstack.examples.services.DiscardService;
+import io.tcpstack.examples.services.EchoService;
+
+/**
+ * {@code services}: the classic small services benchmarks and people reach for — echo (7),
+ * discard (9), chargen (19) and http (80). {@code ./tcpstack serve} runs these.
+ */
+public final class ServicesExample implements Example {
+
+  public static final int HTTP_PORT = 80;
+
+  @Override
+  public String name() {
+    return "services";
+  }
+
+  @Override
+  public String summary() {
+    return "echo (TCP 7), discard (9), chargen (19) and http (80) together; what serve runs";
+  }
+
+  @Override
+  public void check(ExampleContext context) throws io.tcpstack.examples.cli.UsageException {
+    context.options().noPositionals();
+  }
+
+  @Override
+  public int run(ExampleContext context) throws Exception {
+    try (EchoService echo = EchoService.start(context.runtime(), EchoService.PORT);
+        DiscardService discard = DiscardService.start(context.runtime(), DiscardService.PORT);
+        ChargenService chargen = ChargenService.start(context.runtime(), ChargenService.PORT);
+        HttpServer http = HttpServer.start(context.runtime(), HTTP_PORT)) {
+      context.ready("echo on TCP port " + EchoService.PORT + ", discard " + DiscardService.PORT + ", chargen "
+          + ChargenService.PORT + ", http " + HTTP_PORT);
+      context.err().println("tcpstack: " + context.awaitStop() + " received, stopping");
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.tcpstack.examples.apps;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code thanks}: the tutorials' first server — receives one message (a line, or what arrived before the client paused), prints it, replies
+ * {@code thank you !} and closes the connection.
+ */
+public final class ThanksExample implements Example {
+
+  public static final int PORT = 8003;
+  static final String REPLY = "thank you !";
+
+  @Override
+  public String name() {
+    return "thanks";
+  }
+
+  @Override
+  public String summary() {
+    return "receives one message, prints it, replies 'thank you !' and closes";
+  }
+
+  @Override
+  public String options() {
+    return "      --port N                TCP port (default " + PORT + ")\n";
+  }
+
+  @Override
+  public void check(ExampleContext context) throws io.tcpstack.examples.cli.UsageException {
+    context.portOption(PORT);
+  }
+
+  @Override
+  public int run(ExampleContext context) throws Exception {
+    int port = context.portOption(PORT);
+    return LineServer.serveUntilStopped(context, name(), port, false, client -> {
+      Messages.Message message = new Messages(client.getInputStream()).next();
+      context.out().println("received from " + client.peer() + ": " + (message == null ? "(nothing)" : message.text()));
+      context.out().flush();
+      String ending = message == null ? "\n" : message.ending();
+      client.getOutputStream().write((REPLY + ending).getBytes(StandardCharsets.UTF_8));
+    }); // the session ends: close() sends FIN after the reply
+  }
+}

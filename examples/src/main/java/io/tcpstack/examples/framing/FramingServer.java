@@ -1,0 +1,122 @@
+package io.tcpstack.examples.framing;
+
+import io.tcpstack.api.SocketClosedException;
+import io.tcpstack.api.TcpServerSocket;
+import io.tcpstack.api.TcpSocket;
+import io.tcpstack.runtime.StackRuntime;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server that speaks {@link MessageFraming length-prefixed messages}: for every message a client
+ * sends, it sends back one message describing it, until the client closes. Each reply says how
+ * many bytes arrived and what they hashed to, so a client can check that every message came through
+ * whole and with its boundaries intact, however TCP split or merged its bytes on the way.
+ *
+ * <p>The reply to a message of {@code n} bytes is the UTF-8 (in fact ASCII) text {@code "<n>
+ * <sha256>"}: {@code n} in decimal, one space, the SHA-256 of the message in 64 lowercase hex
+ * digits — see {@link #reply}. For the empty message: {@code "0 e3b0c442...b855"}.
+ *
+ * <p>One thread accepts; each client gets its own thread. A client that breaks the framing (a
+ * length above {@link MessageFraming#DEFAULT_MAX_LENGTH}, or a stream that ends inside a message)
+ * is disconnected.
+ */
+public final class FramingServer implements AutoCloseable {
+
+  /** The port this example listens on by default; 9000 has no registered meaning here. */
+  public static final int PORT = 9000;
+
+  private static final Logger log = LoggerFactory.getLogger(FramingServer.class);
+  private static final int BACKLOG = 128;
+
+  private final TcpServerSocket server;
+  private final ExecutorService threads;
+  private volatile boolean closing;
+
+  private FramingServer(TcpServerSocket server) {
+    this.server = server;
+    AtomicInteger n = new AtomicInteger();
+    this.threads = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "framing-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Starts serving on {@code port} of the stack. */
+  public static FramingServer start(StackRuntime runtime, int port) throws IOException {
+    FramingServer framing = new FramingServer(TcpServerSocket.bind(runtime, port, BACKLOG));
+    framing.threads.execute(framing::acceptLoop);
+    return framing;
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return server.port();
+  }
+
+  /** The reply to {@code message}: {@code "<length> <sha256 in lowercase hex>"} in UTF-8. */
+  public static byte[] reply(byte[] message) {
+    String text = message.length + " " + HexFormat.of().formatHex(sha256(message));
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void acceptLoop() {
+    while (true) {
+      TcpSocket client;
+      try {
+        client = server.accept();
+      } catch (SocketClosedException e) {
+        return; // the server is closing
+      } catch (IOException e) {
+        if (!closing) { // closing interrupts this thread: not a failure
+          log.warn("framing: accept failed: {}", e.getMessage());
+        }
+        return;
+      }
+      threads.execute(() -> serve(client));
+    }
+  }
+
+  private static void serve(TcpSocket client) {
+    try (client) {
+      InputStream in = client.getInputStream();
+      // Buffered so that a reply's header and body leave in one write; flushed after each reply.
+      OutputStream out = new BufferedOutputStream(client.getOutputStream());
+      int count = 0;
+      for (byte[] message; (message = MessageFraming.readMessage(in)) != null; count++) {
+        MessageFraming.writeMessage(out, reply(message));
+        out.flush();
+      }
+      log.debug("framing: {}: {} messages, closed by the client", client.peer(), count);
+    } catch (IOException e) {
+      log.info("framing: {}: {}", client.peer(), e.getMessage());
+    }
+  }
+
+  private static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError("every Java platform has SHA-256", e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closing = true;
+    server.close();
+    threads.shutdownNow();
+  }
+}

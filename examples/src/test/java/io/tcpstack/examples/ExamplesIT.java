@@ -1,0 +1,366 @@
+package io.tcpstack.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcpstack.testing.ProcessResult;
+import io.tcpstack.testing.RequiresTun;
+import io.tcpstack.testing.TestNamespace;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every example, run the way a user runs it — {@code ./tcpstack run EXAMPLE --netns NS} — and
+ * driven from the Linux side of the TUN link by programs not written in Java: {@code nc}, {@code
+ * curl}, {@code ping}, and python3 socket programs like the tutorials' clients and servers (in
+ * {@code src/test/resources/tutorial}). Each test asserts exactly what they print.
+ *
+ * <p>Each test makes its own namespace ({@link TestNamespace}); the launcher puts its TUN device in
+ * it. Kernel-side servers bind the wildcard address, so they can start before the device exists.
+ */
+@RequiresTun
+class ExamplesIT {
+
+  private static final String STACK = "198.18.0.2";
+  private static final String HOST = "198.18.0.1";
+  private static final Duration LIMIT = Launched.LIMIT;
+
+  private static String script(String name) {
+    try {
+      return Path.of(ExamplesIT.class.getResource("/tutorial/" + name).toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code sh -c command} in the namespace; fails unless it exits 0; returns standard output. */
+  private static String sh(TestNamespace ns, String command) {
+    return ns.exec(LIMIT, "sh", "-c", command).assertSuccess().stdout();
+  }
+
+  /** Starts {@code ./tcpstack run EXAMPLE args... --netns NS} and waits until it serves. */
+  private static Launched serving(TestNamespace ns, String example, String... args) throws InterruptedException {
+    List<String> command = new ArrayList<>(List.of("run", example));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--netns", ns.name()));
+    Launched stack = Launched.tcpstack(command.toArray(String[]::new));
+    String ready = stack.awaitReady();
+    assertTrue(ready.contains(STACK) && ready.contains(ns.name()), ready);
+    return stack;
+  }
+
+  /** SIGINT stops a server cleanly: exit 0. */
+  private static void stop(Launched stack) throws Exception {
+    assertEquals(0, stack.interrupt(), stack.toString());
+  }
+
+  private static String sha256(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+
+  @Test
+  void echoAnswersNcAndManyTutorialClientsAtOnce() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "echo")) {
+      assertEquals("hello, echo\n", sh(ns, "printf 'hello, echo\\n' | nc -N -w 10 " + STACK + " 7"));
+
+      String out = sh(ns, "python3 " + script("echo_clients.py") + " " + STACK + " 7 5 3");
+      StringBuilder expected = new StringBuilder();
+      for (int r = 0; r < 3; r++) {
+        for (int i = 0; i < 5; i++) {
+          expected.append("client ").append(i).append(" round ").append(r).append(": client ").append(i)
+              .append(" says ").append(r).append(" — ünïcödé\n");
+        }
+      }
+      expected.append("all 15 echoes matched\n");
+      assertEquals(expected.toString(), out);
+      stop(stack);
+    }
+  }
+
+  @Test
+  void upperAnswersEachMessageInUpperCase() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "upper")) {
+      assertEquals("HELLO, SERVER\nSTRASSE 5\n",
+          sh(ns, "printf 'hello, server\\nstraße 5\\n' | nc -N -w 10 " + STACK + " 8001"));
+      // The tutorials' client sends without a newline and waits for the answer.
+      assertEquals("received: HELLO,SERVER\nreceived: SECOND MESSAGE\n",
+          sh(ns, "python3 " + script("tcp_client.py") + " " + STACK + " 8001 hello,server 'second message'"));
+      // Bytes that are not UTF-8 become U+FFFD; nothing breaks, the server goes on answering.
+      assertEquals("OK \uFFFD\uFFFD BYTES\nSTILL HERE\n",
+          sh(ns, "printf 'ok \\377\\376 bytes\\nstill here\\n' | nc -N -w 10 " + STACK + " 8001"));
+      stop(stack);
+    }
+  }
+
+  @Test
+  void helloServesOneClientAfterAnother() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "hello")) {
+      assertEquals("hello\nhello\n", sh(ns, "printf 'one\\ntwo\\n' | nc -N -w 10 " + STACK + " 8002"));
+      int first = stack.awaitLine(0, l -> l.endsWith(" left"), "the nc client leaving");
+
+      // B connects and sends while A is served; B's answer comes only after A has left.
+      assertEquals("A: hello\nA: hello\nB: hello\n",
+          sh(ns, "python3 " + script("hello_clients.py") + " " + STACK + " 8002"));
+      int bLeft = stack.awaitLine(first + 1, l -> l.endsWith(" left"), "A leaving");
+      bLeft = stack.awaitLine(bLeft + 1, l -> l.endsWith(" left"), "B leaving");
+      List<String> log = stack.lines().subList(first + 1, bLeft + 1);
+      Pattern client = Pattern.compile("client " + Pattern.quote(HOST) + ":(\\d+) (connected|left)");
+      List<String> events = new ArrayList<>();
+      List<String> ports = new ArrayList<>();
+      for (String line : log) {
+        Matcher m = client.matcher(line);
+        assertTrue(m.matches(), line);
+        events.add(m.group(2));
+        ports.add(m.group(1));
+      }
+      assertEquals(List.of("connected", "left", "connected", "left"), events, log.toString());
+      assertEquals(ports.get(0), ports.get(1), "A connects and leaves before B connects: " + log);
+      assertEquals(ports.get(2), ports.get(3));
+      assertNotEquals(ports.get(0), ports.get(2));
+      stop(stack);
+    }
+  }
+
+  @Test
+  void thanksReceivesOneMessageRepliesAndCloses() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "thanks")) {
+      assertEquals("received: thank you !\nclosed by the server\n",
+          sh(ns, "python3 " + script("tcp_client.py") + " --until-close " + STACK + " 8003 'hello server'"));
+      String printed = stack.awaitLineStarting("received from");
+      assertTrue(printed.matches("received from " + Pattern.quote(HOST) + ":\\d+: hello server"), printed);
+
+      assertEquals("thank you !\n", sh(ns, "printf 'hi\\n' | nc -N -w 10 " + STACK + " 8003"));
+      stack.awaitLine(0, l -> l.endsWith(": hi"), "the line nc sent");
+      stop(stack);
+    }
+  }
+
+  @Test
+  void chatServerTalksWithNcBothWays() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "chat-server");
+        Launched nc = Launched.command("ip", "netns", "exec", ns.name(), "nc", "-N", STACK, "8004")) {
+      stack.awaitLineStarting("connected to " + HOST + ":");
+      nc.type("hi from nc\n");
+      stack.awaitLine(0, "peer: hi from nc"::equals, "the line nc sent");
+      stack.type("hi from the stack\n");
+      nc.awaitLine(0, "hi from the stack"::equals, "the line typed into the stack");
+      nc.type("bye\n");
+      stack.awaitLine(0, "peer: bye"::equals, "nc's second line");
+
+      nc.endInput(); // nc -N half-closes: the stack sees the end of the peer's messages
+      stack.awaitLine(0, "(the peer closed the chat)"::equals, "the end of the chat");
+      stack.endInput(); // Ctrl-D: the stack closes its side, nc sees the end and exits
+      assertEquals(0, nc.awaitExit(), nc.toString());
+      assertEquals(List.of("hi from the stack"), nc.lines());
+      assertEquals(0, stack.awaitExit(), stack.toString());
+    }
+  }
+
+  @Test
+  void chatClientTalksWithNcListeningOnTheHostSide() throws Exception {
+    try (TestNamespace ns = TestNamespace.create();
+        Launched nc = Launched.command("ip", "netns", "exec", ns.name(), "nc", "-N", "-l", "5000")) {
+      awaitListening(ns, 5000);
+      try (Launched stack = Launched.tcpstack("run", "chat-client", HOST + ":5000", "--netns", ns.name())) {
+        stack.awaitLineStarting("connected to " + HOST + ":5000");
+        stack.type("hello from the stack\n");
+        nc.awaitLine(0, "hello from the stack"::equals, "the stack's line");
+        nc.type("hello from nc\n");
+        stack.awaitLine(0, "peer: hello from nc"::equals, "nc's line");
+
+        stack.endInput(); // the stack half-closes; nc still talks
+        nc.type("still here\n");
+        stack.awaitLine(0, "peer: still here"::equals, "nc talking after the stack's half-close");
+        nc.endInput();
+        stack.awaitLine(0, "(the peer closed the chat)"::equals, "the end of the chat");
+        assertEquals(0, stack.awaitExit(), stack.toString());
+        assertEquals(0, nc.awaitExit(), nc.toString());
+      }
+    }
+  }
+
+  /** Waits until something listens on TCP {@code port} in the namespace. */
+  private static void awaitListening(TestNamespace ns, int port) throws InterruptedException {
+    long deadline = System.nanoTime() + LIMIT.toNanos();
+    while (ns.exec("ss", "-Hltn", "sport = :" + port).stdout().isBlank()) {
+      assertTrue(System.nanoTime() < deadline, "nothing listens on port " + port);
+      Thread.sleep(20); // ss has no way to wait for a listener; poll
+    }
+  }
+
+  @Test
+  void clientTalksToTheTutorialServerAndToNc() throws Exception {
+    try (TestNamespace ns = TestNamespace.create()) {
+      Launched server = Launched.command("ip", "netns", "exec", ns.name(), "python3", script("tcp_server.py"), "5001",
+          "thank you !");
+      try (server) {
+        server.awaitLineStarting("listening on 5001");
+        try (Launched client = Launched.tcpstack("run", "client", HOST + ":5001", "--message", "hello from the stack",
+            "--netns", ns.name())) {
+          assertEquals(0, client.awaitExit(), client.toString());
+          assertEquals(List.of("thank you !"), client.lines());
+        }
+        assertEquals(0, server.awaitExit(), server.toString());
+        assertEquals(List.of("listening on 5001", "received from " + STACK + ": hello from the stack"), server.lines());
+      }
+
+      // nc -l answers with what is on its standard input, and prints what the stack sent.
+      try (Launched nc = Launched.command("ip", "netns", "exec", ns.name(), "nc", "-N", "-l", "5002")) {
+        nc.type("hi, stack\n");
+        awaitListening(ns, 5002);
+        try (Launched client = Launched.tcpstack("run", "client", HOST + ":5002", "--netns", ns.name())) {
+          assertEquals(0, client.awaitExit(), client.toString());
+          assertEquals(List.of("hi, stack"), client.lines());
+        }
+        nc.endInput();
+        assertEquals(0, nc.awaitExit(), nc.toString());
+        assertEquals(List.of("hello from tcpstack"), nc.lines());
+      }
+
+      // Nobody listens: refused at once, one line, exit 1.
+      try (Launched client = Launched.tcpstack("run", "client", HOST + ":5003", "--netns", ns.name())) {
+        assertEquals(1, client.awaitExit(), client.toString());
+        assertEquals(List.of(), client.lines());
+        String err = client.awaitStderr();
+        assertTrue(err.contains("tcpstack: error: " + HOST + ":5003: ") && err.contains("refused"), err);
+      }
+    }
+  }
+
+  @Test
+  void framingKeepsMessageBoundariesFromEmptyToTenMegabytes() throws Exception {
+    // framing_client.py cuts the framed stream into sends of random sizes and reads the replies
+    // with recv() of random sizes, so boundaries fall everywhere; it checks each reply's hash.
+    List<Integer> sizes = List.of(0, 1, 2, 3, 4, 5, 100, 1459, 1460, 1461, 65535, 65536, 65537, 1_000_000, 10_000_000,
+        0);
+    String client = Path.of(ExamplesIT.class.getResource("/framing/framing_client.py").toURI()).toString();
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "framing")) {
+      for (String chunking : List.of("--max-chunk 65536 --seed 1", "--max-chunk 7 --seed 2")) {
+        List<Integer> run = chunking.contains("65536") ? sizes : sizes.subList(0, 13); // tiny chunks: smaller sizes
+        StringBuilder args = new StringBuilder();
+        run.forEach(n -> args.append(' ').append(n));
+        ProcessResult r = ns.exec(LIMIT, "sh", "-c", "python3 " + client + " " + chunking + " " + STACK + " 9000" + args);
+        assertEquals(0, r.exitCode(), r.toString());
+        List<String> lines = r.stdout().lines().toList();
+        assertEquals(run.size(), lines.size(), r.toString());
+        for (int i = 0; i < run.size(); i++) {
+          assertTrue(lines.get(i).matches("ok " + run.get(i) + " [0-9a-f]{64}"), lines.get(i));
+        }
+        assertEquals("ok 0 " + sha256(new byte[0]), lines.get(0));
+      }
+      stop(stack);
+    }
+  }
+
+  @Test
+  void framingClientOnTheStackTalksToAPythonFramingServer() throws Exception {
+    try (TestNamespace ns = TestNamespace.create();
+        Launched server = Launched.command("ip", "netns", "exec", ns.name(), "python3", script("framing_server.py"),
+            "9000")) {
+      server.awaitLineStarting("listening on 9000");
+      List<String> messages = List.of("hello", "", "你好, framing");
+      try (Launched client = Launched.tcpstack("run", "framing-client", HOST + ":9000", messages.get(0), messages.get(1),
+          messages.get(2), "--netns", ns.name())) {
+        assertEquals(0, client.awaitExit(), client.toString());
+        List<String> expected = new ArrayList<>();
+        for (String m : messages) {
+          byte[] bytes = m.getBytes(StandardCharsets.UTF_8);
+          expected.add(bytes.length + " " + sha256(bytes));
+        }
+        assertEquals(expected, client.lines());
+      }
+      assertEquals(0, server.awaitExit(), server.toString());
+      assertEquals(List.of("listening on 9000", "message of 5 bytes", "message of 0 bytes", "message of 15 bytes",
+          "client closed"), server.lines(), "你好 is six bytes in UTF-8");
+    }
+  }
+
+  @Test
+  void httpAnswersCurl() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "http")) {
+      String url = "http://" + STACK;
+      String page = sh(ns, "curl -sS " + url + "/");
+      assertTrue(page.contains("<h1>tcpstack — TCP/IP in user space, in Java</h1>"), page);
+      assertTrue(page.contains("<tr><td>tcp_passive_opens</td><td>"), "live counters: " + page);
+
+      byte[] alphabet = new byte[1_000_000];
+      for (int i = 0; i < alphabet.length; i++) {
+        alphabet[i] = (byte) ('a' + i % 26);
+      }
+      assertEquals(sha256(alphabet) + "  -\n", sh(ns, "curl -sS " + url + "/bytes/1000000 | sha256sum"));
+      assertEquals("abcdefghijklmnopqrstuvwxyzabcd", sh(ns, "curl -sS " + url + "/bytes/30"));
+
+      String head = sh(ns, "curl -sS -I " + url + "/bytes/1000000");
+      assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n"), head);
+      assertTrue(head.contains("\r\nContent-Length: 1000000\r\n"), head);
+
+      // Keep-alive: two requests, one connection.
+      ProcessResult both = ns.exec(LIMIT, "curl", "-sS", "-v", url + "/bytes/3", url + "/bytes/4");
+      assertEquals("abcabcd", both.assertSuccess().stdout());
+      assertTrue(both.stderr().contains("Re-using existing connection"), both.stderr());
+
+      assertEquals("404", sh(ns, "curl -sS -o /dev/null -w '%{http_code}' " + url + "/nothing-here"));
+      String post = sh(ns, "curl -sS -i -X POST -d x=1 " + url + "/");
+      assertTrue(post.startsWith("HTTP/1.1 405 Method Not Allowed\r\n") && post.contains("\r\nAllow: GET, HEAD\r\n"), post);
+      String garbage = sh(ns, "printf 'this is not http\\r\\n\\r\\n' | nc -N -w 10 " + STACK + " 80");
+      assertTrue(garbage.startsWith("HTTP/1.1 400 Bad Request\r\n"), garbage);
+      // Over-long request line and header fields are refused, not buffered (limits: 8 KiB each).
+      assertEquals("414", sh(ns, "curl -sS -o /dev/null -w '%{http_code}' " + url + "/" + "x".repeat(10_000)));
+      assertEquals("431", sh(ns, "curl -sS -o /dev/null -w '%{http_code}' -H 'X-Big: " + "y".repeat(10_000) + "' " + url
+          + "/"));
+      assertEquals("200", sh(ns, "curl -sS -o /dev/null -w '%{http_code}' " + url + "/"), "still serving");
+      stop(stack);
+    }
+  }
+
+  @Test
+  void serveRunsTheServicesAndAnswersPing() throws Exception {
+    try (TestNamespace ns = TestNamespace.create();
+        Launched stack = Launched.tcpstack("serve", "--netns", ns.name())) {
+      String ready = stack.awaitReady();
+      assertTrue(ready.contains("echo on TCP port 7, discard 9, chargen 19, http 80"), ready);
+      String ping = sh(ns, "ping -n -c 3 -i 0.2 -W 5 " + STACK);
+      assertTrue(ping.contains("3 packets transmitted, 3 received, 0% packet loss"), ping);
+      assertEquals("echo\n", sh(ns, "printf 'echo\\n' | nc -N -w 10 " + STACK + " 7"));
+      // discard: a megabyte goes in, nothing comes back, the connection ends cleanly.
+      assertEquals("", sh(ns, "head -c 1000000 /dev/zero | nc -N -w 10 " + STACK + " 9"));
+      // chargen: rotating lines of 72 printable characters, until the client goes away.
+      StringBuilder twoLines = new StringBuilder();
+      for (int line = 0; line < 2; line++) {
+        for (int c = 0; c < 72; c++) {
+          twoLines.append((char) (' ' + (line + c) % 95));
+        }
+        twoLines.append("\r\n");
+      }
+      assertEquals(twoLines.toString(), sh(ns, "nc -d -w 10 " + STACK + " 19 | head -n 2"));
+      assertEquals("abc", sh(ns, "curl -sS http://" + STACK + "/bytes/3"));
+      assertEquals("echo again\n", sh(ns, "printf 'echo again\\n' | nc -N -w 10 " + STACK + " 7"), "still serving");
+      stop(stack);
+    }
+  }
+
+  @Test
+  void demoRunsAndExitsZero() throws Exception {
+    try (Launched demo = Launched.tcpstack("demo")) {
+      assertEquals(0, demo.awaitExit(), demo.toString());
+      String out = String.join("\n", demo.lines());
+      for (String expected : List.of("$ ping -c 3", "3 packets transmitted, 3 received", "hello, tcpstack",
+          "MAKE ME LOUD", "HTTP/1.1 200 OK", "200 1000000 bytes", "All exchanges worked")) {
+        assertTrue(out.contains(expected), "'" + expected + "' in " + demo);
+      }
+      Matcher ns = Pattern.compile("namespace (tcpstack-demo-\\d+)").matcher(out);
+      assertTrue(ns.find(), out);
+      assertTrue(!java.nio.file.Files.exists(Path.of("/run/netns", ns.group(1))), "the demo's namespace is gone");
+    }
+  }
+}
