@@ -170,6 +170,40 @@ class LauncherIT {
   }
 
   @Test
+  void aSecondServeInTheSameNamespaceIsRefusedForTheAddressClash() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    Process p = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns).start();
+    try {
+      awaitReady(p);
+      Result second = run("serve", "--netns", ns);
+      assertEquals(1, second.exit, second.toString());
+      List<String> lines = second.err.lines().filter(l -> !l.startsWith("tcpstack: building")).toList();
+      assertEquals(1, lines.size(), second.err);
+      assertTrue(lines.get(0).startsWith("tcpstack: error: 198.18.0.0/24 is already in use in network namespace " + ns
+          + ": tun0 has 198.18.0.1/24"), lines.get(0));
+      assertTrue(lines.get(0).contains("pick another subnet, e.g. --address 198.18.1.2/24"), lines.get(0));
+      // As the message says: another subnet works, beside the first.
+      Process other = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns, "--address", "198.18.1.2/24")
+          .start();
+      try {
+        awaitReady(other);
+        String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "1", "-W", "5", "198.18.1.2");
+        assertTrue(ping.contains("1 packets transmitted, 1 received"), ping);
+        other.destroy();
+        assertTrue(other.waitFor(LIMIT_S, TimeUnit.SECONDS));
+      } finally {
+        if (other.isAlive()) {
+          other.destroyForcibly();
+        }
+      }
+      stopWithSigint(p, ns);
+    } finally {
+      cleanup(p, ns);
+    }
+  }
+
+  @Test
   void impairmentMessagesNameTheBadItem() throws Exception {
     Result r = run("serve", "--impair", "loss=150%");
     assertEquals(2, r.exit, r.toString());

@@ -33,7 +33,24 @@ public final class Netns {
     ip("netns", "delete", name);
   }
 
-  private static void ip(String... args) throws IOException {
+  /**
+   * The IPv4 addresses in namespace {@code name} (null: this process's own), as {@code ip -4 -o
+   * addr show} prints them: one {@code {device, address/prefix}} pair per address.
+   */
+  public static java.util.List<String[]> ipv4Addresses(String name) throws IOException {
+    String out = name == null ? ip("-4", "-o", "addr", "show") : ip("-n", name, "-4", "-o", "addr", "show");
+    java.util.List<String[]> addresses = new java.util.ArrayList<>();
+    for (String line : out.split("\n")) {
+      // "5: tun0    inet 198.18.0.1/24 scope global tun0\       valid_lft forever preferred_lft forever"
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 4 && f[2].equals("inet")) {
+        addresses.add(new String[] {f[1], f[3]});
+      }
+    }
+    return addresses;
+  }
+
+  private static String ip(String... args) throws IOException {
     String[] command = new String[args.length + 1];
     command[0] = "ip";
     System.arraycopy(args, 0, command, 1, args.length);
@@ -52,6 +69,7 @@ public final class Netns {
       if (p.exitValue() != 0) {
         throw new IOException("'" + String.join(" ", command) + "' failed: " + out);
       }
+      return out;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running 'ip'", e);

@@ -8,6 +8,7 @@ import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,56 @@ public final class StackHost implements AutoCloseable {
     this.faults = faults;
   }
 
+  /**
+   * Refuses a subnet that another interface in the namespace already has — most often another
+   * tcpstack still running there. Linux would accept the second address, but its route would keep
+   * sending the subnet's packets to the first device: the new stack would never hear a thing.
+   * Best effort: without the {@code ip} command there is no check.
+   */
+  static void refuseAddressClash(ServeOptions options) throws IOException {
+    List<String[]> addresses;
+    try {
+      addresses = Netns.ipv4Addresses(options.netns);
+    } catch (IOException e) {
+      log.debug("no check for an address clash: {}", e.getMessage());
+      return;
+    }
+    String clash = clash(addresses, options.hostAddress, options.prefixLength, options.tun);
+    if (clash != null) {
+      String where = options.netns == null ? "this network namespace" : "network namespace " + options.netns;
+      throw new IOException(Ipv4Address.toString(options.hostAddress & mask(options.prefixLength)) + "/"
+          + options.prefixLength + " is already in use in " + where + ": " + clash
+          + " (another tcpstack still running?); pick another subnet, e.g. --address 198.18.1.2/24");
+    }
+  }
+
+  /** The first of {@code addresses} ({device, address/prefix}) whose subnet overlaps ours, as "DEV has A/P"; or null. */
+  static String clash(List<String[]> addresses, int hostAddress, int prefixLength, String ownDevice) {
+    for (String[] a : addresses) {
+      if (a[0].equals(ownDevice)) {
+        continue; // a prepared persistent device carries the host address already
+      }
+      int slash = a[1].indexOf('/');
+      int address;
+      int prefix;
+      try {
+        address = Ipv4Address.parse(a[1].substring(0, slash));
+        prefix = Integer.parseInt(a[1].substring(slash + 1));
+      } catch (RuntimeException e) {
+        continue; // not an address we understand: no opinion
+      }
+      int common = mask(Math.min(prefix, prefixLength));
+      if ((address & common) == (hostAddress & common)) {
+        return a[0] + " has " + a[1];
+      }
+    }
+    return null;
+  }
+
+  private static int mask(int prefixLength) {
+    return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+  }
+
   public static StackHost open(ServeOptions options) throws IOException {
     boolean created = false;
     if (options.netns != null && !Netns.exists(options.netns)) {
@@ -45,6 +96,7 @@ public final class StackHost implements AutoCloseable {
     }
     TunDevice tun = null;
     try {
+      refuseAddressClash(options);
       TunDevice.Builder builder = TunDevice.builder()
           .hostAddress(Ipv4Address.toInet(options.hostAddress), options.prefixLength)
           .mtu(options.mtu)

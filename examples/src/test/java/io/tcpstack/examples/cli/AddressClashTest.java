@@ -1,0 +1,38 @@
+package io.tcpstack.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.tcpstack.wire.Ipv4Address;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AddressClashTest {
+
+  private static final int HOST = Ipv4Address.parse("198.18.0.1");
+
+  private static String clash(String device, String address) {
+    return StackHost.clash(List.<String[]>of(new String[] {device, address}), HOST, 24, "mine");
+  }
+
+  @Test
+  void theSameSubnetOnAnotherDeviceClashes() {
+    assertEquals("tun0 has 198.18.0.1/24", clash("tun0", "198.18.0.1/24"));
+    assertEquals("eth0 has 198.18.0.77/24", clash("eth0", "198.18.0.77/24"));
+  }
+
+  @Test
+  void aWiderOrNarrowerOverlappingSubnetClashes() {
+    assertEquals("eth0 has 198.18.200.5/15", clash("eth0", "198.18.200.5/15"));
+    assertEquals("eth0 has 198.18.0.200/30", clash("eth0", "198.18.0.200/30"));
+  }
+
+  @Test
+  void otherSubnetsLoopbackAndTheOwnPreparedDeviceDoNot() {
+    assertNull(clash("lo", "127.0.0.1/8"));
+    assertNull(clash("eth0", "198.18.1.1/24"));
+    assertNull(clash("eth0", "10.0.0.5/8"));
+    assertNull(clash("mine", "198.18.0.1/24"));
+    assertNull(clash("odd", "not-an-address"));
+  }
+}
