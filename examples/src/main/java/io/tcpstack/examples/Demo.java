@@ -2,6 +2,7 @@ package io.tcpstack.examples;
 
 import io.tcpstack.examples.apps.UpperExample;
 import io.tcpstack.examples.cli.ServeOptions;
+import io.tcpstack.examples.cli.Signals;
 import io.tcpstack.examples.cli.StackHost;
 import io.tcpstack.examples.cli.UsageException;
 import io.tcpstack.examples.http.HttpServer;
@@ -33,6 +34,7 @@ final class Demo {
     String netns = "tcpstack-demo-" + ProcessHandle.current().pid();
     ServeOptions options = ServeOptions.parse(List.of("--netns", netns));
     String stack = Ipv4Address.toString(options.stackAddress);
+    Signals signals = Signals.install(); // Ctrl-C stops the demo and still removes its namespace
     StackHost host;
     try {
       host = StackHost.open(options);
@@ -60,6 +62,9 @@ final class Demo {
               "curl -sS -o /dev/null -w '%{http_code} %{size_download} bytes\\n' http://" + stack + "/bytes/1000000",
               o -> o.equals("200 1000000 bytes\n")));
       for (Step step : steps) {
+        if (signals.received() != null) {
+          break;
+        }
         out.println("# " + step.title());
         out.println("$ " + step.command());
         String output;
@@ -67,6 +72,9 @@ final class Demo {
           output = shell(netns, step.command());
         } catch (IOException e) {
           output = "(could not run: " + e.getMessage() + ")\n";
+        }
+        if (signals.received() != null) {
+          break; // Ctrl-C: this step was cut short, not wrong
         }
         out.print(output.isEmpty() || output.endsWith("\n") ? output : output + "\n");
         boolean ok = step.expected().test(output);
@@ -78,10 +86,17 @@ final class Demo {
         out.flush();
       }
     } catch (Exception e) {
-      err.println("tcpstack: error: demo: " + e.getMessage());
-      failed++;
+      if (signals.received() == null) {
+        err.println("tcpstack: error: demo: " + e.getMessage());
+        failed++;
+      }
     } finally {
+      Thread.interrupted(); // a signal's interrupt must not disturb the clean-up
       host.close();
+    }
+    if (signals.received() != null) {
+      out.println("(" + signals.received() + " received: stopped; the namespace " + netns + " is gone)");
+      return Main.EXIT_OK;
     }
     out.println(failed == 0
         ? "All exchanges worked; the namespace " + netns + " is gone. Next: ./tcpstack serve --netns demo (see README.md)."

@@ -88,6 +88,15 @@ public final class Main {
     }
   }
 
+  /** Ctrl-C or SIGTERM ended the example: a normal stop, said on {@code err} unless null. */
+  private static int stopped(Signals signals, PrintStream err) {
+    Thread.interrupted(); // the signal's interrupt has done its work; closing must not see it
+    if (err != null) {
+      err.println("tcpstack: " + signals.received() + " received, stopping");
+    }
+    return EXIT_OK;
+  }
+
   private static String names() {
     return Examples.all().stream().map(Example::name).collect(Collectors.joining(", "));
   }
@@ -106,14 +115,21 @@ public final class Main {
       return EXIT_FAILURE;
     }
     try {
-      return example.run(new ExampleContext(host, exampleArgs, in, out, err, signals));
+      int status = example.run(new ExampleContext(host, exampleArgs, in, out, err, signals));
+      return signals.received() != null ? stopped(signals, err) : status;
     } catch (UsageException e) {
       err.println("tcpstack: error: " + e.getMessage() + " (see ./tcpstack --help)");
       return EXIT_USAGE;
     } catch (InterruptedException e) {
+      if (signals.received() != null) {
+        return stopped(signals, err);
+      }
       Thread.currentThread().interrupt();
       return EXIT_FAILURE;
     } catch (Exception e) {
+      if (signals.received() != null) { // Ctrl-C interrupted a client, e.g. while it connected
+        return stopped(signals, err);
+      }
       err.println("tcpstack: error: " + example.name() + ": " + e.getMessage());
       return EXIT_FAILURE;
     } finally {

@@ -178,10 +178,9 @@ class ExamplesIT {
         nc.type("hello from nc\n");
         stack.awaitLine(0, "peer: hello from nc"::equals, "nc's line");
 
-        stack.endInput(); // the stack half-closes; nc still talks
-        nc.type("still here\n");
-        stack.awaitLine(0, "peer: still here"::equals, "nc talking after the stack's half-close");
-        nc.endInput();
+        // Ctrl-D in the stack's terminal: it half-closes; nc (which quits at the end of what it
+        // receives) closes in turn, and the chat ends on both sides.
+        stack.endInput();
         stack.awaitLine(0, "(the peer closed the chat)"::equals, "the end of the chat");
         assertEquals(0, stack.awaitExit(), stack.toString());
         assertEquals(0, nc.awaitExit(), nc.toString());
@@ -346,6 +345,26 @@ class ExamplesIT {
       assertEquals("abc", sh(ns, "curl -sS http://" + STACK + "/bytes/3"));
       assertEquals("echo again\n", sh(ns, "printf 'echo again\\n' | nc -N -w 10 " + STACK + " 7"), "still serving");
       stop(stack);
+    }
+  }
+
+  @Test
+  void ctrlCStopsAServerWaitingForAPeerAndAClientStillConnecting() throws Exception {
+    try (TestNamespace ns = TestNamespace.create()) {
+      try (Launched chat = serving(ns, "chat-server")) {
+        stop(chat); // blocked in accept(): Ctrl-C still ends it, with status 0
+      }
+      // Nobody has 198.18.0.77: the SYNs go unanswered and connect() waits.
+      try (Launched client = Launched.tcpstack("run", "client", "198.18.0.77:5000", "--netns", ns.name())) {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (ns.ip("-o", "link", "show", "type", "tun").stdout().isBlank()) { // the stack is up
+          assertTrue(System.nanoTime() < deadline, "no device appeared: " + client);
+          Thread.sleep(20);
+        }
+        assertEquals(0, client.interrupt(), client.toString());
+        assertTrue(client.awaitStderr().contains("tcpstack: SIGINT received, stopping"), client.toString());
+      }
+      assertEquals("", ns.ip("-o", "link", "show", "type", "tun").stdout(), "the devices are gone");
     }
   }
 

@@ -41,6 +41,9 @@ public final class ChatClientExample implements Example {
     try (TcpSocket peer = TcpSocket.connect(context.runtime(), to.address(), to.port(), ClientExample.CONNECT_TIMEOUT)) {
       Chat.talk(peer, new Messages(context.in()), context.out());
     } catch (IOException e) {
+      if (context.stopping()) {
+        return 0; // Ctrl-C while connecting
+      }
       context.err().println("tcpstack: error: " + to + ": " + e.getMessage());
       return 1;
     }

@@ -54,6 +54,9 @@ public final class ClientExample implements Example {
       String reply = new Messages(socket.getInputStream()).nextText();
       context.out().println(reply == null ? "(the server closed without replying)" : reply);
     } catch (java.io.IOException e) {
+      if (context.stopping()) {
+        return 0; // Ctrl-C while connecting or waiting for the reply
+      }
       context.err().println("tcpstack: error: " + to + ": " + e.getMessage());
       return 1;
     }

@@ -30,7 +30,7 @@ public final class EchoExample implements Example {
     int port = context.portOption(EchoService.PORT);
     try (EchoService echo = EchoService.start(context.runtime(), port)) {
       context.ready("echo on TCP port " + port);
-      context.err().println("tcpstack: " + context.awaitStop() + " received, stopping");
+      context.awaitStop();
       return 0;
     }
   }

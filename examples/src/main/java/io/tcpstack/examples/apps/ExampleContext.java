@@ -71,7 +71,12 @@ public final class ExampleContext {
     out.flush();
   }
 
-  /** Blocks until SIGINT or SIGTERM; returns its name. */
+  /** Whether SIGINT or SIGTERM has arrived: a blocked call that fails now failed because of it. */
+  public boolean stopping() {
+    return signals != null && signals.received() != null;
+  }
+
+  /** Blocks until SIGINT or SIGTERM (the launcher then says so, and closes the stack); returns its name. */
   public String awaitStop() throws InterruptedException {
     return signals.await();
   }

@@ -52,6 +52,9 @@ public final class FramingClientExample implements Example {
       }
       return 0;
     } catch (IOException e) {
+      if (context.stopping()) {
+        return 0; // Ctrl-C while connecting or waiting for a reply
+      }
       context.err().println("tcpstack: error: " + to + ": " + e.getMessage());
       return 1;
     }

@@ -37,7 +37,7 @@ public final class FramingExample implements Example {
     int port = context.portOption(FramingServer.PORT);
     try (FramingServer server = FramingServer.start(context.runtime(), port)) {
       context.ready("framing on TCP port " + port + " (4-byte big-endian length, then the message)");
-      context.err().println("tcpstack: " + context.awaitStop() + " received, stopping");
+      context.awaitStop();
       return 0;
     }
   }

@@ -34,7 +34,7 @@ public final class HttpExample implements Example {
     int port = context.portOption(HttpServer.PORT);
     try (HttpServer server = HttpServer.start(context.runtime(), port)) {
       context.ready("http on TCP port " + port);
-      context.err().println("tcpstack: " + context.awaitStop() + " received, stopping");
+      context.awaitStop();
       return 0;
     }
   }

@@ -36,7 +36,7 @@ final class LineServer {
           ? () -> Servers.oneAfterAnother(name, server, session)
           : () -> Servers.concurrently(name, server, session));
       context.ready(name + " on TCP port " + port);
-      context.err().println("tcpstack: " + context.awaitStop() + " received, stopping");
+      context.awaitStop();
       return 0;
     }
   }

@@ -36,7 +36,7 @@ public final class ServicesExample implements Example {
         HttpServer http = HttpServer.start(context.runtime(), HTTP_PORT)) {
       context.ready("echo on TCP port " + EchoService.PORT + ", discard " + DiscardService.PORT + ", chargen "
           + ChargenService.PORT + ", http " + HTTP_PORT);
-      context.err().println("tcpstack: " + context.awaitStop() + " received, stopping");
+      context.awaitStop();
       return 0;
     }
   }

@@ -27,11 +27,16 @@ public final class Signals {
   private static final long SIG_DFL = 0;
 
   private final CountDownLatch stop = new CountDownLatch(1);
+  private final Thread main = Thread.currentThread();
+  private volatile boolean awaiting;
   private volatile String received;
 
   private Signals() {}
 
-  /** Installs the handlers; a second signal while stopping exits at once with 130. */
+  /**
+   * Installs the handlers; a second signal while stopping exits at once with 130. The first
+   * interrupts the calling thread unless it waits in {@link #await}.
+   */
   public static Signals install() {
     Signals s = new Signals();
     LibSignal libc = LibraryLoader.create(LibSignal.class).load("c");
@@ -44,6 +49,11 @@ public final class Signals {
         }
         s.received = "SIG" + sig.getName();
         s.stop.countDown();
+        if (!s.awaiting) {
+          // The installing thread is busy (connecting, reading, running a command): interrupt it,
+          // so a client or the demo stops too instead of ignoring Ctrl-C.
+          s.main.interrupt();
+        }
       });
     }
     return s;
@@ -51,7 +61,20 @@ public final class Signals {
 
   /** Blocks until SIGINT or SIGTERM arrives; returns its name. */
   public String await() throws InterruptedException {
-    stop.await();
+    awaiting = true;
+    try {
+      stop.await();
+    } catch (InterruptedException e) {
+      if (stop.getCount() != 0) {
+        throw e;
+      }
+      // the signal's own interrupt, racing with the wait: it is the stop
+    }
+    return received;
+  }
+
+  /** The signal that arrived ({@code "SIGINT"} or {@code "SIGTERM"}), or null. */
+  public String received() {
     return received;
   }
 }
