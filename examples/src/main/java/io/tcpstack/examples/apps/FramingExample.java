@@ -10,31 +10,15 @@ import io.tcpstack.examples.framing.MessageFraming;
  * behind a 4-byte length ({@link MessageFraming}), and the server answers every message with
  * {@code "<bytes> <sha256>"}, which shows the boundaries came through intact.
  */
-public final class FramingExample implements Example {
+public final class FramingExample extends ServerExample {
 
-  @Override
-  public String name() {
-    return "framing";
+  public FramingExample() {
+    super("framing", FramingServer.PORT,
+        "length-prefixed messages; answers each with '<bytes> <sha256>' (the sticky-packet fix)");
   }
 
   @Override
-  public String summary() {
-    return "length-prefixed messages; answers each with '<bytes> <sha256>' (the sticky-packet fix)";
-  }
-
-  @Override
-  public String options() {
-    return "      --port N                TCP port (default " + FramingServer.PORT + ")\n";
-  }
-
-  @Override
-  public void check(ExampleContext context) throws UsageException {
-    context.portOption(FramingServer.PORT);
-  }
-
-  @Override
-  public int run(ExampleContext context) throws Exception {
-    int port = context.portOption(FramingServer.PORT);
+  int serve(ExampleContext context, int port) throws Exception {
     try (FramingServer server = FramingServer.start(context.runtime(), port)) {
       context.ready("framing on TCP port " + port + " (4-byte big-endian length, then the message)");
       context.awaitStop();

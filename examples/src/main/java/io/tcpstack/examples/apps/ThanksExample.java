@@ -3,37 +3,20 @@ package io.tcpstack.examples.apps;
 import java.nio.charset.StandardCharsets;
 
 /**
- * {@code thanks}: the tutorials' first server — receives one message (a line, or what arrived before the client paused), prints it, replies
- * {@code thank you !} and closes the connection.
+ * {@code thanks}: the tutorials' first server — receives one message (a line, or what arrived
+ * before the client paused), prints it, replies {@code thank you !} and closes the connection.
  */
-public final class ThanksExample implements Example {
+public final class ThanksExample extends ServerExample {
 
   public static final int PORT = 8003;
   static final String REPLY = "thank you !";
 
-  @Override
-  public String name() {
-    return "thanks";
+  public ThanksExample() {
+    super("thanks", PORT, "receives one message, prints it, replies 'thank you !' and closes");
   }
 
   @Override
-  public String summary() {
-    return "receives one message, prints it, replies 'thank you !' and closes";
-  }
-
-  @Override
-  public String options() {
-    return "      --port N                TCP port (default " + PORT + ")\n";
-  }
-
-  @Override
-  public void check(ExampleContext context) throws io.tcpstack.examples.cli.UsageException {
-    context.portOption(PORT);
-  }
-
-  @Override
-  public int run(ExampleContext context) throws Exception {
-    int port = context.portOption(PORT);
+  int serve(ExampleContext context, int port) throws Exception {
     return LineServer.serveUntilStopped(context, name(), port, false, client -> {
       Messages.Message message = new Messages(client.getInputStream()).next();
       context.out().println("received from " + client.peer() + ": " + (message == null ? "(nothing)" : message.text()));

@@ -1,8 +1,8 @@
 package io.tcpstack.examples.framing;
 
-import io.tcpstack.api.SocketClosedException;
 import io.tcpstack.api.TcpServerSocket;
 import io.tcpstack.api.TcpSocket;
+import io.tcpstack.examples.apps.Servers;
 import io.tcpstack.runtime.StackRuntime;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -12,9 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <sha256>"}: {@code n} in decimal, one space, the SHA-256 of the message in 64 lowercase hex
  * digits — see {@link #reply}. For the empty message: {@code "0 e3b0c442...b855"}.
  *
- * <p>One thread accepts; each client gets its own thread. A client that breaks the framing (a
+ * <p>One thread accepts; each client gets its own thread ({@link Servers#concurrently}). A client that breaks the framing (a
  * length above {@link MessageFraming#DEFAULT_MAX_LENGTH}, or a stream that ends inside a message)
  * is disconnected.
  */
@@ -41,23 +38,15 @@ public final class FramingServer implements AutoCloseable {
   private static final int BACKLOG = 128;
 
   private final TcpServerSocket server;
-  private final ExecutorService threads;
-  private volatile boolean closing;
 
   private FramingServer(TcpServerSocket server) {
     this.server = server;
-    AtomicInteger n = new AtomicInteger();
-    this.threads = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "framing-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   /** Starts serving on {@code port} of the stack. */
   public static FramingServer start(StackRuntime runtime, int port) throws IOException {
     FramingServer framing = new FramingServer(TcpServerSocket.bind(runtime, port, BACKLOG));
-    framing.threads.execute(framing::acceptLoop);
+    Servers.inBackground("framing", () -> Servers.concurrently("framing", framing.server, FramingServer::serve));
     return framing;
   }
 
@@ -72,25 +61,8 @@ public final class FramingServer implements AutoCloseable {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  private void acceptLoop() {
-    while (true) {
-      TcpSocket client;
-      try {
-        client = server.accept();
-      } catch (SocketClosedException e) {
-        return; // the server is closing
-      } catch (IOException e) {
-        if (!closing) { // closing interrupts this thread: not a failure
-          log.warn("framing: accept failed: {}", e.getMessage());
-        }
-        return;
-      }
-      threads.execute(() -> serve(client));
-    }
-  }
-
   private static void serve(TcpSocket client) {
-    try (client) {
+    try {
       InputStream in = client.getInputStream();
       // Buffered so that a reply's header and body leave in one write; flushed after each reply.
       OutputStream out = new BufferedOutputStream(client.getOutputStream());
@@ -115,8 +87,6 @@ public final class FramingServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    closing = true;
     server.close();
-    threads.shutdownNow();
   }
 }
