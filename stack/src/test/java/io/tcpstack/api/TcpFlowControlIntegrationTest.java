@@ -2,13 +2,15 @@ package io.tcpstack.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tcpstack.device.FaultInjector;
 import io.tcpstack.device.Impairment;
 import io.tcpstack.device.ImpairmentCounter;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.TcpInfo;
+import io.tcpstack.testing.Await;
+import io.tcpstack.testing.LinkSnapshot;
+import io.tcpstack.testing.Nstat;
 import io.tcpstack.testing.ProcessResult;
 import io.tcpstack.testing.SeededStream;
 import io.tcpstack.testing.TunStack;
@@ -26,11 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -154,7 +154,7 @@ class TcpFlowControlIntegrationTest {
         "Linux read exactly what the stack sent (length and SHA-256)");
 
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     String why = sent.info + "; " + s + "; kernel " + kernel;
     report("slow reader", sent, s, kernel);
     assertTrue(kernel.getOrDefault("TcpExtTCPToZeroWindowAdv", 0L) > 0,
@@ -162,7 +162,7 @@ class TcpFlowControlIntegrationTest {
     assertTrue(sent.info.windowProbes() > 0, "the stack probed the zero window: " + why);
     assertEquals(sent.info.windowProbes(), s.stack(StackCounter.TCP_WINDOW_PROBES),
         "the connection's and the stack's probe counts agree (one connection): " + why);
-    assertNoLoopErrors(s, why);
+    s.assertNoLoopErrors(why);
   }
 
   // ---------------------------------------------------------------- 2% loss
@@ -173,13 +173,13 @@ class TcpFlowControlIntegrationTest {
     Sent sent = stackSendsToRecv(LOSSY_BYTES, 31);
 
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     String why = sent.info + "; " + s + "; kernel " + kernel;
     report("2% loss, fault injector", sent, s, kernel);
     assertTrue(s.sent().get(ImpairmentCounter.DROPPED) > 0, "the injector dropped segments the stack sent: " + why);
     assertTrue(s.received().get(ImpairmentCounter.DROPPED) > 0, "the injector dropped ACKs Linux sent: " + why);
     assertRepairedMostlyByFastRetransmit(s, why);
-    assertNoLoopErrors(s, why);
+    s.assertNoLoopErrors(why);
   }
 
   /**
@@ -206,18 +206,18 @@ class TcpFlowControlIntegrationTest {
 
     Map<String, Long> rules = nftRuleCounters();
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     String why = sent.info + "; " + s + "; kernel " + kernel + "; rules " + rules;
     report("2% loss, nftables", sent, s, kernel);
     System.out.println("=> 2% loss, nftables: rules " + rules);
     assertTrue(rules.getOrDefault("from-stack", 0L) > 0, "the input rule dropped segments from the stack: " + why);
     assertTrue(rules.getOrDefault("to-stack", 0L) > 0, "the output rule dropped packets to the stack: " + why);
     assertRepairedMostlyByFastRetransmit(s, why);
-    assertNoLoopErrors(s, why);
+    s.assertNoLoopErrors(why);
   }
 
   /** Fast retransmits happened, and outnumber the retransmission timeouts. */
-  private static void assertRepairedMostlyByFastRetransmit(Snapshot s, String why) {
+  private static void assertRepairedMostlyByFastRetransmit(LinkSnapshot s, String why) {
     long fast = s.stack(StackCounter.TCP_FAST_RETRANSMITS);
     long timeouts = s.stack(StackCounter.TCP_RTO_EXPIRIES);
     assertTrue(s.stack(StackCounter.TCP_RETRANS_SEGS) > 0, "the stack resent what was lost: " + why);
@@ -250,7 +250,7 @@ class TcpFlowControlIntegrationTest {
 
     String qdiscs = net.ns().exec("tc", "-s", "qdisc", "show").assertSuccess().stdout();
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     long tbfSent = 0;
     long tbfDropped = -1;
     long tbfOverlimits = -1;
@@ -275,7 +275,7 @@ class TcpFlowControlIntegrationTest {
         "at most " + MAX_RTO_EXPIRIES_AT_BOTTLENECK + " retransmission timeouts at the bottleneck: " + why);
     assertTrue(sent.info.cwnd() > 2 * sent.info.sendMss(),
         "the congestion window ended above two segments (" + sent.info.cwnd() + " bytes): " + why);
-    assertNoLoopErrors(s, why);
+    s.assertNoLoopErrors(why);
   }
 
   // ---------------------------------------------------------------- the transfers
@@ -308,11 +308,11 @@ class TcpFlowControlIntegrationTest {
    */
   private Sent stackSends(Process listener, int bytes, int seed) throws Exception {
     BufferedReader out = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
-    assertEquals("listening", await(CompletableFuture.supplyAsync(() -> readLine(out), threads), "the listener starting"));
+    assertEquals("listening", await(CompletableFuture.supplyAsync(() -> Await.readLine(out), threads), "the listener starting"));
     long start = System.nanoTime();
     long[] reported = new long[1];
     CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> {
-      String line = readLine(out);
+      String line = Await.readLine(out);
       reported[0] = System.nanoTime();
       return line;
     }, threads);
@@ -347,29 +347,15 @@ class TcpFlowControlIntegrationTest {
     }
   }
 
-  private static String readLine(BufferedReader in) {
-    try {
-      return in.readLine();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** The result of {@code work}, or a failure that says what hung and what state everything was in. */
   private <T> T await(CompletableFuture<T> work, String what) throws InterruptedException {
-    try {
-      return work.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      return fail(what + " did not finish within " + LIMIT.toSeconds() + " s\n" + diagnostics());
-    } catch (ExecutionException e) {
-      return fail(what + " failed: " + e.getCause() + "\n" + diagnostics(), e.getCause());
-    }
+    return Await.result(work, what, LIMIT, this::diagnostics);
   }
 
   private String diagnostics() {
     StringBuilder s = new StringBuilder();
     try {
-      s.append("counters: ").append(snapshot());
+      s.append("counters: ").append(LinkSnapshot.of(net));
     } catch (Exception e) {
       s.append("counters: unavailable (").append(e).append(")\n  stack counters: ").append(net.runtime().counters());
     }
@@ -380,7 +366,7 @@ class TcpFlowControlIntegrationTest {
     return s.toString();
   }
 
-  private static void report(String what, Sent sent, Snapshot s, Map<String, Long> kernel) {
+  private static void report(String what, Sent sent, LinkSnapshot s, Map<String, Long> kernel) {
     TcpInfo i = sent.info;
     System.out.printf(Locale.ROOT, "=> %s: %d bytes in %.2f s = %.1f MB/s (%.0f Mbit/s); connection: fast retransmits %d,"
             + " timeouts %d, retransmitted segments %d, dup ACKs %d, window probes %d, cwnd %d, ssthresh %d, srtt %.2f ms,"
@@ -388,53 +374,6 @@ class TcpFlowControlIntegrationTest {
         what, sent.bytes, sent.elapsedNs / 1e9, sent.megabytesPerSecond(), sent.megabytesPerSecond() * 8,
         i.fastRetransmits(), i.timeoutRetransmits(), i.retransmittedSegments(), i.duplicateAcks(), i.windowProbes(),
         i.cwnd(), i.ssthresh(), i.srttNs() / 1e6, i.rtoNs() / 1e6, i.segmentsOut(), s, kernel);
-  }
-
-  private static void assertNoLoopErrors(Snapshot s, String why) {
-    assertEquals(0, s.stack(StackCounter.LOOP_ERRORS),
-        "the stack loop caught no exception (each is a bug, logged above with its stack trace): " + why);
-  }
-
-  /** The counters after a transfer, read on the stack thread so the stack's and the injector's agree. */
-  private record Snapshot(Map<StackCounter, Long> stack, Map<ImpairmentCounter, Long> sent,
-      Map<ImpairmentCounter, Long> received) {
-
-    long stack(StackCounter c) {
-      return stack.get(c);
-    }
-
-    @Override
-    public String toString() {
-      return "stack {" + nonZero(stack) + "}"
-          + (sent == null ? "" : ", injector sent {" + nonZero(sent) + "}, received {" + nonZero(received) + "}");
-    }
-
-    private static String nonZero(Map<?, Long> counters) {
-      StringBuilder s = new StringBuilder();
-      counters.forEach((k, v) -> {
-        if (v != 0) {
-          s.append(s.length() == 0 ? "" : " ").append(k.toString().toLowerCase(Locale.ROOT)).append('=').append(v);
-        }
-      });
-      return s.toString();
-    }
-  }
-
-  /** The stack's and the injector's counters, read on the stack thread. */
-  private Snapshot snapshot() throws Exception {
-    FaultInjector faults = faultsOrNull();
-    return net.runtime().call(() -> new Snapshot(net.runtime().counters().snapshot(),
-            faults == null ? null : faults.transmitCounters().snapshot(),
-            faults == null ? null : faults.receiveCounters().snapshot()))
-        .get(10, TimeUnit.SECONDS);
-  }
-
-  private FaultInjector faultsOrNull() {
-    try {
-      return net.faults();
-    } catch (IllegalStateException perfectLink) {
-      return null;
-    }
   }
 
   /** The packets each nftables rule (by comment) counted. */
@@ -448,17 +387,10 @@ class TcpFlowControlIntegrationTest {
     return matched;
   }
 
-  /** Linux's SNMP counters in the namespace (absolute values; nstat's history file left alone). */
+  /** Linux's SNMP counters in the namespace. */
   private Map<String, Long> kernelCounters() {
-    ProcessResult r = net.ns().exec("nstat", "-asz", "TcpInSegs", "TcpOutSegs", "TcpRetransSegs", "TcpExtTCPOFOQueue",
+    return Nstat.read(net.ns(), "TcpInSegs", "TcpOutSegs", "TcpRetransSegs", "TcpExtTCPOFOQueue",
         "TcpExtTCPToZeroWindowAdv", "TcpExtTCPFromZeroWindowAdv", "TcpExtTCPWantZeroWindowAdv",
-        "TcpExtTCPZeroWindowDrop", "TcpExtTCPRcvQDrop", "TcpExtTCPRcvCollapsed", "TcpExtPruneCalled").assertSuccess();
-    Map<String, Long> counters = new LinkedHashMap<>();
-    r.stdout().lines().filter(line -> !line.startsWith("#")).map(String::trim).filter(line -> !line.isEmpty())
-        .forEach(line -> {
-          String[] f = line.split("\\s+");
-          counters.put(f[0], Long.parseLong(f[1]));
-        });
-    return counters;
+        "TcpExtTCPZeroWindowDrop", "TcpExtTCPRcvQDrop", "TcpExtTCPRcvCollapsed", "TcpExtPruneCalled");
   }
 }

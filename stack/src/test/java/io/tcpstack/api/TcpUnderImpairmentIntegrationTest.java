@@ -2,12 +2,14 @@ package io.tcpstack.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tcpstack.device.FaultInjector;
 import io.tcpstack.device.Impairment;
 import io.tcpstack.device.ImpairmentCounter;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.testing.Await;
+import io.tcpstack.testing.LinkSnapshot;
+import io.tcpstack.testing.Nstat;
 import io.tcpstack.testing.ProcessResult;
 import io.tcpstack.testing.SeededStream;
 import io.tcpstack.testing.TunStack;
@@ -26,11 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -150,35 +150,6 @@ class TcpUnderImpairmentIntegrationTest {
     }
   }
 
-  /** The counters after a transfer, read on the stack thread so the stack's and the injector's agree. */
-  private record Snapshot(Map<StackCounter, Long> stack, Map<ImpairmentCounter, Long> sent,
-      Map<ImpairmentCounter, Long> received) {
-
-    long stack(StackCounter c) {
-      return stack.get(c);
-    }
-
-    long stackDrops() {
-      return stack.entrySet().stream().filter(e -> e.getKey().isDrop()).mapToLong(Map.Entry::getValue).sum();
-    }
-
-    @Override
-    public String toString() {
-      return "stack {" + nonZero(stack) + "}"
-          + (sent == null ? "" : ", injector sent {" + nonZero(sent) + "}, received {" + nonZero(received) + "}");
-    }
-
-    private static String nonZero(Map<?, Long> counters) {
-      StringBuilder s = new StringBuilder();
-      counters.forEach((k, v) -> {
-        if (v != 0) {
-          s.append(s.length() == 0 ? "" : " ").append(k.toString().toLowerCase(java.util.Locale.ROOT)).append('=').append(v);
-        }
-      });
-      return s.toString();
-    }
-  }
-
   private static final Pattern NFT_RULE_COUNTER =
       Pattern.compile("counter packets (\\d+) bytes \\d+ .*comment \"([^\"]+)\"");
 
@@ -209,7 +180,7 @@ class TcpUnderImpairmentIntegrationTest {
     net = TunStack.start(fault.impairment);
     kernelToStack(fault.fromKernel, 42);
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     String why = fault.impairment + ": " + s + "; kernel " + kernel;
     assertInjectorHit(fault, s, why);
     switch (fault) {
@@ -219,7 +190,7 @@ class TcpUnderImpairmentIntegrationTest {
       case DUPLICATION -> { }
       case CORRUPTION -> assertCorruptionCaught(s, kernel, why);
     }
-    assertNoLoopErrors(s, why);
+    s.assertNoLoopErrors(why);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -228,7 +199,7 @@ class TcpUnderImpairmentIntegrationTest {
     net = TunStack.start(fault.impairment);
     stackToKernel(fault.fromStack, 7);
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     String why = fault.impairment + ": " + s + "; kernel " + kernel;
     assertInjectorHit(fault, s, why);
     switch (fault) {
@@ -238,20 +209,11 @@ class TcpUnderImpairmentIntegrationTest {
       case DUPLICATION -> { }
       case CORRUPTION -> assertCorruptionCaught(s, kernel, why);
     }
-    assertNoLoopErrors(s, why);
-  }
-
-  /**
-   * The stack loop caught no exception: each one is a bug in the core, logged with its stack trace
-   * ({@link StackCounter#LOOP_ERRORS}), and the packet that raised it was lost half-processed.
-   */
-  private static void assertNoLoopErrors(Snapshot s, String why) {
-    assertEquals(0, s.stack(StackCounter.LOOP_ERRORS),
-        "the stack loop caught no exception (each is a bug, logged above with its stack trace): " + why);
+    s.assertNoLoopErrors(why);
   }
 
   /** Each impaired direction of the injector really did its work. */
-  private static void assertInjectorHit(Injected fault, Snapshot s, String why) {
+  private static void assertInjectorHit(Injected fault, LinkSnapshot s, String why) {
     List<ImpairmentCounter> expected = switch (fault) {
       case LOSS -> List.of(ImpairmentCounter.DROPPED);
       case DELAY_JITTER_REORDER -> List.of(ImpairmentCounter.DELAYED, ImpairmentCounter.REORDERED);
@@ -268,7 +230,7 @@ class TcpUnderImpairmentIntegrationTest {
    * A flipped bit never gets through: one bit changes a 16-bit ones' complement sum, so the IP or
    * TCP checksum (or an earlier header check) drops every corrupted packet, on both sides.
    */
-  private static void assertCorruptionCaught(Snapshot s, Map<String, Long> kernel, String why) {
+  private static void assertCorruptionCaught(LinkSnapshot s, Map<String, Long> kernel, String why) {
     long corruptedIn = s.received().get(ImpairmentCounter.CORRUPTED);
     assertTrue(s.stackDrops() >= corruptedIn,
         "the stack dropped each of the " + corruptedIn + " corrupted packets it read (drops: " + s.stackDrops() + "): " + why);
@@ -288,12 +250,12 @@ class TcpUnderImpairmentIntegrationTest {
     kernelToStack(rules.fromKernel, 43);
     Map<String, Long> matched = assertNftRulesMatched(rules);
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     String why = s + "; kernel " + kernel + "; rules " + matched;
     if (rules == Nft.DUPLICATION) {
       assertDuplicatesReachedTheStack(s, kernel, why);
     }
-    assertNoLoopErrors(s, why);
+    s.assertNoLoopErrors(why);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -304,13 +266,13 @@ class TcpUnderImpairmentIntegrationTest {
     stackToKernel(rules.fromStack, 8);
     Map<String, Long> matched = assertNftRulesMatched(rules);
     Map<String, Long> kernel = kernelCounters();
-    Snapshot s = snapshot();
+    LinkSnapshot s = LinkSnapshot.of(net);
     String why = s + "; kernel " + kernel + "; rules " + matched;
     switch (rules) {
       case LOSS -> assertTrue(s.stack(StackCounter.TCP_RETRANS_SEGS) > 0, "the stack resent what Linux's input hook dropped: " + why);
       case DUPLICATION -> assertDuplicatesReachedTheStack(s, kernel, why);
     }
-    assertNoLoopErrors(s, why);
+    s.assertNoLoopErrors(why);
   }
 
   /**
@@ -319,7 +281,7 @@ class TcpUnderImpairmentIntegrationTest {
    * out behind its back. (The rule sees packets before segmentation, so one match may copy several
    * segments.) Linux's counters must be read before the stack's.
    */
-  private static void assertDuplicatesReachedTheStack(Snapshot s, Map<String, Long> kernel, String why) {
+  private static void assertDuplicatesReachedTheStack(LinkSnapshot s, Map<String, Long> kernel, String why) {
     long sent = kernel.get("TcpOutSegs") + kernel.get("TcpRetransSegs");
     assertTrue(s.stack(StackCounter.TCP_IN_SEGS) > sent,
         "the stack received the duplicates besides the " + sent + " segments Linux sent: " + why);
@@ -375,8 +337,8 @@ class TcpUnderImpairmentIntegrationTest {
   private void stackToKernel(int bytes, int seed) throws Exception {
     Process listener = net.ns().start("python3", peer.toString(), "recv", TunStack.HOST, "5001");
     BufferedReader out = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
-    assertEquals("listening", await(CompletableFuture.supplyAsync(() -> readLine(out), threads), "the listener starting"));
-    CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> readLine(out), threads);
+    assertEquals("listening", await(CompletableFuture.supplyAsync(() -> Await.readLine(out), threads), "the listener starting"));
+    CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> Await.readLine(out), threads);
     CompletableFuture<String> sent = CompletableFuture.supplyAsync(() -> {
       MessageDigest sha = SeededStream.sha256();
       try (TcpSocket c = TcpSocket.connect(net.runtime(), (Inet4Address) InetAddress.getByName(TunStack.HOST), 5001, LIMIT)) {
@@ -401,29 +363,15 @@ class TcpUnderImpairmentIntegrationTest {
     assertTrue(listener.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS), "the listener exits after reporting");
   }
 
-  private static String readLine(BufferedReader in) {
-    try {
-      return in.readLine();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** The result of {@code work}, or a failure that says what hung and what state everything was in. */
   private <T> T await(CompletableFuture<T> work, String what) throws InterruptedException {
-    try {
-      return work.get(LIMIT.toSeconds() + 10, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      return fail(what + " did not finish within " + LIMIT.toSeconds() + " s\n" + diagnostics());
-    } catch (ExecutionException e) {
-      return fail(what + " failed: " + e.getCause() + "\n" + diagnostics(), e.getCause());
-    }
+    return Await.result(work, what, LIMIT.plusSeconds(10), this::diagnostics);
   }
 
   private String diagnostics() {
     StringBuilder s = new StringBuilder();
     try {
-      s.append("counters: ").append(snapshot());
+      s.append("counters: ").append(LinkSnapshot.of(net));
     } catch (Exception e) {
       s.append("counters: unavailable (").append(e).append(")\n  stack counters: ").append(net.runtime().counters());
     }
@@ -432,33 +380,9 @@ class TcpUnderImpairmentIntegrationTest {
     return s.toString();
   }
 
-  /** The stack's and the injector's counters, read on the stack thread. */
-  private Snapshot snapshot() throws Exception {
-    FaultInjector faults = faultsOrNull();
-    return net.runtime().call(() -> new Snapshot(net.runtime().counters().snapshot(),
-            faults == null ? null : faults.transmitCounters().snapshot(),
-            faults == null ? null : faults.receiveCounters().snapshot()))
-        .get(10, TimeUnit.SECONDS);
-  }
-
-  private FaultInjector faultsOrNull() {
-    try {
-      return net.faults();
-    } catch (IllegalStateException perfectLink) {
-      return null;
-    }
-  }
-
-  /** Linux's SNMP counters in the namespace (absolute values; nstat's history file left alone). */
+  /** Linux's SNMP counters in the namespace. */
   private Map<String, Long> kernelCounters() {
-    ProcessResult r = net.ns().exec("nstat", "-asz", "TcpRetransSegs", "TcpOutSegs", "TcpInCsumErrors",
-        "IpExtInCsumErrors", "IpInHdrErrors", "TcpExtTCPOFOQueue").assertSuccess();
-    Map<String, Long> counters = new LinkedHashMap<>();
-    r.stdout().lines().filter(line -> !line.startsWith("#")).map(String::trim).filter(line -> !line.isEmpty())
-        .forEach(line -> {
-          String[] f = line.split("\\s+");
-          counters.put(f[0], Long.parseLong(f[1]));
-        });
-    return counters;
+    return Nstat.read(net.ns(), "TcpRetransSegs", "TcpOutSegs", "TcpInCsumErrors",
+        "IpExtInCsumErrors", "IpInHdrErrors", "TcpExtTCPOFOQueue");
   }
 }

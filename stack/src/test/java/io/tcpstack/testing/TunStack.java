@@ -102,6 +102,11 @@ public final class TunStack implements AutoCloseable {
     return faults;
   }
 
+  /** The fault injector, or null on a perfect link. */
+  public FaultInjector faultsOrNull() {
+    return faults;
+  }
+
   /** Copies a test resource (a python3 peer) to a temporary file that the namespace can run. */
   public static java.nio.file.Path script(String resource) throws IOException {
     java.nio.file.Path file = java.nio.file.Files.createTempFile("tcpstack-", ".py");
