@@ -368,6 +368,43 @@ class ExamplesIT {
     }
   }
 
+  /**
+   * Issue 4's bottleneck, with the stack as users run it (the launcher's JVM, where it sends several
+   * hundred Mbit/s, not the test JVM with its paranoid leak detector): a 100 Mbit/s token bucket on
+   * the kernel's side of the device (tbf on an ifb device the device's ingress is redirected to).
+   * chargen sends as fast as the path takes; the reader checks every byte. The bucket must have been
+   * the bottleneck (it held packets back) and the sender must not have collapsed into timeouts.
+   */
+  @Test
+  void serveSettlesBehindAHundredMegabitBottleneck() throws Exception {
+    int bytes = 125_000_000; // 10 s at 100 Mbit/s
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = Launched.tcpstack("serve", "--netns", ns.name())) {
+      Matcher device = Pattern.compile(" on (\\S+) in netns ").matcher(stack.awaitReady());
+      assertTrue(device.find());
+      ns.ip("link", "add", "ifbneck", "type", "ifb").assertSuccess();
+      ns.ip("link", "set", "ifbneck", "up").assertSuccess();
+      ns.exec("tc", "qdisc", "add", "dev", device.group(1), "handle", "ffff:", "ingress").assertSuccess();
+      ns.exec("tc", "filter", "add", "dev", device.group(1), "parent", "ffff:", "protocol", "ip", "u32", "match", "u32",
+          "0", "0", "action", "mirred", "egress", "redirect", "dev", "ifbneck").assertSuccess();
+      // burst 64 KB: tbf needs at least rate/HZ to reach its rate; 20 ms of queue.
+      ns.exec("tc", "qdisc", "add", "dev", "ifbneck", "root", "tbf", "rate", "100mbit", "burst", "64kb", "latency",
+          "20ms").assertSuccess();
+
+      ProcessResult r = ns.exec(LIMIT, "python3", script("chargen_reader.py"), STACK, "19", Integer.toString(bytes));
+      assertEquals("ok " + bytes + " bytes of the chargen pattern\n", r.assertSuccess().stdout(), r.toString());
+      String qdisc = ns.exec("tc", "-s", "qdisc", "show", "dev", "ifbneck").assertSuccess().stdout();
+      System.out.println("=> serve behind tbf 100 Mbit/s: " + r.stderr().trim() + "\n" + qdisc);
+      Matcher overlimits = Pattern.compile("overlimits (\\d+)").matcher(qdisc);
+      assertTrue(overlimits.find() && Long.parseLong(overlimits.group(1)) > 0,
+          "the token bucket held packets back, so it was the bottleneck: " + qdisc);
+
+      stop(stack);
+      Matcher rto = Pattern.compile("tcp_rto_expiries=(\\d+)").matcher(stack.awaitStderr());
+      long timeouts = rto.find() ? Long.parseLong(rto.group(1)) : 0;
+      assertTrue(timeouts <= 10, "no collapse into retransmission timeouts: " + stack);
+    }
+  }
+
   @Test
   void demoRunsAndExitsZero() throws Exception {
     try (Launched demo = Launched.tcpstack("demo")) {
