@@ -14,10 +14,10 @@ public final class HelloExample extends ServerExample {
 
   @Override
   int serve(ExampleContext context, int port) throws Exception {
-    return LineServer.serveUntilStopped(context, name(), port, true, client -> {
+    return TextServer.serveUntilStopped(context, name(), port, true, client -> {
       context.out().println("client " + client.peer() + " connected");
       context.out().flush();
-      LineServer.answerMessages(client, message -> "hello");
+      TextServer.answerMessages(client, message -> "hello");
       context.out().println("client " + client.peer() + " left");
       context.out().flush();
     });

@@ -17,7 +17,7 @@ public final class ThanksExample extends ServerExample {
 
   @Override
   int serve(ExampleContext context, int port) throws Exception {
-    return LineServer.serveUntilStopped(context, name(), port, false, client -> {
+    return TextServer.serveUntilStopped(context, name(), port, false, client -> {
       Messages.Message message = new Messages(client.getInputStream()).next();
       context.out().println("received from " + client.peer() + ": " + (message == null ? "(nothing)" : message.text()));
       context.out().flush();

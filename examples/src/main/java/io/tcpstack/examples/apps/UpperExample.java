@@ -20,7 +20,7 @@ public final class UpperExample extends ServerExample {
 
   @Override
   int serve(ExampleContext context, int port) throws Exception {
-    return LineServer.serveUntilStopped(context, name(), port, false, UpperExample::answer);
+    return TextServer.serveUntilStopped(context, name(), port, false, UpperExample::answer);
   }
 
   /** Starts the upper-case server in the background (as the demo does); close it to stop. */
@@ -31,6 +31,6 @@ public final class UpperExample extends ServerExample {
   }
 
   private static void answer(TcpSocket client) throws IOException {
-    LineServer.answerMessages(client, text -> text.toUpperCase(Locale.ROOT));
+    TextServer.answerMessages(client, text -> text.toUpperCase(Locale.ROOT));
   }
 }

@@ -12,9 +12,9 @@ import java.util.function.UnaryOperator;
  * message is a line of UTF-8 text, or what arrived before the sender paused (TCP keeps no message
  * boundaries: see {@link Messages} and the {@code framing} example).
  */
-final class LineServer {
+final class TextServer {
 
-  private LineServer() {}
+  private TextServer() {}
 
   /**
    * Answers every {@link Messages message} of {@code client} with {@code reply.apply(text)}, ended
