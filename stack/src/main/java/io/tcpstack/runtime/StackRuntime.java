@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * is a bug, counted as {@link StackCounter#LOOP_ERRORS} and logged; a failing write is counted as
  * {@link StackCounter#DEVICE_TX_ERRORS}.
  *
- * <p>{@link #close()} stops the loop, closes the device and releases the stack's buffers.
+ * <p>{@link #close()} stops the loop, aborts the open connections (their resets still leave through
+ * the device), closes the device and releases the stack's buffers.
  */
 public final class StackRuntime implements AutoCloseable {
 
@@ -146,13 +147,19 @@ public final class StackRuntime implements AutoCloseable {
     running = false;
     device.wakeup();
     boolean stopped = join();
+    if (stopped) {
+      // The loop is gone, so this thread may use the stack: abort what is still open while the
+      // device can carry the resets to the peers (RFC 9293 §3.10.5), as Linux does for a process
+      // that exits.
+      stack.close();
+    }
     try {
-      device.close();
+      device.close(); // also ends a loop still blocked in the device
     } catch (IOException e) {
       log.warn("closing {} failed: {}", device, e.toString());
     }
     if (stopped || join()) {
-      stack.close();
+      stack.close(); // idempotent
       rx.release();
     } else {
       // Releasing buffers the loop may still touch would corrupt memory; leaking them is the lesser evil.

@@ -368,9 +368,14 @@ public final class TcpConnection {
     if (state == TcpState.CLOSED) {
       return;
     }
-    if (state.isSynchronized() || state == TcpState.SYN_RECEIVED) {
-      // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
-      emitControl(TcpHeader.FLAG_RST, sndMax(), 0, 0);
+    switch (state) {
+      case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT ->
+          // RFC 9293 §3.10.5: "Send a reset segment: <SEQ=SND.NXT><CTL=RST>".
+          emitControl(TcpHeader.FLAG_RST, sndMax(), 0, 0);
+      default -> {
+        // SYN-SENT: nothing to reset yet. CLOSING, LAST-ACK, TIME-WAIT (RFC 9293 §3.10.5):
+        // "Respond with 'ok' and delete the TCB": both sides are done sending.
+      }
     }
     becomeClosed(TcpError.ABORTED);
   }

@@ -188,6 +188,25 @@ class TcpOverTunIntegrationTest {
     assertTrue(t instanceof ConnectionResetException, String.valueOf(t));
   }
 
+  /** Closing the runtime aborts its connections while the device still carries their resets. */
+  @Test
+  void closingTheStackResetsItsOpenConnections() throws Exception {
+    echoServer(7);
+    Process client = net.ns().start("python3", "-c",
+        "import socket\n"
+            + "s = socket.create_connection(('" + TunStack.STACK + "', 7), timeout=60)\n"
+            + "s.sendall(b'hi\\n'); print('echoed', s.recv(100), flush=True)\n"
+            + "try:\n"
+            + "    print('then', s.recv(100), flush=True)\n"
+            + "except ConnectionResetError:\n"
+            + "    print('then reset', flush=True)\n");
+    BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+    assertEquals("echoed b'hi\\n'", out.readLine());
+    net.runtime().close();
+    assertEquals("then reset", out.readLine(), "the kernel got the stack's RST");
+    assertTrue(client.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS));
+  }
+
   @Test
   void readReturnsMinusOneAfterThePeersFinAndHalfCloseStillSends() throws Exception {
     TcpServerSocket server = TcpServerSocket.bind(net.runtime(), 7, 4);

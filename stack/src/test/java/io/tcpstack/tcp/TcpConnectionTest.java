@@ -797,6 +797,55 @@ class TcpConnectionTest {
       h.expect(local().seq(iss + 1).flags(RST).window(0));
       assertEquals(TcpError.ABORTED, conn.error());
     }
+
+    @Test
+    void abortInCloseWaitSendsRst() {
+      established();
+      h.send(peer().ack(iss + 1).flags(FIN | ACK));
+      h.take();
+      h.abort(conn);
+      h.expect(local().seq(iss + 1).flags(RST).window(0));
+      assertEquals(TcpState.CLOSED, conn.state());
+    }
+
+    @Test
+    void abortInTimeWaitDeletesTheConnectionWithoutRst() {
+      established();
+      h.shutdownOutput(conn);
+      h.take();
+      h.send(peer().ack(iss + 2).flags(FIN | ACK));
+      h.take();
+      assertEquals(TcpState.TIME_WAIT, conn.state());
+      h.abort(conn); // RFC 9293 §3.10.5: "Respond with 'ok' and delete the TCB"
+      h.expectNothing();
+      assertEquals(TcpState.CLOSED, conn.state());
+    }
+
+    @Test
+    void abortInLastAckDeletesTheConnectionWithoutRst() {
+      established();
+      h.send(peer().ack(iss + 1).flags(FIN | ACK));
+      h.take();
+      h.shutdownOutput(conn);
+      h.take();
+      assertEquals(TcpState.LAST_ACK, conn.state());
+      h.abort(conn);
+      h.expectNothing();
+      assertEquals(TcpState.CLOSED, conn.state());
+    }
+
+    @Test
+    void abortInClosingDeletesTheConnectionWithoutRst() {
+      established();
+      h.shutdownOutput(conn);
+      h.take();
+      h.send(peer().ack(iss + 1).flags(FIN | ACK));
+      h.take();
+      assertEquals(TcpState.CLOSING, conn.state());
+      h.abort(conn);
+      h.expectNothing();
+      assertEquals(TcpState.CLOSED, conn.state());
+    }
   }
 
   // ------------------------------------------------------------------ options
