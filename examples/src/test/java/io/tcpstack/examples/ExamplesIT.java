@@ -150,6 +150,8 @@ class ExamplesIT {
     try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "chat-server");
         Launched nc = Launched.command("ip", "netns", "exec", ns.name(), "nc", "-N", STACK, "8004")) {
       stack.awaitLineStarting("connected to " + HOST + ":");
+      ProcessResult second = ns.exec(LIMIT, "nc", "-z", "-w", "10", STACK, "8004");
+      assertEquals(1, second.exitCode(), "one peer: a second is refused " + second);
       nc.type("hi from nc\n");
       stack.awaitLine(0, "peer: hi from nc"::equals, "the line nc sent");
       stack.type("hi from the stack\n");

@@ -14,11 +14,13 @@ public final class ChatServerExample extends ServerExample {
 
   @Override
   int serve(ExampleContext context, int port) throws Exception {
+    TcpSocket peer;
     try (TcpServerSocket server = TcpServerSocket.bind(context.runtime(), port, 1)) {
       context.ready("chat on TCP port " + port + ", waiting for a peer");
-      try (TcpSocket peer = server.accept()) {
-        Chat.talk(peer, new Messages(context.in()), context.out());
-      }
+      peer = server.accept();
+    } // one peer: from now on, others are refused instead of waiting in the backlog for nothing
+    try (peer) {
+      Chat.talk(peer, new Messages(context.in()), context.out());
     }
     return 0;
   }
