@@ -45,7 +45,7 @@ final class Demo {
     int failed = 0;
     try (EchoService echo = EchoService.start(host.runtime(), EchoService.PORT);
         AutoCloseable upper = UpperExample.start(host.runtime(), UpperExample.PORT);
-        HttpServer http = HttpServer.start(host.runtime(), 80)) {
+        HttpServer http = HttpServer.start(host.runtime(), HttpServer.PORT)) {
       out.println("tcpstack demo: the stack is " + stack + " in the throw-away network namespace " + netns
           + ";\nthe commands below run on the Linux side of the TUN link (" + Ipv4Address.toString(options.hostAddress)
           + "), inside that namespace.\n");

@@ -12,9 +12,7 @@ public final class EchoExample extends ServerExample {
   @Override
   int serve(ExampleContext context, int port) throws Exception {
     try (EchoService echo = EchoService.start(context.runtime(), port)) {
-      context.ready("echo on TCP port " + port);
-      context.awaitStop();
-      return 0;
+      return context.serveUntilStopped("echo on TCP port " + port);
     }
   }
 }

@@ -71,6 +71,16 @@ public final class ExampleContext {
     out.flush();
   }
 
+  /**
+   * For servers that run in the background: prints the ready line ({@link #ready}), waits for
+   * Ctrl-C or SIGTERM, and returns the exit status, 0.
+   */
+  public int serveUntilStopped(String what) throws InterruptedException {
+    ready(what);
+    awaitStop();
+    return 0;
+  }
+
   /** Whether SIGINT or SIGTERM has arrived: a blocked call that fails now failed because of it. */
   public boolean stopping() {
     return signals != null && signals.received() != null;

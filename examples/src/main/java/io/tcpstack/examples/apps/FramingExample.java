@@ -1,6 +1,5 @@
 package io.tcpstack.examples.apps;
 
-import io.tcpstack.examples.cli.UsageException;
 import io.tcpstack.examples.framing.FramingServer;
 import io.tcpstack.examples.framing.MessageFraming;
 
@@ -20,9 +19,7 @@ public final class FramingExample extends ServerExample {
   @Override
   int serve(ExampleContext context, int port) throws Exception {
     try (FramingServer server = FramingServer.start(context.runtime(), port)) {
-      context.ready("framing on TCP port " + port + " (4-byte big-endian length, then the message)");
-      context.awaitStop();
-      return 0;
+      return context.serveUntilStopped("framing on TCP port " + port + " (4-byte big-endian length, then the message)");
     }
   }
 }

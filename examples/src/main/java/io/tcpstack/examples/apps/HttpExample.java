@@ -1,6 +1,5 @@
 package io.tcpstack.examples.apps;
 
-import io.tcpstack.examples.cli.UsageException;
 import io.tcpstack.examples.http.HttpServer;
 
 /**
@@ -16,9 +15,7 @@ public final class HttpExample extends ServerExample {
   @Override
   int serve(ExampleContext context, int port) throws Exception {
     try (HttpServer server = HttpServer.start(context.runtime(), port)) {
-      context.ready("http on TCP port " + port);
-      context.awaitStop();
-      return 0;
+      return context.serveUntilStopped("http on TCP port " + port);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.tcpstack.examples.apps;
 import io.tcpstack.api.SocketClosedException;
 import io.tcpstack.api.TcpServerSocket;
 import io.tcpstack.api.TcpSocket;
+import io.tcpstack.runtime.StackRuntime;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,13 +22,38 @@ public final class Servers {
     void serve(TcpSocket client) throws IOException;
   }
 
+  /** How many connection attempts may wait to be accepted. */
+  public static final int BACKLOG = 128;
+
   private Servers() {}
+
+  /**
+   * Binds {@code port} of the stack and serves every client on its own thread, in the background.
+   * Closing the returned socket stops accepting and cuts off the clients being served.
+   */
+  public static TcpServerSocket startConcurrent(StackRuntime runtime, String name, int port, Session session)
+      throws IOException {
+    TcpServerSocket server = TcpServerSocket.bind(runtime, port, BACKLOG);
+    inBackground(name, () -> concurrently(name, server, session));
+    return server;
+  }
+
+  /**
+   * Binds {@code port} of the stack and serves one client after another, in the background: the
+   * next waits in the backlog until the one being served has gone. Close the returned socket to stop.
+   */
+  public static TcpServerSocket startOneAfterAnother(StackRuntime runtime, String name, int port, Session session)
+      throws IOException {
+    TcpServerSocket server = TcpServerSocket.bind(runtime, port, BACKLOG);
+    inBackground(name, () -> oneAfterAnother(name, server, session));
+    return server;
+  }
 
   /**
    * Accepts clients until the server socket is closed, each served on its own (daemon) thread, so
    * many are served at once. Returns when the server socket closes.
    */
-  public static void concurrently(String name, TcpServerSocket server, Session session) {
+  private static void concurrently(String name, TcpServerSocket server, Session session) {
     AtomicInteger n = new AtomicInteger();
     ExecutorService threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, name + "-" + n.incrementAndGet());
@@ -48,7 +74,7 @@ public final class Servers {
   }
 
   /** Accepts one client, serves it to the end, then takes the next: one at a time. */
-  public static void oneAfterAnother(String name, TcpServerSocket server, Session session) {
+  private static void oneAfterAnother(String name, TcpServerSocket server, Session session) {
     while (true) {
       TcpSocket client = accept(name, server);
       if (client == null) {
@@ -59,11 +85,10 @@ public final class Servers {
   }
 
   /** Runs {@code loop} on a daemon thread (so the caller can wait for Ctrl-C). */
-  public static Thread inBackground(String name, Runnable loop) {
+  private static void inBackground(String name, Runnable loop) {
     Thread t = new Thread(loop, name + "-accept");
     t.setDaemon(true);
     t.start();
-    return t;
   }
 
   private static TcpSocket accept(String name, TcpServerSocket server) {

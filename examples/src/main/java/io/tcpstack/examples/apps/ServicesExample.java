@@ -11,8 +11,6 @@ import io.tcpstack.examples.services.EchoService;
  */
 public final class ServicesExample implements Example {
 
-  public static final int HTTP_PORT = 80;
-
   @Override
   public String name() {
     return "services";
@@ -33,11 +31,9 @@ public final class ServicesExample implements Example {
     try (EchoService echo = EchoService.start(context.runtime(), EchoService.PORT);
         DiscardService discard = DiscardService.start(context.runtime(), DiscardService.PORT);
         ChargenService chargen = ChargenService.start(context.runtime(), ChargenService.PORT);
-        HttpServer http = HttpServer.start(context.runtime(), HTTP_PORT)) {
-      context.ready("echo on TCP port " + EchoService.PORT + ", discard " + DiscardService.PORT + ", chargen "
-          + ChargenService.PORT + ", http " + HTTP_PORT);
-      context.awaitStop();
-      return 0;
+        HttpServer http = HttpServer.start(context.runtime(), HttpServer.PORT)) {
+      return context.serveUntilStopped("echo on TCP port " + EchoService.PORT + ", discard " + DiscardService.PORT
+          + ", chargen " + ChargenService.PORT + ", http " + HttpServer.PORT);
     }
   }
 }

@@ -31,13 +31,10 @@ final class TextServer {
   /** Binds {@code port}, serves in the background, prints ready, waits for Ctrl-C, closes. */
   static int serveUntilStopped(ExampleContext context, String name, int port, boolean oneAtATime,
       Servers.Session session) throws IOException, InterruptedException {
-    try (TcpServerSocket server = TcpServerSocket.bind(context.runtime(), port, 128)) {
-      Servers.inBackground(name, oneAtATime
-          ? () -> Servers.oneAfterAnother(name, server, session)
-          : () -> Servers.concurrently(name, server, session));
-      context.ready(name + " on TCP port " + port);
-      context.awaitStop();
-      return 0;
+    try (TcpServerSocket server = oneAtATime
+        ? Servers.startOneAfterAnother(context.runtime(), name, port, session)
+        : Servers.startConcurrent(context.runtime(), name, port, session)) {
+      return context.serveUntilStopped(name + " on TCP port " + port);
     }
   }
 }

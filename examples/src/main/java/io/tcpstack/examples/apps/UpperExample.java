@@ -24,10 +24,8 @@ public final class UpperExample extends ServerExample {
   }
 
   /** Starts the upper-case server in the background (as the demo does); close it to stop. */
-  public static AutoCloseable start(StackRuntime runtime, int port) throws IOException {
-    TcpServerSocket server = TcpServerSocket.bind(runtime, port, 128);
-    Servers.inBackground("upper", () -> Servers.concurrently("upper", server, UpperExample::answer));
-    return server::close;
+  public static TcpServerSocket start(StackRuntime runtime, int port) throws IOException {
+    return Servers.startConcurrent(runtime, "upper", port, UpperExample::answer);
   }
 
   private static void answer(TcpSocket client) throws IOException {

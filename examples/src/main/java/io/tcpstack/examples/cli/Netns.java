@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,9 +39,9 @@ public final class Netns {
    * The IPv4 addresses in namespace {@code name} (null: this process's own), as {@code ip -4 -o
    * addr show} prints them: one {@code {device, address/prefix}} pair per address.
    */
-  public static java.util.List<String[]> ipv4Addresses(String name) throws IOException {
+  public static List<String[]> ipv4Addresses(String name) throws IOException {
     String out = name == null ? ip("-4", "-o", "addr", "show") : ip("-n", name, "-4", "-o", "addr", "show");
-    java.util.List<String[]> addresses = new java.util.ArrayList<>();
+    List<String[]> addresses = new ArrayList<>();
     for (String line : out.split("\n")) {
       // "5: tun0    inet 198.18.0.1/24 scope global tun0\       valid_lft forever preferred_lft forever"
       String[] f = line.trim().split("\\s+");

@@ -55,7 +55,7 @@ public final class StackHost implements AutoCloseable {
     String clash = clash(addresses, options.hostAddress, options.prefixLength, options.tun);
     if (clash != null) {
       String where = options.netns == null ? "this network namespace" : "network namespace " + options.netns;
-      throw new IOException(Ipv4Address.toString(options.hostAddress & mask(options.prefixLength)) + "/"
+      throw new IOException(Ipv4Address.toString(options.hostAddress & Ipv4Address.netmask(options.prefixLength)) + "/"
           + options.prefixLength + " is already in use in " + where + ": " + clash
           + " (another tcpstack still running?); pick another subnet, e.g. --address 198.18.1.2/24");
     }
@@ -76,16 +76,11 @@ public final class StackHost implements AutoCloseable {
       } catch (RuntimeException e) {
         continue; // not an address we understand: no opinion
       }
-      int common = mask(Math.min(prefix, prefixLength));
-      if ((address & common) == (hostAddress & common)) {
+      if (prefix >= 0 && prefix <= 32 && Ipv4Address.sameSubnet(address, hostAddress, Math.min(prefix, prefixLength))) {
         return a[0] + " has " + a[1];
       }
     }
     return null;
-  }
-
-  private static int mask(int prefixLength) {
-    return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
   }
 
   public static StackHost open(ServeOptions options) throws IOException {

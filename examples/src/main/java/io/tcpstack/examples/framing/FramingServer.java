@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <sha256>"}: {@code n} in decimal, one space, the SHA-256 of the message in 64 lowercase hex
  * digits — see {@link #reply}. For the empty message: {@code "0 e3b0c442...b855"}.
  *
- * <p>One thread accepts; each client gets its own thread ({@link Servers#concurrently}). A client that breaks the framing (a
+ * <p>One thread accepts; each client gets its own thread ({@link Servers#startConcurrent}). A client that breaks the framing (a
  * length above {@link MessageFraming#DEFAULT_MAX_LENGTH}, or a stream that ends inside a message)
  * is disconnected.
  */
@@ -35,7 +35,6 @@ public final class FramingServer implements AutoCloseable {
   public static final int PORT = 9000;
 
   private static final Logger log = LoggerFactory.getLogger(FramingServer.class);
-  private static final int BACKLOG = 128;
 
   private final TcpServerSocket server;
 
@@ -45,9 +44,7 @@ public final class FramingServer implements AutoCloseable {
 
   /** Starts serving on {@code port} of the stack. */
   public static FramingServer start(StackRuntime runtime, int port) throws IOException {
-    FramingServer framing = new FramingServer(TcpServerSocket.bind(runtime, port, BACKLOG));
-    Servers.inBackground("framing", () -> Servers.concurrently("framing", framing.server, FramingServer::serve));
-    return framing;
+    return new FramingServer(Servers.startConcurrent(runtime, "framing", port, FramingServer::serve));
   }
 
   /** The port it listens on. */

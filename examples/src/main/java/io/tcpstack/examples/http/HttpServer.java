@@ -33,7 +33,6 @@ public final class HttpServer implements AutoCloseable {
   static final Duration LINGER = Duration.ofSeconds(2);
   static final int LINGER_BYTES = 1024 * 1024;
 
-  private static final int BACKLOG = 128;
 
   private final TcpServerSocket server;
 
@@ -43,14 +42,12 @@ public final class HttpServer implements AutoCloseable {
 
   /** Starts serving on {@code port} of the stack ({@link #PORT} for http://address/). */
   public static HttpServer start(StackRuntime runtime, int port) throws IOException {
-    HttpServer http = new HttpServer(TcpServerSocket.bind(runtime, port, BACKLOG));
-    Servers.inBackground("http", () -> Servers.concurrently("http", http.server, client -> {
+    return new HttpServer(Servers.startConcurrent(runtime, "http", port, client -> {
       client.setReadTimeout(IDLE_TIMEOUT);
       client.setNoDelay(true); // each response is written whole, then flushed: no need to hold a tail
       HttpConnection.serve(client.getInputStream(), client.getOutputStream(), () -> nonZero(runtime.counters()));
       closeInStages(client);
     }));
-    return http;
   }
 
   /** The port served. */

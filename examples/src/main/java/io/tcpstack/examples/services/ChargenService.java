@@ -29,8 +29,7 @@ public final class ChargenService implements AutoCloseable {
   }
 
   public static ChargenService start(StackRuntime runtime, int port) throws IOException {
-    ChargenService chargen = new ChargenService(TcpServerSocket.bind(runtime, port, 128));
-    Servers.inBackground("chargen", () -> Servers.concurrently("chargen", chargen.server, client -> {
+    return new ChargenService(Servers.startConcurrent(runtime, "chargen", port, client -> {
       Thread discard = new Thread(() -> {
         byte[] sink = new byte[4096];
         try {
@@ -49,7 +48,6 @@ public final class ChargenService implements AutoCloseable {
         out.write(PATTERN); // ends with an exception once the client is gone
       }
     }));
-    return chargen;
   }
 
   private static byte[] pattern() {

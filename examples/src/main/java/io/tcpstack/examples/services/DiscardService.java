@@ -18,14 +18,12 @@ public final class DiscardService implements AutoCloseable {
   }
 
   public static DiscardService start(StackRuntime runtime, int port) throws IOException {
-    DiscardService discard = new DiscardService(TcpServerSocket.bind(runtime, port, 128));
-    Servers.inBackground("discard", () -> Servers.concurrently("discard", discard.server, client -> {
+    return new DiscardService(Servers.startConcurrent(runtime, "discard", port, client -> {
       byte[] sink = new byte[64 * 1024];
       while (client.read(sink, 0, sink.length) > 0) {
         // thrown away
       }
     }));
-    return discard;
   }
 
   @Override

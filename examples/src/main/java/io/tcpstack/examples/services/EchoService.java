@@ -15,8 +15,6 @@ public final class EchoService implements AutoCloseable {
   /** RFC 862: "A server listens for TCP connections on TCP port 7." */
   public static final int PORT = 7;
 
-  private static final int BACKLOG = 128;
-
   private final TcpServerSocket server;
 
   private EchoService(TcpServerSocket server) {
@@ -25,9 +23,7 @@ public final class EchoService implements AutoCloseable {
 
   /** Starts serving on {@code port} of the stack. */
   public static EchoService start(StackRuntime runtime, int port) throws IOException {
-    EchoService echo = new EchoService(TcpServerSocket.bind(runtime, port, BACKLOG));
-    Servers.inBackground("echo", () -> Servers.concurrently("echo", echo.server, EchoService::echo));
-    return echo;
+    return new EchoService(Servers.startConcurrent(runtime, "echo", port, EchoService::echo));
   }
 
   private static void echo(TcpSocket client) throws IOException {
