@@ -10,8 +10,8 @@ import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.TcpInfo;
 import io.tcpstack.testing.Await;
 import io.tcpstack.testing.LinkSnapshot;
+import io.tcpstack.testing.Nftables;
 import io.tcpstack.testing.Nstat;
-import io.tcpstack.testing.ProcessResult;
 import io.tcpstack.testing.SeededStream;
 import io.tcpstack.testing.TunStack;
 import java.io.BufferedReader;
@@ -24,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -111,8 +110,6 @@ class TcpFlowControlIntegrationTest {
    */
   private static final long MAX_RTO_EXPIRIES_AT_BOTTLENECK = 10;
 
-  private static final Pattern NFT_RULE_COUNTER =
-      Pattern.compile("counter packets (\\d+) bytes \\d+ .*comment \"([^\"]+)\"");
   private static final Pattern QDISC_STATS =
       Pattern.compile("qdisc (\\S+) .*? dev (\\S+) [^\\n]*\\n\\s*Sent (\\d+) bytes (\\d+) pkt \\(dropped (\\d+), overlimits (\\d+)");
 
@@ -205,7 +202,7 @@ class TcpFlowControlIntegrationTest {
         + "}\n").assertSuccess();
     Sent sent = stackSendsToRecv(LOSSY_BYTES, 32);
 
-    Map<String, Long> rules = nftRuleCounters();
+    Map<String, Long> rules = Nftables.ruleCounters(net.ns());
     Map<String, Long> kernel = kernelCounters();
     LinkSnapshot s = LinkSnapshot.of(net);
     String why = sent.info + "; " + s + "; kernel " + kernel + "; rules " + rules;
@@ -379,16 +376,6 @@ class TcpFlowControlIntegrationTest {
         i.cwnd(), i.ssthresh(), i.srttNs() / 1e6, i.rtoNs() / 1e6, i.segmentsOut(), s, kernel);
   }
 
-  /** The packets each nftables rule (by comment) counted. */
-  private Map<String, Long> nftRuleCounters() {
-    ProcessResult listing = net.ns().exec("nft", "list", "ruleset").assertSuccess();
-    Map<String, Long> matched = new LinkedHashMap<>();
-    Matcher m = NFT_RULE_COUNTER.matcher(listing.stdout());
-    while (m.find()) {
-      matched.put(m.group(2), Long.parseLong(m.group(1)));
-    }
-    return matched;
-  }
 
   /** Linux's SNMP counters in the namespace. */
   private Map<String, Long> kernelCounters() {

@@ -9,6 +9,7 @@ import io.tcpstack.device.ImpairmentCounter;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.testing.Await;
 import io.tcpstack.testing.LinkSnapshot;
+import io.tcpstack.testing.Nftables;
 import io.tcpstack.testing.Nstat;
 import io.tcpstack.testing.ProcessResult;
 import io.tcpstack.testing.SeededStream;
@@ -24,15 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -149,9 +147,6 @@ class TcpUnderImpairmentIntegrationTest {
       };
     }
   }
-
-  private static final Pattern NFT_RULE_COUNTER =
-      Pattern.compile("counter packets (\\d+) bytes \\d+ .*comment \"([^\"]+)\"");
 
   private TunStack net;
   private ExecutorService threads;
@@ -294,11 +289,7 @@ class TcpUnderImpairmentIntegrationTest {
   /** Every rule of {@code rules} counted packets: the impairment happened. */
   private Map<String, Long> assertNftRulesMatched(Nft rules) {
     ProcessResult listing = net.ns().exec("nft", "list", "ruleset").assertSuccess();
-    Map<String, Long> matched = new LinkedHashMap<>();
-    Matcher m = NFT_RULE_COUNTER.matcher(listing.stdout());
-    while (m.find()) {
-      matched.put(m.group(2), Long.parseLong(m.group(1)));
-    }
+    Map<String, Long> matched = Nftables.ruleCounters(listing.stdout());
     for (String rule : rules.rules) {
       assertTrue(matched.getOrDefault(rule, 0L) > 0, "the nftables rule \"" + rule + "\" matched packets:\n" + listing.stdout());
     }
