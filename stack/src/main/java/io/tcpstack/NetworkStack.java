@@ -26,6 +26,7 @@ public final class NetworkStack implements AutoCloseable {
   private final Ipv4Layer ip;
   private final TcpLayer tcp;
   private long lastNowNs;
+  private boolean clockStarted;
   private boolean closed;
 
   public NetworkStack(StackConfig config, PacketSink sink) {
@@ -37,17 +38,46 @@ public final class NetworkStack implements AutoCloseable {
     ip.register(IpProtocol.TCP, tcp);
   }
 
-  /** Processes one packet read from the link (its readable bytes). The caller keeps ownership. */
+  /**
+   * Processes one packet read from the link (its readable bytes), then delivers the events it
+   * raised. The caller keeps ownership of the packet.
+   */
   public void receive(ByteBuf packet, long nowNs) {
-    lastNowNs = nowNs;
+    advance(nowNs);
     ip.receive(packet, nowNs);
+    tcp.deliverEvents();
   }
 
-  /** Runs every timer due at {@code nowNs}. */
+  /** Runs every timer due at {@code nowNs}, then delivers the events raised. */
   public void poll(long nowNs) {
-    lastNowNs = nowNs;
+    advance(nowNs);
     ip.poll(nowNs);
     tcp.poll(nowNs);
+    tcp.deliverEvents();
+  }
+
+  /**
+   * Delivers events raised by calls made outside {@link #receive} and {@link #poll} (an
+   * application's send, close or abort); the runtime calls it after the tasks it runs.
+   */
+  public void deliverEvents() {
+    tcp.deliverEvents();
+  }
+
+  /**
+   * Moves the stack's notion of now forward to {@code nowNs} (never back): the time handlers and
+   * channels use for the calls they make (see {@link #nowNs()}).
+   */
+  public void advance(long nowNs) {
+    if (nowNs - lastNowNs > 0 || !clockStarted) {
+      lastNowNs = nowNs;
+      clockStarted = true;
+    }
+  }
+
+  /** The latest time given to the stack: the {@code nowNs} for calls made on the stack thread now. */
+  public long nowNs() {
+    return lastNowNs;
   }
 
   /** The next time {@link #poll} has work, or {@link Long#MAX_VALUE} if none is scheduled. */
@@ -88,6 +118,7 @@ public final class NetworkStack implements AutoCloseable {
     if (!closed) {
       closed = true;
       tcp.close(lastNowNs);
+      tcp.deliverEvents(); // subscribers learn that their connections were aborted
       ip.close();
     }
   }

@@ -27,8 +27,23 @@ public final class StackConfig {
   /** Bytes held by all reassemblies together (about 16 maximum-size datagrams). */
   public static final int DEFAULT_REASSEMBLY_MAX_BYTES = 1 << 20;
 
+  /** Connections at once (every state but CLOSED; TIME-WAIT records count too) unless configured. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 65_536;
+  /**
+   * Bytes of send and receive buffers all connections may hold together (Linux's {@code tcp_mem}
+   * in spirit): past it windows shrink and new data waits, never an OutOfMemoryError.
+   */
+  public static final long DEFAULT_BUFFER_MEMORY = 256L << 20;
+  /** Half-open (SYN-RECEIVED) connections a listener keeps at once (Linux's {@code tcp_max_syn_backlog}). */
+  public static final int DEFAULT_SYN_BACKLOG = 4096;
+  /** The backlog a listener gets when the application does not say (Linux's {@code somaxconn}). */
+  public static final int DEFAULT_BACKLOG = 4096;
+
   private final int address;
   private final int prefixLength;
+  private final int maxConnections;
+  private final long bufferMemory;
+  private final int synBacklog;
   private final int mtu;
   private final long reassemblyTimeoutNs;
   private final int reassemblyMaxDatagrams;
@@ -47,6 +62,9 @@ public final class StackConfig {
     this.allocator = b.allocator;
     this.isnKey = b.isnKey.clone();
     this.ephemeralPortSeed = b.ephemeralPortSeed;
+    this.maxConnections = b.maxConnections;
+    this.bufferMemory = b.bufferMemory;
+    this.synBacklog = b.synBacklog;
   }
 
   public static Builder builder() {
@@ -93,6 +111,21 @@ public final class StackConfig {
     return ephemeralPortSeed;
   }
 
+  /** The most connections at once; a SYN beyond it is answered with RST and counted. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Bytes of TCP buffers all connections may hold together. */
+  public long bufferMemory() {
+    return bufferMemory;
+  }
+
+  /** Half-open connections per listener; SYNs beyond it are dropped and counted. */
+  public int synBacklog() {
+    return synBacklog;
+  }
+
   @Override
   public String toString() {
     return Ipv4Address.toString(address) + "/" + prefixLength + " mtu " + mtu;
@@ -110,6 +143,9 @@ public final class StackConfig {
     private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
     private byte[] isnKey;
     private int ephemeralPortSeed;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private long bufferMemory = DEFAULT_BUFFER_MEMORY;
+    private int synBacklog = DEFAULT_SYN_BACKLOG;
 
     private Builder() {
       // Randomness enters here, at configuration time, so the core itself stays deterministic:
@@ -169,6 +205,33 @@ public final class StackConfig {
       }
       this.reassemblyMaxDatagrams = maxDatagrams;
       this.reassemblyMaxBytes = maxBytes;
+      return this;
+    }
+
+    /** The most connections at once, at least 1 (default {@value #DEFAULT_MAX_CONNECTIONS}). */
+    public Builder maxConnections(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("max connections must be at least 1, got " + max);
+      }
+      this.maxConnections = max;
+      return this;
+    }
+
+    /** Bytes of TCP buffers all connections may hold together, at least 1 MiB (default 256 MiB). */
+    public Builder bufferMemory(long bytes) {
+      if (bytes < (1 << 20)) {
+        throw new IllegalArgumentException("buffer memory must be at least 1 MiB (1048576 bytes), got " + bytes);
+      }
+      this.bufferMemory = bytes;
+      return this;
+    }
+
+    /** Half-open connections per listener, at least 1 (default {@value #DEFAULT_SYN_BACKLOG}). */
+    public Builder synBacklog(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("SYN backlog must be at least 1, got " + max);
+      }
+      this.synBacklog = max;
       return this;
     }
 

@@ -36,7 +36,7 @@ public final class TcpServerSocket implements Closeable {
     try {
       l = stack.call(() -> {
         TcpListener created = runtime.stack().tcp().listen(port, backlog, config);
-        created.onAcceptable(stack::signal);
+        created.subscribe(stack::signal);
         return created;
       });
     } catch (IllegalStateException e) {

@@ -68,7 +68,7 @@ public final class TcpSocket implements Closeable {
   static TcpSocket accepted(StackRuntime runtime, TcpConnection c) {
     TcpSocket s = new TcpSocket(runtime, Ipv4Address.toString(c.remoteAddress()) + ":" + c.remotePort());
     s.conn = c;
-    c.setEvents(s.events);
+    c.subscribe(s.events);
     return s;
   }
 
@@ -88,7 +88,7 @@ public final class TcpSocket implements Closeable {
     TcpSocket s = new TcpSocket(runtime, address.getHostAddress() + ":" + port);
     s.stack.call(() -> {
       s.conn = runtime.stack().tcp().connect(remote, port, config, runtime.nowNs());
-      s.conn.setEvents(s.events);
+      s.conn.subscribe(s.events);
       return Boolean.TRUE;
     });
     try {

@@ -12,6 +12,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,19 +42,29 @@ public final class StackRuntime implements AutoCloseable {
   private final NetworkStack stack;
   private final Device device;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** The runtime's own loop thread, or null when the caller drives it ({@link #open}). */
   private final Thread thread;
+  /** The stack thread: the loop's, or the first caller of {@link #doWork()}. */
+  private volatile Thread driver;
+  private final LongSupplier clock;
   private final ByteBuf rx;
   private volatile boolean running = true;
   private volatile Throwable failure;
   private boolean closed;
 
-  private StackRuntime(StackConfig config, Device device) {
+  private StackRuntime(StackConfig config, Device device, LongSupplier clock, boolean ownThread) {
     this.device = device;
+    this.clock = clock;
     this.stack = new NetworkStack(config, this::transmit);
     // Sized for the largest IPv4 datagram so nothing the device hands over is ever truncated.
     this.rx = config.allocator().directBuffer(StackConfig.MAX_DATAGRAM, StackConfig.MAX_DATAGRAM);
-    this.thread = new Thread(this::loop, "tcpstack-loop");
-    this.thread.setDaemon(true);
+    if (ownThread) {
+      this.thread = new Thread(this::loop, "tcpstack-loop");
+      this.thread.setDaemon(true);
+      this.driver = thread;
+    } else {
+      this.thread = null;
+    }
   }
 
   /**
@@ -61,15 +72,29 @@ public final class StackRuntime implements AutoCloseable {
    * the device from now on and closes it in {@link #close()}.
    */
   public static StackRuntime start(StackConfig config, Device device) {
+    StackRuntime runtime = new StackRuntime(checked(config, device), device, System::nanoTime, true);
+    runtime.thread.start();
+    return runtime;
+  }
+
+  /**
+   * Builds a stack over {@code device} without a thread of its own: the caller drives it with
+   * {@link #doWork()} and {@link #awaitWork()} (or from another event loop, waking it through
+   * {@link #execute}), and the thread that calls {@code doWork} is the stack thread. {@code clock}
+   * is the stack's time ({@code System::nanoTime}, or a virtual clock in tests).
+   */
+  public static StackRuntime open(StackConfig config, Device device, LongSupplier clock) {
+    return new StackRuntime(checked(config, device), device, Objects.requireNonNull(clock, "clock"), false);
+  }
+
+  private static StackConfig checked(StackConfig config, Device device) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(device, "device");
     if (device.mtu() != config.mtu()) {
       throw new IllegalArgumentException(
           "the device's MTU (" + device.mtu() + ") differs from the stack's (" + config.mtu() + "): configure both alike");
     }
-    StackRuntime runtime = new StackRuntime(config, device);
-    runtime.thread.start();
-    return runtime;
+    return config;
   }
 
   /**
@@ -82,12 +107,12 @@ public final class StackRuntime implements AutoCloseable {
 
   /** The stack's clock, for tasks on the stack thread: the {@code nowNs} they pass to the core. */
   public long nowNs() {
-    return System.nanoTime();
+    return clock.getAsLong();
   }
 
   /** Whether the caller is the stack thread. */
   public boolean inStackThread() {
-    return Thread.currentThread() == thread;
+    return Thread.currentThread() == driver;
   }
 
   /** The stack's counters; any thread. */
@@ -101,7 +126,7 @@ public final class StackRuntime implements AutoCloseable {
 
   /** Whether the loop is running (false after {@link #close()} or if the device failed). */
   public boolean isRunning() {
-    return running && thread.isAlive();
+    return running && (thread == null || thread.isAlive());
   }
 
   /** Why the loop stopped on its own (the device failed), or null. */
@@ -122,19 +147,20 @@ public final class StackRuntime implements AutoCloseable {
     }
     tasks.add(task);
     device.wakeup();
+    if (!running && !loopAlive()) {
+      rejectPendingCalls(); // closed while this was being added: nobody will run it
+    }
+  }
+
+  private boolean loopAlive() {
+    return thread != null ? thread.isAlive() : false;
   }
 
   /** Computes {@code work} on the stack thread and completes the future with its result. */
   public <T> CompletableFuture<T> call(Supplier<T> work) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    execute(() -> {
-      try {
-        result.complete(work.get());
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    });
-    return result;
+    Call<T> call = new Call<>(Objects.requireNonNull(work, "work"));
+    execute(call);
+    return call.result;
   }
 
   /** Stops the loop, closes the device and releases the stack. Idempotent; any thread but the loop's. */
@@ -158,6 +184,7 @@ public final class StackRuntime implements AutoCloseable {
     } catch (IOException e) {
       log.warn("closing {} failed: {}", device, e.toString());
     }
+    rejectPendingCalls();
     if (stopped || join()) {
       stack.close(); // idempotent
       rx.release();
@@ -169,6 +196,9 @@ public final class StackRuntime implements AutoCloseable {
   }
 
   private boolean join() {
+    if (thread == null) {
+      return true; // driven from outside: the caller stopped calling doWork before close
+    }
     try {
       thread.join(STOP_TIMEOUT_MS);
     } catch (InterruptedException e) {
@@ -180,27 +210,14 @@ public final class StackRuntime implements AutoCloseable {
   private void loop() {
     try {
       while (running) {
-        runTasks();
-        // Read the clock after the tasks: what they sent (stamped with nowNs() as they ran) must
-        // not look younger than the packets this turn reads, or an RTT sample would be negative.
-        long nowNs = System.nanoTime();
-        int packets = receiveBatch(nowNs);
-        if (packets < 0) {
+        int work = doWork();
+        if (work < 0) {
           break; // device closed
         }
-        try {
-          stack.poll(nowNs);
-        } catch (RuntimeException e) {
-          loopError(e);
-        }
-        if (packets == RX_BATCH || !tasks.isEmpty()) {
+        if (work >= RX_BATCH || !tasks.isEmpty()) {
           continue; // more is waiting: don't sleep
         }
-        long deadline = stack.pollAt();
-        long timeoutNs = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-        if (timeoutNs > 0 && running) {
-          device.await(timeoutNs);
-        }
+        awaitWork();
       }
     } catch (IOException e) {
       if (running) {
@@ -212,6 +229,46 @@ public final class StackRuntime implements AutoCloseable {
       log.error("the stack loop failed", e);
     } finally {
       running = false;
+      rejectPendingCalls();
+    }
+  }
+
+  /**
+   * One turn of the loop, for a caller that drives the stack itself (see {@link #open}): runs the
+   * tasks handed over, reads the clock once, reads up to {@link #RX_BATCH} packets and gives each
+   * to the stack, runs due timers, and delivers the events all of that raised. The calling thread
+   * becomes the stack thread. Returns the amount of work done (tasks + packets), or -1 once the
+   * device is closed.
+   */
+  public int doWork() throws IOException {
+    if (driver == null) {
+      driver = Thread.currentThread();
+    }
+    int work = runTasks();
+    // Read the clock after the tasks: what they sent (stamped with nowNs() as they ran) must
+    // not look younger than the packets this turn reads, or an RTT sample would be negative.
+    long nowNs = clock.getAsLong();
+    int packets = receiveBatch(nowNs);
+    if (packets < 0) {
+      return -1;
+    }
+    try {
+      stack.poll(nowNs);
+    } catch (RuntimeException e) {
+      loopError(e);
+    }
+    return work + packets;
+  }
+
+  /**
+   * Waits on the device until a packet arrives, a task is handed over ({@link #execute} wakes it),
+   * or the stack's next deadline; for a caller driving the stack with {@link #doWork()}.
+   */
+  public void awaitWork() throws IOException {
+    long deadline = stack.pollAt();
+    long timeoutNs = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - clock.getAsLong();
+    if (timeoutNs > 0 && running && tasks.isEmpty()) {
+      device.await(timeoutNs);
     }
   }
 
@@ -236,13 +293,56 @@ public final class StackRuntime implements AutoCloseable {
     return packets;
   }
 
-  private void runTasks() {
+  private int runTasks() {
+    int n = 0;
     Runnable task;
     while ((task = tasks.poll()) != null) {
+      n++;
       try {
         task.run();
       } catch (RuntimeException e) {
         loopError(e);
+      }
+    }
+    if (n > 0) {
+      stack.advance(clock.getAsLong());
+      try {
+        stack.deliverEvents(); // what the tasks' calls raised (a close, an abort)
+      } catch (RuntimeException e) {
+        loopError(e);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Once the loop has stopped, no task will run: a thread waiting in {@link #call} gets {@link
+   * RejectedExecutionException} at once instead of waiting forever.
+   */
+  private void rejectPendingCalls() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      if (task instanceof Call) {
+        ((Call<?>) task).result.completeExceptionally(new RejectedExecutionException("the stack runtime is closed"));
+      }
+    }
+  }
+
+  /** A task whose caller waits for its result. */
+  private static final class Call<T> implements Runnable {
+    final CompletableFuture<T> result = new CompletableFuture<>();
+    final Supplier<T> work;
+
+    Call(Supplier<T> work) {
+      this.work = work;
+    }
+
+    @Override
+    public void run() {
+      try {
+        result.complete(work.get());
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
       }
     }
   }

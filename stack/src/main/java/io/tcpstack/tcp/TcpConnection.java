@@ -33,9 +33,14 @@ import io.tcpstack.wire.TcpHeader;
  * zero window is probed by the persist timer (RFC 9293 §3.8.6.1). ACKs for in-order data may be
  * delayed (RFC 5681 §4.2). Keep-alive (RFC 1122 §4.2.3.6) is optional.
  */
-public final class TcpConnection {
+public final class TcpConnection implements EventSource {
 
   static final long NEVER = Long.MAX_VALUE;
+  private static final TcpEvents[] NO_SUBSCRIBERS = new TcpEvents[0];
+  static final int EVENT_ESTABLISHED = 1;
+  static final int EVENT_READABLE = 2;
+  static final int EVENT_WRITABLE = 4;
+  static final int EVENT_CLOSED = 8;
   /** RFC 9293 §3.8.6.2.1 / 3.7.1: without window scaling the window field tops out at 65535. */
   static final int MAX_UNSCALED_WINDOW = 0xFFFF;
   /** RFC 5681 §3.2: fast retransmit on the third duplicate ACK. */
@@ -50,7 +55,10 @@ public final class TcpConnection {
   final long key;
   /** The listener this connection was accepted through, or null for an active open. */
   final TcpListener listener;
-  private TcpEvents events = TcpEvents.NONE;
+  /** Who hears this connection's events; copied on (rare) change, so delivery never allocates. */
+  private TcpEvents[] subscribers = NO_SUBSCRIBERS;
+  /** Events raised since the last delivery ({@code EVENT_*} bits), delivered by the layer afterwards. */
+  private int pendingEvents;
 
   private TcpState state;
   private TcpError error;
@@ -213,8 +221,64 @@ public final class TcpConnection {
 
   // ---------------------------------------------------------------- application side
 
-  public void setEvents(TcpEvents events) {
-    this.events = events == null ? TcpEvents.NONE : events;
+  /**
+   * Adds a subscriber to this connection's events. Events are never delivered while a segment, a
+   * timer or a call is half-way through the connection: they are raised as things happen and
+   * delivered by {@link TcpLayer#deliverEvents()} once the work that raised them is complete, so a
+   * subscriber may read, write or close from inside an event and sees a consistent connection.
+   *
+   * @return cancels the subscription (idempotent)
+   */
+  public Runnable subscribe(TcpEvents subscriber) {
+    java.util.Objects.requireNonNull(subscriber, "subscriber");
+    TcpEvents[] grown = java.util.Arrays.copyOf(subscribers, subscribers.length + 1);
+    grown[subscribers.length] = subscriber;
+    subscribers = grown;
+    return () -> unsubscribe(subscriber);
+  }
+
+  private void unsubscribe(TcpEvents subscriber) {
+    for (int i = 0; i < subscribers.length; i++) {
+      if (subscribers[i] == subscriber) {
+        TcpEvents[] shrunk = new TcpEvents[subscribers.length - 1];
+        System.arraycopy(subscribers, 0, shrunk, 0, i);
+        System.arraycopy(subscribers, i + 1, shrunk, i, subscribers.length - i - 1);
+        subscribers = shrunk.length == 0 ? NO_SUBSCRIBERS : shrunk;
+        return;
+      }
+    }
+  }
+
+  /** Records an event; the layer delivers it after the current work (see {@link #subscribe}). */
+  private void raise(int event) {
+    if (pendingEvents == 0 && subscribers.length > 0) {
+      layer.eventsPending(this);
+    }
+    if (subscribers.length > 0) {
+      pendingEvents |= event;
+    }
+  }
+
+  /** Delivers the events raised since the last delivery, in the order the connection lives them. */
+  @Override
+  public void deliverEvents() {
+    int events = pendingEvents;
+    pendingEvents = 0;
+    TcpEvents[] subs = subscribers; // a subscriber may (un)subscribe: this delivery keeps its list
+    for (TcpEvents s : subs) {
+      if ((events & EVENT_ESTABLISHED) != 0) {
+        s.onEstablished(this);
+      }
+      if ((events & EVENT_READABLE) != 0) {
+        s.onReadable(this);
+      }
+      if ((events & EVENT_WRITABLE) != 0) {
+        s.onWritable(this);
+      }
+      if ((events & EVENT_CLOSED) != 0) {
+        s.onClosed(this);
+      }
+    }
   }
 
   public TcpState state() {
@@ -629,7 +693,7 @@ public final class TcpConnection {
     if (synRetransmitted) {
       rtt.afterSynTimeout(); // RFC 6298 §5.7: RTO back to 3 s if the SYN timed out
     }
-    events.onEstablished(this);
+    raise(EVENT_ESTABLISHED);
   }
 
   /** A new cumulative ACK (RFC 9293 §3.10.7.4 fifth step): congestion control and NewReno recovery. */
@@ -711,7 +775,7 @@ public final class TcpConnection {
       retransmitAtNs = nowNs + rtt.rtoNs();
     }
     if (dataAcked > 0) {
-      events.onWritable(this);
+      raise(EVENT_WRITABLE);
     }
   }
 
@@ -739,7 +803,7 @@ public final class TcpConnection {
       bytesIn += length + ready;
       layer.counters().add(StackCounter.TCP_IN_BYTES, length + ready);
       ackInOrderData(length + ready, gap, nowNs);
-      events.onReadable(this);
+      raise(EVENT_READABLE);
       if (pendingFin && rcvNxt == pendingFinSeq) {
         receiveFin(nowNs);
       }
@@ -790,7 +854,7 @@ public final class TcpConnection {
       default:
         break;
     }
-    events.onReadable(this);
+    raise(EVENT_READABLE);
   }
 
   private void enterTimeWait(long nowNs) {
@@ -1248,7 +1312,7 @@ public final class TcpConnection {
     retransmitAtNs = NEVER;
     timeWaitUntilNs = NEVER;
     layer.remove(this);
-    events.onClosed(this);
+    raise(EVENT_CLOSED);
     if (!applicationOwned) {
       release();
     }

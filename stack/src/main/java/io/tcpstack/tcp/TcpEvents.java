@@ -1,11 +1,14 @@
 package io.tcpstack.tcp;
 
 /**
- * What a connection tells the layer above (the socket API) as it happens, on the stack thread.
- * Every method defaults to doing nothing.
+ * What a connection tells its subscribers (the socket APIs, an application's handler), on the stack
+ * thread. Events are delivered after the work that raised them (a segment, a timer, a call) has
+ * finished with the connection, never from inside it, so a subscriber may read, write or close and
+ * sees a consistent connection. They are edge-triggered: {@code onReadable} says that something
+ * arrived since the last delivery, so a subscriber reads until {@link TcpConnection#receive}
+ * returns 0. Every method defaults to doing nothing.
  */
 public interface TcpEvents {
-  TcpEvents NONE = new TcpEvents() {};
 
   /** The handshake completed (ESTABLISHED). */
   default void onEstablished(TcpConnection c) {}

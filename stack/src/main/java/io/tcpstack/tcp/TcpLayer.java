@@ -40,6 +40,8 @@ public final class TcpLayer implements ProtocolHandler {
   private final TcpHeader tx = new TcpHeader();
   private final TcpOptions options = new TcpOptions();
   private final List<TcpConnection> due = new ArrayList<>();
+  /** Connections and listeners with events raised but not yet delivered (see {@link #deliverEvents()}). */
+  private final java.util.ArrayDeque<EventSource> eventsPending = new java.util.ArrayDeque<>();
   /** Connections the application holds, closed or not: released at the latest when the stack closes. */
   private final java.util.Set<TcpConnection> owned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   private int nextEphemeral;
@@ -253,6 +255,23 @@ public final class TcpLayer implements ProtocolHandler {
       due.get(i).onTimer(nowNs);
     }
     due.clear();
+  }
+
+  void eventsPending(EventSource source) {
+    eventsPending.add(source);
+  }
+
+  /**
+   * Delivers the events raised since the last call, after the work that raised them is done (the
+   * stack calls this at the end of every receive and poll; the runtime after the tasks it runs).
+   * Events that subscribers raise while handling one — a write that completes, a close — are
+   * delivered in the same call.
+   */
+  public void deliverEvents() {
+    EventSource source;
+    while ((source = eventsPending.poll()) != null) {
+      source.deliverEvents();
+    }
   }
 
   void remove(TcpConnection c) {

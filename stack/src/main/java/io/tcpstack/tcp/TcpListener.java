@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
  * not admitted — dropped and counted, so the client retransmits, as Linux does when its accept
  * queue is full. Stack thread only.
  */
-public final class TcpListener {
+public final class TcpListener implements EventSource {
 
   private final TcpLayer layer;
   private final int port;
@@ -17,7 +17,8 @@ public final class TcpListener {
   private final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
   private int halfOpen;
   private boolean closed;
-  private Runnable onAcceptable = () -> {};
+  private Runnable[] subscribers = new Runnable[0];
+  private boolean acceptablePending;
 
   TcpListener(TcpLayer layer, int port, int backlog, TcpConfig config) {
     this.layer = layer;
@@ -38,9 +39,31 @@ public final class TcpListener {
     return config;
   }
 
-  /** Called (on the stack thread) each time a connection becomes ready to accept. */
-  public void onAcceptable(Runnable callback) {
-    this.onAcceptable = callback == null ? () -> {} : callback;
+  /**
+   * Adds a subscriber told (on the stack thread, after the segment that completed a handshake has
+   * been processed) that connections are waiting for {@link #accept()}. Edge-triggered: accept
+   * until it returns null.
+   *
+   * @return cancels the subscription
+   */
+  public Runnable subscribe(Runnable onAcceptable) {
+    java.util.Objects.requireNonNull(onAcceptable, "onAcceptable");
+    Runnable[] grown = java.util.Arrays.copyOf(subscribers, subscribers.length + 1);
+    grown[subscribers.length] = onAcceptable;
+    subscribers = grown;
+    return () -> {
+      java.util.List<Runnable> left = new java.util.ArrayList<>(java.util.Arrays.asList(subscribers));
+      left.remove(onAcceptable);
+      subscribers = left.toArray(new Runnable[0]);
+    };
+  }
+
+  @Override
+  public void deliverEvents() {
+    acceptablePending = false;
+    for (Runnable s : subscribers) {
+      s.run();
+    }
   }
 
   /** Connections established and waiting for {@link #accept()}. */
@@ -73,7 +96,10 @@ public final class TcpListener {
   void established(TcpConnection c) {
     halfOpen--;
     ready.add(c);
-    onAcceptable.run();
+    if (!acceptablePending && subscribers.length > 0) {
+      acceptablePending = true;
+      layer.eventsPending(this);
+    }
   }
 
   /** A half-open connection failed (RST, timeout) before it was established. */

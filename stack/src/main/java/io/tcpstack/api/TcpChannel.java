@@ -1,0 +1,239 @@
+package io.tcpstack.api;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.NetworkStack;
+import io.tcpstack.tcp.TcpConfig;
+import io.tcpstack.tcp.TcpConnection;
+import io.tcpstack.tcp.TcpError;
+import io.tcpstack.tcp.TcpEvents;
+import io.tcpstack.tcp.TcpInfo;
+import io.tcpstack.tcp.TcpState;
+import io.tcpstack.wire.Ipv4Address;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A TCP connection for event-driven code: non-blocking calls and readiness events ({@link
+ * TcpChannelHandler}) on the stack thread, with no thread per connection and no hand-off — the
+ * shape of a Netty channel on its event loop. The blocking {@link TcpSocket} is the other face of
+ * the same connections.
+ *
+ * <p>Every method must be called on the stack thread: from a handler, or from a task given to
+ * {@link io.tcpstack.runtime.StackRuntime#execute}. Any number of handlers may subscribe; each
+ * event reaches them in the order they subscribed.
+ *
+ * <p>Reading and writing never block: {@link #read} returns what is there (0 if nothing, -1 at the
+ * end of the peer's stream), {@link #write} takes what fits in the send buffer and leaves the rest
+ * in the source for the next {@code onWritable}.
+ */
+public final class TcpChannel {
+
+  private static final TcpChannelHandler[] NO_HANDLERS = new TcpChannelHandler[0];
+
+  private final NetworkStack stack;
+  private final TcpConnection conn;
+  private TcpChannelHandler[] handlers = NO_HANDLERS;
+  private boolean closed;
+
+  private final TcpEvents events = new TcpEvents() {
+    @Override
+    public void onEstablished(TcpConnection c) {
+      for (TcpChannelHandler h : handlers) {
+        h.onConnected(TcpChannel.this);
+      }
+    }
+
+    @Override
+    public void onReadable(TcpConnection c) {
+      fireReadable();
+    }
+
+    @Override
+    public void onWritable(TcpConnection c) {
+      for (TcpChannelHandler h : handlers) {
+        h.onWritable(TcpChannel.this);
+      }
+    }
+
+    @Override
+    public void onClosed(TcpConnection c) {
+      for (TcpChannelHandler h : handlers) {
+        h.onClosed(TcpChannel.this);
+      }
+    }
+  };
+
+  TcpChannel(NetworkStack stack, TcpConnection conn) {
+    this.stack = stack;
+    this.conn = conn;
+    conn.subscribe(events);
+  }
+
+  /**
+   * Opens a connection from the stack to {@code address:port} (active open, RFC 9293 §3.10.1); the
+   * handler hears {@code onConnected} once the handshake completes, or {@code onClosed} with
+   * {@link TcpError#REFUSED} or {@link TcpError#TIMED_OUT}. Stack thread.
+   */
+  public static TcpChannel connect(NetworkStack stack, int address, int port, TcpConfig config, TcpChannelHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    TcpConnection c = stack.tcp().connect(address, port, config, stack.nowNs());
+    TcpChannel channel = new TcpChannel(stack, c);
+    channel.subscribe(handler);
+    return channel;
+  }
+
+  /** Adds a handler; its events start with the next one delivered. Stack thread. */
+  public Subscription subscribe(TcpChannelHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    TcpChannelHandler[] grown = Arrays.copyOf(handlers, handlers.length + 1);
+    grown[handlers.length] = handler;
+    handlers = grown;
+    return () -> unsubscribe(handler);
+  }
+
+  private void unsubscribe(TcpChannelHandler handler) {
+    for (int i = 0; i < handlers.length; i++) {
+      if (handlers[i] == handler) {
+        TcpChannelHandler[] shrunk = new TcpChannelHandler[handlers.length - 1];
+        System.arraycopy(handlers, 0, shrunk, 0, i);
+        System.arraycopy(handlers, i + 1, shrunk, i, handlers.length - i - 1);
+        handlers = shrunk;
+        return;
+      }
+    }
+  }
+
+  private void fireReadable() {
+    for (TcpChannelHandler h : handlers) {
+      h.onReadable(this);
+    }
+  }
+
+  /** A freshly accepted channel: announce what arrived before anyone could subscribe. */
+  void announceInitialState() {
+    if (conn.readable() > 0 || conn.isEndOfStream() || conn.state() == TcpState.CLOSED) {
+      fireReadable();
+    }
+  }
+
+  /**
+   * Moves received bytes into {@code dst} (up to its writable bytes). Returns how many; 0 when
+   * nothing is waiting; -1 once the peer's FIN was read, or the connection is over ({@link
+   * #error()} says whether abnormally).
+   */
+  public int read(ByteBuf dst) {
+    int n = conn.receive(dst, dst.writableBytes(), stack.nowNs());
+    if (n > 0) {
+      return n;
+    }
+    return conn.isEndOfStream() || conn.state() == TcpState.CLOSED ? -1 : 0;
+  }
+
+  /**
+   * Queues as many of {@code src}'s readable bytes as the send buffer has room for, advancing its
+   * reader index, and sends what the windows allow. Returns how many were taken (0 when the buffer
+   * is full: wait for {@code onWritable}).
+   *
+   * @throws IllegalStateException if output was shut down or the connection is over: check {@link
+   *     #isWritable()}, or handle {@code onClosed}
+   */
+  public int write(ByteBuf src) {
+    if (!conn.canSend()) {
+      throw new IllegalStateException("cannot write to " + this + ": " + (conn.error() != null
+          ? conn.error().message() : "output is shut down or the connection is closed") + "; stop writing on onClosed");
+    }
+    return conn.send(src, src.readableBytes(), stack.nowNs());
+  }
+
+  /** Bytes that {@link #read} would return now. */
+  public int readableBytes() {
+    return conn.readable();
+  }
+
+  /** Room in the send buffer now (0 once output is shut down or the connection is over). */
+  public int writableBytes() {
+    return conn.writable();
+  }
+
+  /** Whether {@link #write} may still be called: output not shut down, connection not over. */
+  public boolean isWritable() {
+    return conn.canSend();
+  }
+
+  /** The peer sent FIN and every byte before it was read. */
+  public boolean isEndOfStream() {
+    return conn.isEndOfStream();
+  }
+
+  /** Whether the connection is not yet CLOSED (it may be closing). */
+  public boolean isOpen() {
+    return conn.state() != TcpState.CLOSED;
+  }
+
+  public TcpState state() {
+    return conn.state();
+  }
+
+  /** Why the connection ended abnormally, or null. */
+  public TcpError error() {
+    return conn.error();
+  }
+
+  /** Half-close: FIN after the queued data; reading goes on (RFC 9293 §3.6). */
+  public void shutdownOutput() {
+    conn.shutdownOutput(stack.nowNs());
+  }
+
+  /**
+   * Graceful close: queued data is still delivered, then FIN; the connection finishes closing on
+   * its own and its memory is returned once it has. Idempotent.
+   */
+  public void close() {
+    if (!closed) {
+      closed = true;
+      conn.shutdownOutput(stack.nowNs());
+      conn.dispose();
+    }
+  }
+
+  /** Abortive close: RST, and everything queued either way is dropped (RFC 9293 §3.10.5). Idempotent. */
+  public void abort() {
+    conn.abort(stack.nowNs());
+    if (!closed) {
+      closed = true;
+      conn.dispose();
+    }
+  }
+
+  /** Nagle's algorithm off ({@code true}) or on (RFC 9293 §3.7.4). */
+  public void setNoDelay(boolean on) {
+    conn.setNoDelay(on, stack.nowNs());
+  }
+
+  public TcpInfo info() {
+    return conn.info();
+  }
+
+  public int remoteAddress() {
+    return conn.remoteAddress();
+  }
+
+  public int remotePort() {
+    return conn.remotePort();
+  }
+
+  public int localPort() {
+    return conn.localPort();
+  }
+
+  /** The stack this channel lives on (its clock, its counters). */
+  public NetworkStack stack() {
+    return stack;
+  }
+
+  @Override
+  public String toString() {
+    return "TcpChannel[" + Ipv4Address.toString(conn.remoteAddress()) + ":" + conn.remotePort() + " -> :"
+        + conn.localPort() + " " + conn.state() + "]";
+  }
+}

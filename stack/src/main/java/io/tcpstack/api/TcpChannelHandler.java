@@ -1,0 +1,30 @@
+package io.tcpstack.api;
+
+/**
+ * What a {@link TcpChannel} tells its handlers, on the stack thread, in the manner of a Netty
+ * channel handler on its event loop: no thread of its own, no hand-off. Each event is delivered
+ * after the segment (or timer, or call) that caused it has been completely processed, so a handler
+ * may read, write, shut down or close the channel from inside it and sees a consistent connection.
+ *
+ * <p>Events are edge-triggered: {@code onReadable} means something arrived since the last
+ * delivery, so read until {@link TcpChannel#read} returns 0 (or -1); {@code onWritable} means
+ * acknowledged data freed room in the send buffer. A handler must not block: the whole stack waits
+ * for it. Every method defaults to doing nothing.
+ */
+public interface TcpChannelHandler {
+
+  /** An active open completed its handshake (accepted channels start established instead). */
+  default void onConnected(TcpChannel channel) {}
+
+  /** Bytes, or the end of the peer's stream, can be read. */
+  default void onReadable(TcpChannel channel) {}
+
+  /** Room opened in the send buffer. */
+  default void onWritable(TcpChannel channel) {}
+
+  /**
+   * The connection is over (CLOSED): {@link TcpChannel#error()} says why if it ended abnormally
+   * (reset, timed out, refused, aborted), and is null after an orderly close.
+   */
+  default void onClosed(TcpChannel channel) {}
+}

@@ -1,0 +1,92 @@
+package io.tcpstack.api;
+
+import io.tcpstack.NetworkStack;
+import io.tcpstack.runtime.StackRuntime;
+import io.tcpstack.tcp.TcpConfig;
+import io.tcpstack.tcp.TcpConnection;
+import io.tcpstack.tcp.TcpListener;
+import java.io.IOException;
+import java.net.BindException;
+import java.util.Objects;
+
+/**
+ * A listening port for event-driven code: each connection that completes its handshake is accepted
+ * on the stack thread and handed to a {@link TcpAcceptHandler} as a {@link TcpChannel} — no accept
+ * thread, no thread per connection. Backlog as in {@link TcpListener}.
+ */
+public final class TcpServerChannel {
+
+  private final NetworkStack stack;
+  private final TcpListener listener;
+  private final TcpAcceptHandler handler;
+
+  private TcpServerChannel(NetworkStack stack, TcpListener listener, TcpAcceptHandler handler) {
+    this.stack = stack;
+    this.listener = listener;
+    this.handler = handler;
+    listener.subscribe(this::acceptAll);
+  }
+
+  /**
+   * Listens on {@code port}; stack thread.
+   *
+   * @throws IllegalStateException if something already listens on the port
+   */
+  public static TcpServerChannel bind(NetworkStack stack, int port, int backlog, TcpConfig config, TcpAcceptHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    return new TcpServerChannel(stack, stack.tcp().listen(port, backlog, config), handler);
+  }
+
+  /**
+   * Listens on {@code port} of a running stack, from any thread but the stack's: the listener is
+   * created on the stack thread, where {@code handler} will run.
+   *
+   * @throws BindException if something already listens on the port
+   */
+  public static TcpServerChannel bind(StackRuntime runtime, int port, int backlog, TcpConfig config, TcpAcceptHandler handler)
+      throws IOException {
+    Objects.requireNonNull(handler, "handler");
+    try {
+      return new StackCall(runtime).call(() -> bind(runtime.stack(), port, backlog, config, handler));
+    } catch (IllegalStateException e) {
+      BindException b = new BindException("port " + port + ": " + e.getMessage());
+      b.initCause(e);
+      throw b;
+    }
+  }
+
+  private void acceptAll() {
+    TcpConnection c;
+    while ((c = listener.accept()) != null) {
+      TcpChannel channel = new TcpChannel(stack, c);
+      handler.onAccepted(channel);
+      channel.announceInitialState();
+    }
+  }
+
+  public int port() {
+    return listener.port();
+  }
+
+  /** Stops listening; connections not yet accepted are reset. Stack thread; idempotent. */
+  public void close() {
+    listener.close(stack.nowNs());
+  }
+
+  /** {@link #close()} from any thread but the stack's. */
+  public void close(StackRuntime runtime) throws IOException {
+    try {
+      new StackCall(runtime).call(() -> {
+        close();
+        return Boolean.TRUE;
+      });
+    } catch (SocketClosedException e) {
+      // the stack is already closed: nothing listens any more
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TcpServerChannel[:" + port() + "]";
+  }
+}
