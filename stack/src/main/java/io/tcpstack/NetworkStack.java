@@ -33,8 +33,7 @@ public final class NetworkStack implements AutoCloseable {
     this.config = config;
     this.ip = new Ipv4Layer(config, counters, sink);
     ip.register(IpProtocol.ICMP, new Icmpv4Layer(ip, counters));
-    this.tcp = new TcpLayer(ip, counters, new IsnGenerator(config.isnKey()), config.allocator(),
-        config.ephemeralPortSeed());
+    this.tcp = new TcpLayer(ip, counters, new IsnGenerator(config.isnKey()), config);
     ip.register(IpProtocol.TCP, tcp);
   }
 

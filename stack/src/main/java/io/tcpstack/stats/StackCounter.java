@@ -88,6 +88,14 @@ public enum StackCounter {
   TCP_TIMEOUTS(false),
   /** SYNs not admitted because the listener's backlog was full. */
   TCP_LISTEN_OVERFLOWS(true),
+  /** SYNs dropped because the listener's half-open (SYN) queue was full. */
+  TCP_SYN_QUEUE_OVERFLOWS(true),
+  /** SYNs refused with RST because the stack held its maximum number of connections. */
+  TCP_CONNECTION_LIMIT_RESETS(true),
+  /** Segments (or parts) dropped because the stack's buffer memory was exhausted. */
+  TCP_RCV_MEMORY_DROPS(true),
+  /** Connections that entered TIME-WAIT (each then kept as a compact record). */
+  TCP_TIME_WAITS(false),
   /** Challenge ACKs sent for an in-window RST or SYN (RFC 5961 §3.2, §4.2). */
   TCP_CHALLENGE_ACKS(false),
   /** Segments that arrived ahead of a gap and were kept. */

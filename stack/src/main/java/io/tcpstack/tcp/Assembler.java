@@ -30,6 +30,19 @@ final class Assembler {
     return ends[i];
   }
 
+  /** Whether {@link #add} would record [start, end) (it refuses when the ranges would run out). */
+  boolean wouldAdd(int start, int end) {
+    if (start >= end || count < MAX_RANGES) {
+      return true;
+    }
+    for (int i = 0; i < count; i++) {
+      if (starts[i] <= end && ends[i] >= start) {
+        return true; // merges with an existing range
+      }
+    }
+    return false;
+  }
+
   /**
    * Records [start, end) as received. Returns false (and records nothing) if that would need more
    * than {@link #MAX_RANGES} ranges.

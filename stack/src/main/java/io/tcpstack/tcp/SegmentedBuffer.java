@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * The send or receive buffer of a connection, as chunks taken from a {@link BufferPool} only while
- * they hold data: the same contract as {@link ByteRing}, but memory follows the data.
+ * they hold data: the contract the fixed rings it replaced had, but memory follows the data.
  *
  * <p>Why chunks: a ring allocated at open holds its whole capacity for the life of the connection,
  * idle or not. Here {@link #capacity()} is only a logical limit (what the window may advertise);

@@ -1,9 +1,9 @@
 package io.tcpstack.tcp;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.LongObjectHashMap;
+import io.tcpstack.StackConfig;
 import io.tcpstack.ip.Ipv4Layer;
 import io.tcpstack.ip.ProtocolHandler;
 import io.tcpstack.stats.CounterSet;
@@ -28,41 +28,58 @@ public final class TcpLayer implements ProtocolHandler {
   static final int EPHEMERAL_FIRST = 49152;
   static final int EPHEMERAL_LAST = 65535;
 
+  /** Bytes per buffer chunk: a few full-sized segments; an idle connection holds none. */
+  static final int BUFFER_CHUNK = 16 * 1024;
+
   private final Ipv4Layer ip;
   private final CounterSet<StackCounter> counters;
   private final IsnGenerator isn;
-  private final ByteBufAllocator allocator;
   private final int address;
   private final int localMss;
+  private final int maxConnections;
+  private final int synBacklog;
+  private final BufferPool pool;
   private final LongObjectHashMap<TcpConnection> connections = new LongObjectHashMap<>();
+  /** Connections in TIME-WAIT, as compact records (at most {@link #maxConnections} of them). */
+  private final LongObjectHashMap<TimeWaitRecord> timeWaits = new LongObjectHashMap<>();
   private final IntObjectHashMap<TcpListener> listeners = new IntObjectHashMap<>();
+  /** Every connection and TIME-WAIT record with a timer set, by its earliest deadline. */
+  private final DeadlineHeap<Timed> timers = new DeadlineHeap<>();
   private final TcpHeader rx = new TcpHeader();
   private final TcpHeader tx = new TcpHeader();
   private final TcpOptions options = new TcpOptions();
-  private final List<TcpConnection> due = new ArrayList<>();
+  private final SegmentRepr in = new SegmentRepr();
+  private final SegmentRepr out = new SegmentRepr();
   /** Connections and listeners with events raised but not yet delivered (see {@link #deliverEvents()}). */
   private final java.util.ArrayDeque<EventSource> eventsPending = new java.util.ArrayDeque<>();
   /** Connections the application holds, closed or not: released at the latest when the stack closes. */
   private final java.util.Set<TcpConnection> owned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   private int nextEphemeral;
 
-  public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, ByteBufAllocator allocator,
-      int ephemeralSeed) {
+  public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, StackConfig config) {
     this.ip = ip;
     this.counters = counters;
     this.isn = isn;
-    this.allocator = allocator;
     this.address = ip.address();
     this.localMss = ip.mtu() - IPV4_TCP_HEADERS;
-    this.nextEphemeral = EPHEMERAL_FIRST + Math.floorMod(ephemeralSeed, EPHEMERAL_LAST - EPHEMERAL_FIRST + 1);
+    this.maxConnections = config.maxConnections();
+    this.synBacklog = config.synBacklog();
+    this.pool = new BufferPool(config.allocator(), BUFFER_CHUNK, Math.max(BUFFER_CHUNK, config.bufferMemory()));
+    this.nextEphemeral = EPHEMERAL_FIRST + Math.floorMod(config.ephemeralPortSeed(), EPHEMERAL_LAST - EPHEMERAL_FIRST + 1);
   }
 
   static long key(int remoteAddress, int remotePort, int localPort) {
     return ((long) remoteAddress << 32) | ((long) remotePort << 16) | localPort;
   }
 
-  ByteBufAllocator allocator() {
-    return allocator;
+  /** Where every connection's send and receive buffers take their memory, within the stack's budget. */
+  public BufferPool pool() {
+    return pool;
+  }
+
+  /** The segment being built for output; one instance, reused. */
+  SegmentRepr outgoing() {
+    return out;
   }
 
   CounterSet<StackCounter> counters() {
@@ -91,7 +108,7 @@ public final class TcpLayer implements ProtocolHandler {
     if (listeners.containsKey(port)) {
       throw new IllegalStateException("port " + port + " is already listening: close that listener first");
     }
-    TcpListener l = new TcpListener(this, port, backlog, config);
+    TcpListener l = new TcpListener(this, port, backlog, synBacklog, config);
     listeners.put(port, l);
     return l;
   }
@@ -103,6 +120,10 @@ public final class TcpLayer implements ProtocolHandler {
   /** Active open to {@code remoteAddress:remotePort} from an ephemeral port; the caller owns the result. */
   public TcpConnection connect(int remoteAddress, int remotePort, TcpConfig config, long nowNs) {
     checkPort(remotePort);
+    if (connections.size() >= maxConnections) {
+      throw new IllegalStateException("the stack holds its maximum of " + maxConnections
+          + " connections: close some, or raise the limit (StackConfig.maxConnections, --max-connections)");
+    }
     int localPort = pickEphemeral(remoteAddress, remotePort);
     TcpConnection c = new TcpConnection(this, config, address, localPort, remoteAddress, remotePort, null);
     connections.put(c.key, c);
@@ -117,7 +138,8 @@ public final class TcpLayer implements ProtocolHandler {
     for (int i = 0; i < span; i++) {
       int port = nextEphemeral;
       nextEphemeral = nextEphemeral == EPHEMERAL_LAST ? EPHEMERAL_FIRST : nextEphemeral + 1;
-      if (!listeners.containsKey(port) && !connections.containsKey(key(remoteAddress, remotePort, port))) {
+      long k = key(remoteAddress, remotePort, port);
+      if (!listeners.containsKey(port) && !connections.containsKey(k) && !timeWaits.containsKey(k)) {
         return port;
       }
     }
@@ -130,9 +152,14 @@ public final class TcpLayer implements ProtocolHandler {
     }
   }
 
-  /** Connections in the demux table (every state but CLOSED). */
+  /** Connections in every state but CLOSED, TIME-WAIT records included. */
   public int connectionCount() {
-    return connections.size();
+    return connections.size() + timeWaits.size();
+  }
+
+  /** Connections in TIME-WAIT (kept as compact records). */
+  public int timeWaitCount() {
+    return timeWaits.size();
   }
 
   // ---------------------------------------------------------------- input
@@ -160,101 +187,113 @@ public final class TcpLayer implements ProtocolHandler {
         peerMss = options.mss(); // RFC 9293 §3.7.1: MSS is only sent, and only honoured, in SYNs
       }
     }
-    int payload = rx.payloadIndex();
-    int dataLength = rx.payloadLength();
-    long k = key(source, rx.sourcePort(), rx.destinationPort());
-    TcpConnection c = connections.get(k);
-    if (c != null && c.state() == TcpState.TIME_WAIT && isNewSyn(c)) {
-      // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space may
-      // reopen the 4-tuple from TIME-WAIT when a listener wants it.
-      TcpListener l = listeners.get(rx.destinationPort());
-      if (l != null) {
-        c.closeFromTimeWait();
-        c = null;
-      }
+    SegmentRepr seg = in;
+    seg.seq = rx.sequenceNumber();
+    seg.ack = rx.acknowledgmentNumber();
+    seg.flags = rx.flags();
+    seg.window = rx.window();
+    seg.mss = peerMss;
+    seg.payload = buf;
+    seg.payloadIndex = rx.payloadIndex();
+    seg.payloadLength = rx.payloadLength();
+    seg.data = null;
+    try {
+      demux(source, rx.sourcePort(), rx.destinationPort(), seg, nowNs);
+    } finally {
+      seg.payload = null; // the packet's buffer is the caller's: keep no reference to it
     }
-    if (c != null) {
-      c.process(rx, buf, payload, dataLength, peerMss, nowNs);
-      return;
-    }
-    TcpListener l = listeners.get(rx.destinationPort());
-    if (l != null) {
-      listenerReceives(l, source, peerMss, dataLength, nowNs);
-      return;
-    }
-    resetForNoConnection(source, dataLength);
   }
 
-  private boolean isNewSyn(TcpConnection c) {
-    return rx.hasFlags(TcpHeader.FLAG_SYN) && !rx.hasFlags(TcpHeader.FLAG_ACK)
-        && SeqNum.gt(rx.sequenceNumber(), c.rcvNxt());
+  private void demux(int source, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
+    long k = key(source, sourcePort, localPort);
+    TcpConnection c = connections.get(k);
+    if (c != null) {
+      c.process(seg, nowNs);
+      return;
+    }
+    TimeWaitRecord tw = timeWaits.get(k);
+    if (tw != null) {
+      // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space may
+      // reopen the 4-tuple from TIME-WAIT when a listener wants it.
+      if (isNewSyn(seg, tw.rcvNxt) && listeners.containsKey(localPort)) {
+        tw.end();
+      } else {
+        tw.process(seg, nowNs);
+        return;
+      }
+    }
+    TcpListener l = listeners.get(localPort);
+    if (l != null) {
+      listenerReceives(l, source, sourcePort, localPort, seg, nowNs);
+      return;
+    }
+    resetForNoConnection(source, sourcePort, localPort, seg);
+  }
+
+  private static boolean isNewSyn(SegmentRepr seg, int rcvNxt) {
+    return seg.has(TcpHeader.FLAG_SYN) && !seg.has(TcpHeader.FLAG_ACK) && SeqNum.gt(seg.seq, rcvNxt);
   }
 
   /** RFC 9293 §3.10.7.2: LISTEN. */
-  private void listenerReceives(TcpListener l, int source, int peerMss, int dataLength, long nowNs) {
-    if (rx.hasFlags(TcpHeader.FLAG_RST)) {
+  private void listenerReceives(TcpListener l, int source, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
+    if (seg.has(TcpHeader.FLAG_RST)) {
       return; // first: ignore RST
     }
-    if (rx.hasFlags(TcpHeader.FLAG_ACK)) {
-      sendReset(source, rx.sourcePort(), rx.destinationPort(), rx.acknowledgmentNumber(), 0, false);
+    if (seg.has(TcpHeader.FLAG_ACK)) {
+      sendReset(source, sourcePort, localPort, seg.ack, 0, false);
       return; // second: <SEQ=SEG.ACK><CTL=RST>
     }
-    if (!rx.hasFlags(TcpHeader.FLAG_SYN)) {
+    if (!seg.has(TcpHeader.FLAG_SYN)) {
       return; // fourth: anything else is dropped
     }
     if (!l.admits()) {
-      counters.increment(StackCounter.TCP_LISTEN_OVERFLOWS);
-      return; // backlog full: not admitted; the client will retransmit its SYN
+      return; // a queue is full (counted by the listener): the client will retransmit its SYN
     }
-    TcpConnection c = new TcpConnection(this, l.config(), address, rx.destinationPort(), source, rx.sourcePort(), l);
+    if (connections.size() >= maxConnections) {
+      // The stack is full: refuse at once, as a closed port does, rather than let the client wait.
+      counters.increment(StackCounter.TCP_CONNECTION_LIMIT_RESETS);
+      sendReset(source, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
+      return;
+    }
+    TcpConnection c = new TcpConnection(this, l.config(), address, localPort, source, sourcePort, l);
     connections.put(c.key, c);
     l.halfOpened();
     counters.increment(StackCounter.TCP_PASSIVE_OPENS);
     // Data in a SYN is not delivered before the handshake completes; the peer retransmits it.
-    c.accept(rx, peerMss, isn.isn(address, rx.destinationPort(), source, rx.sourcePort(), nowNs), nowNs);
+    c.accept(seg, isn.isn(address, localPort, source, sourcePort, nowNs), nowNs);
   }
 
   /** RFC 9293 §3.10.7.1: CLOSED — every segment but a RST draws a RST. */
-  private void resetForNoConnection(int source, int dataLength) {
-    if (rx.hasFlags(TcpHeader.FLAG_RST)) {
+  private void resetForNoConnection(int source, int sourcePort, int localPort, SegmentRepr seg) {
+    if (seg.has(TcpHeader.FLAG_RST)) {
       return;
     }
     counters.increment(StackCounter.TCP_NO_PORT);
-    if (rx.hasFlags(TcpHeader.FLAG_ACK)) {
-      sendReset(source, rx.sourcePort(), rx.destinationPort(), rx.acknowledgmentNumber(), 0, false);
+    if (seg.has(TcpHeader.FLAG_ACK)) {
+      sendReset(source, sourcePort, localPort, seg.ack, 0, false);
     } else {
-      int segLen = dataLength + (rx.hasFlags(TcpHeader.FLAG_SYN) ? 1 : 0) + (rx.hasFlags(TcpHeader.FLAG_FIN) ? 1 : 0);
-      sendReset(source, rx.sourcePort(), rx.destinationPort(), 0, SeqNum.add(rx.sequenceNumber(), segLen), true);
+      sendReset(source, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
     }
   }
 
   // ---------------------------------------------------------------- timers
 
-  /** The earliest timer of any connection, or {@link Long#MAX_VALUE}. */
+  /** The earliest timer of any connection or TIME-WAIT record, or {@link Long#MAX_VALUE}: O(1). */
   public long pollAt() {
-    long earliest = Long.MAX_VALUE;
-    for (TcpConnection c : connections.values()) {
-      long d = c.nextDeadline();
-      if (d != TcpConnection.NEVER && (earliest == Long.MAX_VALUE || d - earliest < 0)) {
-        earliest = d;
-      }
-    }
-    return earliest;
+    return timers.peekDeadline();
   }
 
-  /** Runs every timer due at {@code nowNs}. */
+  /** Runs every timer due at {@code nowNs}; connections with nothing due are not looked at. */
   public void poll(long nowNs) {
-    due.clear();
-    for (TcpConnection c : connections.values()) {
-      long d = c.nextDeadline();
-      if (d != TcpConnection.NEVER && d - nowNs <= 0) {
-        due.add(c);
-      }
+    Timed t;
+    while ((t = timers.pollDue(nowNs)) != null) {
+      t.onDeadline(nowNs);
     }
-    for (int i = 0; i < due.size(); i++) {
-      due.get(i).onTimer(nowNs);
-    }
-    due.clear();
+  }
+
+  /** Files {@code t} under {@code deadlineNs} ({@link DeadlineHeap#NEVER}: takes it out). */
+  void schedule(Timed t, long deadlineNs) {
+    timers.schedule(t, deadlineNs);
   }
 
   void eventsPending(EventSource source) {
@@ -276,6 +315,27 @@ public final class TcpLayer implements ProtocolHandler {
 
   void remove(TcpConnection c) {
     connections.remove(c.key);
+    timers.cancel(c);
+  }
+
+  /**
+   * {@code c} enters TIME-WAIT: a compact record takes its place for 2 MSL (until {@code untilNs}).
+   * Returns the record, or null when the stack already keeps {@code maxConnections} of them — the
+   * 4-tuple is then free at once, as Linux does past {@code tcp_max_tw_buckets}.
+   */
+  TimeWaitRecord enterTimeWait(TcpConnection c, int sndMax, int rcvNxt, int window, long untilNs) {
+    if (timeWaits.size() >= maxConnections) {
+      return null;
+    }
+    TimeWaitRecord record = new TimeWaitRecord(this, c, sndMax, rcvNxt, window, c.config.timeWaitNs());
+    timeWaits.put(record.key, record);
+    timers.schedule(record, untilNs);
+    return record;
+  }
+
+  void removeTimeWait(TimeWaitRecord record) {
+    timeWaits.remove(record.key);
+    timers.cancel(record);
   }
 
   /** Resets every connection and releases what nobody owns; for stack shutdown. */
@@ -285,6 +345,9 @@ public final class TcpLayer implements ProtocolHandler {
     }
     for (TcpConnection c : new ArrayList<>(connections.values())) {
       c.abort(nowNs);
+    }
+    for (TimeWaitRecord tw : new ArrayList<>(timeWaits.values())) {
+      tw.end(); // RFC 9293 §3.10.5: ABORT in TIME-WAIT sends nothing
     }
     for (TcpConnection c : new ArrayList<>(owned)) {
       c.release();
@@ -302,53 +365,45 @@ public final class TcpLayer implements ProtocolHandler {
   // ---------------------------------------------------------------- output
 
   /**
-   * Builds one segment of {@code c} and sends it in an IP datagram with DF set (RFC 9293 §3.7.2:
-   * we size segments by MSS, never rely on fragmentation).
+   * Builds a segment of {@code c} from {@code seg} and sends it in an IP datagram with DF set (RFC
+   * 9293 §3.7.2: we size segments by MSS, never rely on fragmentation).
    */
-  void sendSegment(TcpConnection c, int flags, int seq, int ack, int window, ByteRing data, int dataOffset,
-      int dataLength, boolean synOptions) {
-    ByteBuf out = ip.beginDatagram();
-    int start = out.writerIndex();
-    int optionsLength = synOptions ? TcpOptions.synOptionsLength(-1, false, false) : 0;
+  void transmit(TcpConnection c, SegmentRepr seg) {
+    transmit(c.remoteAddress, c.remotePort, c.localPort, seg);
+  }
+
+  /** Emits {@code seg} (header, options, payload copied from its send buffer) to the given 4-tuple. */
+  void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
+    ByteBuf packet = ip.beginDatagram();
+    int start = packet.writerIndex();
+    int optionsLength = seg.mss > 0 ? TcpOptions.synOptionsLength(-1, false, false) : 0;
     int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
-    out.writeZero(headerLength);
-    if (synOptions) {
-      TcpOptions.writeSynOptions(out, start + TcpHeader.MIN_LENGTH, localMss, -1, false, false, 0, 0);
+    packet.writeZero(headerLength);
+    if (seg.mss > 0) {
+      TcpOptions.writeSynOptions(packet, start + TcpHeader.MIN_LENGTH, seg.mss, -1, false, false, 0, 0);
     }
+    int dataLength = seg.data != null ? seg.payloadLength : 0;
     if (dataLength > 0) {
-      data.copyTo(dataOffset, out, dataLength);
+      seg.data.copyTo(seg.dataOffset, packet, dataLength);
     }
-    tx.wrap(out, start, headerLength + dataLength)
-        .setSourcePort(c.localPort)
-        .setDestinationPort(c.remotePort)
-        .setSequenceNumber(seq)
-        .setAcknowledgmentNumber(ack)
-        .setDataOffsetAndFlags(headerLength, flags)
-        .setWindow(window)
+    tx.wrap(packet, start, headerLength + dataLength)
+        .setSourcePort(localPort)
+        .setDestinationPort(remotePort)
+        .setSequenceNumber(seg.seq)
+        .setAcknowledgmentNumber(seg.ack)
+        .setDataOffsetAndFlags(headerLength, seg.flags)
+        .setWindow(seg.window)
         .setUrgentPointer(0)
-        .fillChecksum(address, c.remoteAddress, headerLength + dataLength);
+        .fillChecksum(address, remoteAddress, headerLength + dataLength);
     counters.increment(StackCounter.TCP_OUT_SEGS);
-    if ((flags & TcpHeader.FLAG_RST) != 0) {
+    if (seg.has(TcpHeader.FLAG_RST)) {
       counters.increment(StackCounter.TCP_OUT_RSTS);
     }
-    ip.sendDatagram(IpProtocol.TCP, c.remoteAddress, true);
+    ip.sendDatagram(IpProtocol.TCP, remoteAddress, true);
   }
 
   private void sendReset(int remoteAddress, int remotePort, int localPort, int seq, int ack, boolean withAck) {
-    ByteBuf out = ip.beginDatagram();
-    int start = out.writerIndex();
-    out.writeZero(TcpHeader.MIN_LENGTH);
-    tx.wrap(out, start, TcpHeader.MIN_LENGTH)
-        .setSourcePort(localPort)
-        .setDestinationPort(remotePort)
-        .setSequenceNumber(seq)
-        .setAcknowledgmentNumber(withAck ? ack : 0)
-        .setDataOffsetAndFlags(TcpHeader.MIN_LENGTH, TcpHeader.FLAG_RST | (withAck ? TcpHeader.FLAG_ACK : 0))
-        .setWindow(0)
-        .setUrgentPointer(0)
-        .fillChecksum(address, remoteAddress, TcpHeader.MIN_LENGTH);
-    counters.increment(StackCounter.TCP_OUT_SEGS);
-    counters.increment(StackCounter.TCP_OUT_RSTS);
-    ip.sendDatagram(IpProtocol.TCP, remoteAddress, true);
+    transmit(remoteAddress, remotePort, localPort,
+        out.outgoing(TcpHeader.FLAG_RST | (withAck ? TcpHeader.FLAG_ACK : 0), seq, withAck ? ack : 0, 0));
   }
 }

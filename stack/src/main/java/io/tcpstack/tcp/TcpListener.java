@@ -3,16 +3,19 @@ package io.tcpstack.tcp;
 import java.util.ArrayDeque;
 
 /**
- * A port in LISTEN (RFC 9293 §3.10.7.2) with a backlog: at most {@code backlog} connections may be
- * half-open (SYN-RECEIVED) or established and waiting for {@link #accept()}; SYNs beyond that are
- * not admitted — dropped and counted, so the client retransmits, as Linux does when its accept
- * queue is full. Stack thread only.
+ * A port in LISTEN (RFC 9293 §3.10.7.2) with two queues, as Linux has: the half-open (SYN) queue
+ * of connections in SYN-RECEIVED, at most {@code synBacklog} of them, and the accept queue of
+ * established connections waiting for {@link #accept()}, at most {@code backlog}. A SYN is dropped
+ * and counted when either is full, so the client retransmits it; a handshake that completes while
+ * the accept queue is full stays half-open (its ACK is dropped) until there is room. Stack thread
+ * only.
  */
 public final class TcpListener implements EventSource {
 
   private final TcpLayer layer;
   private final int port;
   private final int backlog;
+  private final int synBacklog;
   private final TcpConfig config;
   private final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
   private int halfOpen;
@@ -20,10 +23,11 @@ public final class TcpListener implements EventSource {
   private Runnable[] subscribers = new Runnable[0];
   private boolean acceptablePending;
 
-  TcpListener(TcpLayer layer, int port, int backlog, TcpConfig config) {
+  TcpListener(TcpLayer layer, int port, int backlog, int synBacklog, TcpConfig config) {
     this.layer = layer;
     this.port = port;
     this.backlog = backlog;
+    this.synBacklog = synBacklog;
     this.config = config;
   }
 
@@ -84,8 +88,29 @@ public final class TcpListener implements EventSource {
     return null;
   }
 
+  /**
+   * Whether a new SYN is taken: the half-open (SYN) queue has room, and so does the accept queue —
+   * a SYN that could never be accepted is dropped at once, as Linux does, and retransmitted by the
+   * client later. Each refusal is counted under the queue that was full.
+   */
   boolean admits() {
-    return !closed && ready.size() + halfOpen < backlog;
+    if (closed) {
+      return false;
+    }
+    if (ready.size() >= backlog) {
+      layer.counters().increment(io.tcpstack.stats.StackCounter.TCP_LISTEN_OVERFLOWS);
+      return false;
+    }
+    if (halfOpen >= synBacklog) {
+      layer.counters().increment(io.tcpstack.stats.StackCounter.TCP_SYN_QUEUE_OVERFLOWS);
+      return false;
+    }
+    return true;
+  }
+
+  /** Whether a connection completing its handshake now fits in the accept queue. */
+  boolean hasRoomToAccept() {
+    return ready.size() < backlog;
   }
 
   void halfOpened() {

@@ -176,13 +176,35 @@ class TcpConnectionTest {
     }
 
     @Test
-    void backlogIsHonoured() {
+    void aFullAcceptQueueDropsNewSyns() {
       listener = h.listen(LOCAL_PORT, 1, TcpConfig.DEFAULT);
       h.send(peer().seq(PEER_ISS).flags(SYN));
-      assertEquals(1, h.take().size());
+      int synAck = h.take().get(0).seq;
+      h.send(peer().seq(PEER_ISS + 1).ack(synAck + 1)); // established, waiting in the accept queue
+      h.expectNothing();
       h.send(peer().seq(PEER_ISS).flags(SYN).ports(PEER_PORT + 1, LOCAL_PORT));
-      h.expectNothing(); // not admitted
+      h.expectNothing(); // not admitted: the client retransmits its SYN later
       assertEquals(1, h.counter(StackCounter.TCP_LISTEN_OVERFLOWS));
+      assertNotNull(listener.accept());
+      h.send(peer().seq(PEER_ISS).flags(SYN).ports(PEER_PORT + 1, LOCAL_PORT));
+      assertEquals(1, h.take().size(), "admitted once accept() made room");
+    }
+
+    @Test
+    void halfOpenConnectionsWaitInTheSynQueueNotTheAcceptQueue() {
+      listener = h.listen(LOCAL_PORT, 1, TcpConfig.DEFAULT);
+      h.send(peer().seq(PEER_ISS).flags(SYN));
+      int first = h.take().get(0).seq;
+      h.send(peer().seq(PEER_ISS).flags(SYN).ports(PEER_PORT + 1, LOCAL_PORT));
+      int second = h.take().get(0).seq; // both half-open: the SYN queue is separate (Linux's two queues)
+      h.send(peer().seq(PEER_ISS + 1).ack(first + 1));
+      h.send(peer().seq(PEER_ISS + 1).ack(second + 1).ports(PEER_PORT + 1, LOCAL_PORT));
+      h.expectNothing(); // the accept queue is full: that ACK is dropped, the connection stays half-open
+      assertEquals(1, h.counter(StackCounter.TCP_LISTEN_OVERFLOWS));
+      assertEquals(1, listener.pending());
+      assertNotNull(listener.accept());
+      h.send(peer().seq(PEER_ISS + 1).ack(second + 1).ports(PEER_PORT + 1, LOCAL_PORT));
+      assertEquals(1, listener.pending(), "the peer's next ACK finds room");
     }
 
     @Test

@@ -1,0 +1,217 @@
+package io.tcpstack.tcp;
+
+import static io.tcpstack.tcp.SeqNum.add;
+import static io.tcpstack.tcp.SeqNum.diff;
+import static io.tcpstack.tcp.SeqNum.inWindow;
+import static io.tcpstack.tcp.SeqNum.le;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.stats.StackCounter;
+
+/**
+ * The receive side of a connection (RFC 9293 §3.3.1 RCV.*): the receive buffer and its
+ * out-of-order ranges, the window we advertise (with receiver-side silly-window avoidance), and the
+ * decision when an ACK is owed — at once or delayed (RFC 5681 §4.2). Stack thread only.
+ *
+ * <p>Invariants: the buffer holds the in-order bytes the application has not read, followed by
+ * space into which out-of-order bytes are placed at their offset from {@code rcvNxt} (their ranges
+ * are in {@code outOfOrder}); {@code advertisedEdge} (RCV.NXT + RCV.WND as last sent) never moves
+ * left.
+ */
+final class Receiver {
+
+  /** RFC 9293 §3.8.6.2.1 / 3.7.1: without window scaling the window field tops out at 65535. */
+  static final int MAX_UNSCALED_WINDOW = 0xFFFF;
+
+  private final TcpConnection conn;
+  final SegmentedBuffer buffer;
+  private final Assembler outOfOrder = new Assembler();
+
+  int irs;
+  /** RCV.NXT: the next sequence number expected. */
+  int rcvNxt;
+  boolean finReceived;
+  /** The peer's FIN arrived ahead of missing data; handled once rcvNxt reaches it. */
+  boolean pendingFin;
+  int pendingFinSeq;
+  /** RCV.NXT + RCV.WND as last advertised: the right edge we offered, which never moves left. */
+  int advertisedEdge;
+  /** An ACK is owed now. */
+  boolean ackNeeded;
+  /** In-order bytes received since our last ACK: every second full-sized segment is acknowledged. */
+  private int unackedBytes;
+  /** The largest segment the peer sent so far (its effective MSS as far as we can tell). */
+  int peerMss = TcpOptions.DEFAULT_MSS;
+
+  Receiver(TcpConnection conn, SegmentedBuffer buffer) {
+    this.conn = conn;
+    this.buffer = buffer;
+  }
+
+  /** The peer's SYN (its ISN) arrived. */
+  void synchronize(int peerIsn) {
+    irs = peerIsn;
+    rcvNxt = add(peerIsn, 1);
+    advertisedEdge = rcvNxt; // nothing offered yet
+  }
+
+  /**
+   * RFC 9293 §3.10.7.4 first check, the four cases. RCV.WND here is the room we have, which is
+   * never less than what we offered (the window does not shrink).
+   */
+  boolean acceptable(int seq, int segLen) {
+    int window = Math.max(roomWindow(), offeredWindow());
+    if (segLen == 0) {
+      // RFC 9293 §3.10.7.4 says RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND. We also accept SEG.SEQ at the
+      // right edge itself, as Linux does: a peer that has filled our window sends its pure ACKs with
+      // SEQ=SND.NXT=RCV.NXT+RCV.WND, and dropping them deadlocks two senders that each filled the
+      // other's window (found by TcpSimulationTest). With a zero window this is SEG.SEQ = RCV.NXT.
+      return le(rcvNxt, seq) && le(seq, add(rcvNxt, window));
+    }
+    return window != 0 && (inWindow(seq, rcvNxt, window) || inWindow(add(seq, segLen - 1), rcvNxt, window));
+  }
+
+  /**
+   * Segment text (RFC 9293 §3.10.7.4 seventh step): in-order bytes go to the buffer; bytes beyond a
+   * gap are placed and remembered. Returns true when in-order data was delivered.
+   */
+  boolean receiveText(int seq, ByteBuf buf, int index, int length, long nowNs) {
+    int offset = diff(seq, rcvNxt);
+    if (offset < 0) { // starts before RCV.NXT: trim what we already have
+      index -= offset;
+      length += offset;
+      offset = 0;
+    }
+    int room = buffer.free();
+    if (length <= 0 || offset >= room) {
+      ackNeeded = true;
+      return false;
+    }
+    length = Math.min(length, room - offset); // trim to the window
+    peerMss = Math.max(peerMss, Math.min(length, conn.layer.localMss()));
+    if (offset == 0) {
+      boolean gap = !outOfOrder.isEmpty();
+      if (!buffer.append(buf, index, length)) {
+        // The stack's buffer memory is exhausted: drop it as if the window were closed; the peer
+        // retransmits, and our window shrinks until memory is back.
+        conn.layer.counters().increment(StackCounter.TCP_RCV_MEMORY_DROPS);
+        ackNeeded = true;
+        return false;
+      }
+      int ready = outOfOrder.advance(length);
+      buffer.commit(ready);
+      rcvNxt = add(rcvNxt, length + ready);
+      conn.countIn(length + ready);
+      ackInOrderData(length + ready, gap, nowNs);
+      return true;
+    }
+    // RFC 5681 §4.2: out-of-order data is acknowledged at once (a duplicate ACK).
+    if (outOfOrder.wouldAdd(offset, offset + length)) {
+      if (buffer.writeAt(buffer.length() + offset, buf, index, length)) {
+        outOfOrder.add(offset, offset + length);
+        conn.layer.counters().increment(StackCounter.TCP_OUT_OF_ORDER);
+      } else {
+        conn.layer.counters().increment(StackCounter.TCP_RCV_MEMORY_DROPS);
+      }
+    }
+    ackNeeded = true;
+    return false;
+  }
+
+  /**
+   * RFC 5681 §4.2 and RFC 1122 §4.2.3.2: in-order data may wait up to the delayed-ACK time, but
+   * every second full-sized segment is acknowledged at once, and so is data that fills (part of) a
+   * gap, so the sender's fast recovery learns of it.
+   */
+  private void ackInOrderData(int bytes, boolean filledGap, long nowNs) {
+    unackedBytes += bytes;
+    if (filledGap || conn.config.delayedAckNs == 0 || unackedBytes >= 2 * peerMss) {
+      ackNeeded = true;
+    } else {
+      conn.timers.setIfIdle(TcpTimers.DELAYED_ACK, nowNs + conn.config.delayedAckNs);
+    }
+  }
+
+  /** The peer's FIN is in order now: RCV.NXT covers it. */
+  void acceptFin() {
+    finReceived = true;
+    pendingFin = false;
+    rcvNxt = add(rcvNxt, 1);
+    ackNeeded = true;
+  }
+
+  /** An ACK left (any segment with ACK set carries RCV.NXT): nothing is owed any more. */
+  void ackSent() {
+    ackNeeded = false;
+    unackedBytes = 0;
+    conn.timers.cancel(TcpTimers.DELAYED_ACK);
+  }
+
+  /**
+   * Moves up to {@code max} received bytes into {@code dst} (RFC 9293 §3.10.3). Returns how many.
+   * Sets {@link #ackNeeded} when the window grew enough to announce at once.
+   */
+  int read(ByteBuf dst, int max) {
+    int n = Math.min(Math.min(max, dst.writableBytes()), buffer.length());
+    if (n == 0) {
+      return 0;
+    }
+    buffer.copyTo(0, dst, n);
+    buffer.consume(n);
+    if (!finReceived) {
+      // RFC 9293 §3.8.6.2.2: the right edge moves only in steps of min(half the buffer, one MSS).
+      // Once what is left of our last offer falls below half the largest window, announce each such
+      // step at once, not with the next (possibly delayed) ACK: the sender may be waiting for it.
+      int offered = offeredWindow();
+      if (window() > offered && offered < maxWindow() / 2) {
+        ackNeeded = true;
+      }
+    }
+    return n;
+  }
+
+  // ---------------------------------------------------------------- window
+
+  /** The largest window we can ever offer: the buffer, capped by the unscaled window field. */
+  int maxWindow() {
+    return Math.min(buffer.capacity(), MAX_UNSCALED_WINDOW);
+  }
+
+  /**
+   * Free receive space, capped by the unscaled window field and by what the stack's buffer memory
+   * can still hold (so a stack short of memory offers less, rather than accepting data it drops).
+   */
+  int roomWindow() {
+    return (int) Math.min(Math.min(buffer.free(), MAX_UNSCALED_WINDOW), conn.layer.pool().available());
+  }
+
+  /** What is left of the window we last offered: the offered right edge minus RCV.NXT. */
+  int offeredWindow() {
+    return Math.max(0, Math.min(diff(advertisedEdge, rcvNxt), MAX_UNSCALED_WINDOW));
+  }
+
+  /**
+   * The window to offer now, with receiver-side silly-window avoidance (RFC 9293 §3.8.6.2.2): the
+   * right edge moves only when it can move by at least min(half the buffer, one MSS); it never
+   * moves left.
+   */
+  int window() {
+    int offered = offeredWindow();
+    int step = Math.min(buffer.capacity() / 2, peerMss);
+    long free = Math.min(buffer.free(), conn.layer.pool().available());
+    // RFC 9293 §3.8.6.2.2: RCV.BUFF - RCV.USER - RCV.WND >= min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2.
+    return free - offered >= step ? roomWindow() : offered;
+  }
+
+  /** The window for a segment about to leave; remembers the right edge it offers. */
+  int takeWindow() {
+    int window = window();
+    advertisedEdge = add(rcvNxt, window);
+    return window;
+  }
+
+  /** The application can read {@code n} bytes now. */
+  int readable() {
+    return buffer.length();
+  }
+}

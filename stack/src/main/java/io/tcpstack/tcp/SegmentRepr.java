@@ -1,0 +1,72 @@
+package io.tcpstack.tcp;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.wire.TcpHeader;
+
+/**
+ * A TCP segment as the state machine sees it, both ways: header fields, the options parsed or to
+ * be emitted, and where the payload is — smoltcp's {@code TcpRepr}. The layer fills one from each
+ * incoming header (after its checksum and options were checked) and builds each outgoing segment
+ * from one, so options added later (window scale, timestamps, SACK) travel here rather than as more
+ * arguments. Mutable and reused: one instance per direction in the layer, no allocation per
+ * segment. Stack thread only.
+ */
+final class SegmentRepr {
+
+  int seq;
+  int ack;
+  /** {@code TcpHeader.FLAG_*} bits. */
+  int flags;
+  /** The window field as sent (never scaled in a SYN, RFC 7323 §2.2). */
+  int window;
+  /** RFC 9293 §3.7.1: the MSS option of a SYN, or 0 when absent (incoming) / not to be sent. */
+  int mss;
+
+  /** Incoming: the payload's buffer and range. Outgoing: unused. */
+  ByteBuf payload;
+  int payloadIndex;
+  /** Payload octets (incoming), or octets taken from {@link #data} (outgoing). */
+  int payloadLength;
+
+  /** Outgoing: the send buffer the payload is copied from, at {@link #dataOffset}; or null. */
+  SegmentedBuffer data;
+  int dataOffset;
+
+  boolean has(int flag) {
+    return (flags & flag) != 0;
+  }
+
+  /** SEG.LEN (RFC 9293 §3.4): payload, plus one for SYN, plus one for FIN. */
+  int segmentLength() {
+    return payloadLength + (has(TcpHeader.FLAG_SYN) ? 1 : 0) + (has(TcpHeader.FLAG_FIN) ? 1 : 0);
+  }
+
+  /** Prepares an outgoing segment: every field reset, then the given ones. */
+  SegmentRepr outgoing(int flags, int seq, int ack, int window) {
+    this.flags = flags;
+    this.seq = seq;
+    this.ack = ack;
+    this.window = window;
+    this.mss = 0;
+    this.payload = null;
+    this.payloadIndex = 0;
+    this.payloadLength = 0;
+    this.data = null;
+    this.dataOffset = 0;
+    return this;
+  }
+
+  /** Attaches {@code length} octets of {@code source} at {@code offset} as the payload. */
+  SegmentRepr withData(SegmentedBuffer source, int offset, int length) {
+    this.data = length > 0 ? source : null;
+    this.dataOffset = offset;
+    this.payloadLength = length;
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "seq=" + Integer.toUnsignedString(seq) + " ack=" + Integer.toUnsignedString(ack) + " flags=0x"
+        + Integer.toHexString(flags) + " win=" + window + " len=" + payloadLength + (mss > 0 ? " mss=" + mss : "");
+  }
+}

@@ -1,0 +1,422 @@
+package io.tcpstack.tcp;
+
+import static io.tcpstack.tcp.SeqNum.add;
+import static io.tcpstack.tcp.SeqNum.diff;
+import static io.tcpstack.tcp.SeqNum.ge;
+import static io.tcpstack.tcp.SeqNum.gt;
+import static io.tcpstack.tcp.SeqNum.le;
+import static io.tcpstack.tcp.SeqNum.lt;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.stats.StackCounter;
+import io.tcpstack.wire.TcpHeader;
+
+/**
+ * The send side of a connection (RFC 9293 §3.3.1 SND.*): the send buffer, what may go now (the
+ * peer's window, the congestion window, sender-side silly-window avoidance, Nagle), transmission
+ * and retransmission with RTT timing (RFC 6298, Karn), and the persist timer for a closed window
+ * (RFC 9293 §3.8.6.1). Stack thread only.
+ *
+ * <p>Invariants: {@code sndUna <= sndNxt <= sndMax()}; the buffer holds the bytes from {@code
+ * bufSeq} on, where {@code bufSeq} is the sequence number of the first unacknowledged data byte
+ * (ISS+1 until the SYN is acknowledged); the FIN, once queued, has sequence number {@code finSeq}
+ * right after the last byte.
+ */
+final class Sender {
+
+  private final TcpConnection conn;
+  final SegmentedBuffer buffer;
+  LossRecovery recovery;
+
+  int iss;
+  /** SND.UNA: the oldest unacknowledged sequence number. */
+  int sndUna;
+  /** SND.NXT: the next sequence number to send (it goes back after a timeout). */
+  int sndNxt;
+  /** SND.WND: the peer's window, and the segment that last set it (SND.WL1, SND.WL2). */
+  int sndWnd;
+  int sndWl1;
+  int sndWl2;
+  /** Sequence number of the first byte in {@link #buffer}. */
+  int bufSeq;
+  int sendMss = TcpOptions.DEFAULT_MSS;
+  /** The application shut down output: a FIN follows the data. */
+  boolean finQueued;
+  /** Sequence number of our FIN, valid once {@link #finQueued}. */
+  int finSeq;
+  /** Highest sequence number sent so far (SND.MAX): tells retransmissions apart. */
+  int highestSent;
+  /** The largest window the peer ever offered (sender SWS avoidance, RFC 9293 §3.8.6.2.1). */
+  int maxSndWnd;
+  /** End of the last small segment sent (Minshall's refinement of Nagle's algorithm). */
+  private int sndSml;
+  boolean noDelay;
+
+  // RTT timing (RFC 6298 §3: one segment at a time, never a retransmitted one).
+  private boolean timingRtt;
+  private int rttEndSeq;
+  private long rttSentNs;
+
+  // Persist (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17).
+  private int persistBackoff;
+  int probesUnanswered;
+
+  long bytesOut;
+  long retransmittedSegments;
+  long windowProbes;
+
+  Sender(TcpConnection conn, SegmentedBuffer buffer) {
+    this.conn = conn;
+    this.buffer = buffer;
+  }
+
+  void start(int isn) {
+    iss = isn;
+    sndUna = isn;
+    sndNxt = isn;
+    highestSent = isn;
+    bufSeq = add(isn, 1);
+    sndSml = isn;
+  }
+
+  /** SND.MAX: the highest sequence number ever sent. */
+  int sndMax() {
+    return gt(highestSent, sndNxt) ? highestSent : sndNxt;
+  }
+
+  /** Octets sent and not yet acknowledged (the flight size of RFC 5681). */
+  int flightSize() {
+    return diff(sndMax(), sndUna);
+  }
+
+  /** Octets queued and never sent (after a go-back, those from SND.NXT on). */
+  int unsent() {
+    return buffer.length() - diff(sndNxt, bufSeq);
+  }
+
+  /** Queues up to {@code max} readable bytes of {@code src}; returns how many. */
+  int queue(ByteBuf src, int max) {
+    return buffer.append(src, max);
+  }
+
+  /** CLOSE: the FIN follows the queued data. */
+  void queueFin() {
+    finQueued = true;
+    finSeq = add(bufSeq, buffer.length());
+  }
+
+  boolean finAcknowledged(int segAck) {
+    return finQueued && segAck == add(finSeq, 1);
+  }
+
+  /** The peer's window from a segment newer than the one that last set it (RFC 9293 §3.10.7.4). */
+  void updateWindow(int seq, int segAck, int window) {
+    if (lt(sndWl1, seq) || (sndWl1 == seq && le(sndWl2, segAck))) {
+      sndWnd = window;
+      maxSndWnd = Math.max(maxSndWnd, sndWnd);
+      sndWl1 = seq;
+      sndWl2 = segAck;
+    }
+    if (conn.timers.isSet(TcpTimers.PERSIST) && sndWnd > 0) {
+      leavePersist();
+    }
+  }
+
+  /** The window of the segment that synchronized us: taken as is (RFC 7323 §2.2: never scaled in a SYN). */
+  void initWindow(int seq, int segAck, int window) {
+    sndWnd = window;
+    maxSndWnd = Math.max(maxSndWnd, window);
+    sndWl1 = seq;
+    sndWl2 = segAck;
+  }
+
+  // ---------------------------------------------------------------- acknowledgment
+
+  /**
+   * SND.UNA advances to {@code segAck}: free acknowledged data, take an RTT sample, manage the
+   * timer (restarted only if {@code restartTimer}, RFC 6298 §5.3).
+   */
+  void acknowledge(int segAck, long nowNs, boolean restartTimer) {
+    // The SYN occupies ISS; data starts at bufSeq; the FIN follows the data.
+    int dataAcked = diff(segAck, bufSeq);
+    if (dataAcked > 0) {
+      int n = Math.min(dataAcked, buffer.length());
+      buffer.consume(n);
+      bufSeq = add(bufSeq, n);
+    }
+    sndUna = segAck;
+    if (lt(sndNxt, sndUna)) {
+      sndNxt = sndUna; // after a timeout's go-back: this was sent before and has arrived
+    }
+    conn.retries = 0;
+    // RFC 6298 §3 (Karn): only segments never retransmitted are timed; timingRtt is cleared on retransmission.
+    if (timingRtt && ge(segAck, rttEndSeq)) {
+      // Time is the caller's and should not run backwards; if it does, the sample is 0, not an error
+      // half-way through processing an ACK.
+      conn.rtt.sample(Math.max(0, nowNs - rttSentNs));
+      timingRtt = false;
+    }
+    // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+    if (sndUna == sndMax()) {
+      conn.timers.cancel(TcpTimers.RETRANSMIT);
+    } else if (restartTimer || !conn.timers.isSet(TcpTimers.RETRANSMIT)) {
+      conn.timers.set(TcpTimers.RETRANSMIT, nowNs + conn.rtt.rtoNs());
+    }
+    if (dataAcked > 0) {
+      conn.raise(TcpConnection.EVENT_WRITABLE);
+    }
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  void sendSyn(int flags, long nowNs) {
+    boolean retransmission = highestSent != iss;
+    conn.emit(flags, iss, (flags & TcpHeader.FLAG_ACK) != 0 ? conn.receiver.rcvNxt : 0, 0, 0, true);
+    sndNxt = add(iss, 1);
+    highestSent = sndNxt;
+    if (!retransmission) {
+      startTiming(nowNs);
+    }
+    armRetransmit(nowNs);
+  }
+
+  /**
+   * Sends new data (and data after a timeout's go-back) as far as the peer's window, the congestion
+   * window, silly-window avoidance and Nagle allow; then the FIN when its turn comes; then arms the
+   * persist timer if data waits for a window that is closed.
+   */
+  void sendData(long nowNs) {
+    while (true) {
+      int offset = diff(sndNxt, bufSeq);
+      int unsent = buffer.length() - offset;
+      if (unsent <= 0) {
+        break;
+      }
+      int inFlight = diff(sndNxt, sndUna);
+      int peerRoom = diff(add(sndUna, sndWnd), sndNxt);
+      int room = Math.min(peerRoom, recovery.cc.cwnd() + recovery.limitedTransmitAllowance() - inFlight);
+      int n = Math.min(Math.min(unsent, sendMss), room);
+      if (n <= 0 || !mayTransmit(n, unsent, peerRoom)) {
+        break;
+      }
+      transmit(offset, n, nowNs);
+    }
+    if (finQueued && sndNxt == finSeq) {
+      // The FIN needs no window: it is sent once every byte before it has been (RFC 9293 §3.10.4).
+      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndNxt, conn.receiver.rcvNxt, 0, 0, false);
+      if (lt(sndNxt, sndMax())) {
+        countRetransmission();
+      }
+      sndNxt = add(sndNxt, 1);
+      if (gt(sndNxt, highestSent)) {
+        highestSent = sndNxt;
+      }
+      armRetransmit(nowNs);
+    }
+    maybeEnterPersist(nowNs);
+  }
+
+  /**
+   * Whether {@code n} bytes (less than the queued {@code unsent}, or all of them) may go now: RFC
+   * 9293 §3.8.6.2.1 (sender silly-window avoidance) and §3.7.4 (Nagle), with Minshall's refinement
+   * — a small segment is held only while an earlier small segment is unacknowledged, so the tail of
+   * a large write does not wait for a delayed ACK.
+   */
+  private boolean mayTransmit(int n, int unsent, int peerRoom) {
+    if (n >= sendMss || lt(sndNxt, sndMax())) {
+      return true; // a full segment, or a retransmission after a timeout's go-back
+    }
+    if (n < unsent) {
+      if (n < peerRoom) {
+        return false; // cut short by cwnd: wait for ACKs to open it rather than send a sliver
+      }
+      // Cut short by the peer's window: only if that is at least half the largest window it
+      // offered; otherwise wait for more (the persist timer overrides if nothing is in flight).
+      return n >= maxSndWnd / 2;
+    }
+    // n == unsent: everything queued fits. Nagle holds it while a small segment is in flight.
+    if (noDelay || finQueued) {
+      return true;
+    }
+    return !(gt(sndSml, sndUna) && le(sndSml, sndNxt));
+  }
+
+  /** Sends {@code n} bytes at SND.NXT ({@code offset} into the send buffer) and advances SND.NXT. */
+  private void transmit(int offset, int n, long nowNs) {
+    boolean last = n == buffer.length() - offset;
+    // After a go-back the segments may be cut differently: a retransmission can reach past SND.MAX.
+    int fresh = Math.max(0, Math.min(n, diff(add(sndNxt, n), sndMax())));
+    conn.emit(TcpHeader.FLAG_ACK | (last ? TcpHeader.FLAG_PSH : 0), sndNxt, conn.receiver.rcvNxt, offset, n, false);
+    if (fresh < n) {
+      countRetransmission();
+    }
+    if (fresh > 0) {
+      countOut(fresh);
+    }
+    sndNxt = add(sndNxt, n);
+    if (n < sendMss) {
+      sndSml = sndNxt;
+    }
+    if (gt(sndNxt, highestSent)) {
+      highestSent = sndNxt;
+    }
+    if (fresh == n) {
+      startTiming(nowNs); // Karn (RFC 6298 §3): time only segments sent for the first time
+    }
+    armRetransmit(nowNs);
+  }
+
+  private void countOut(int octets) {
+    bytesOut += octets;
+    conn.layer.counters().add(StackCounter.TCP_OUT_BYTES, octets);
+  }
+
+  /**
+   * Retransmits the first unacknowledged segment without moving SND.NXT (fast retransmit and
+   * partial ACKs, RFC 5681 §3.2 step 2 and RFC 6582 §3.2 step 5): at most one MSS of data, or the
+   * FIN if only the FIN is outstanding.
+   */
+  void retransmitHead(long nowNs) {
+    int offset = diff(sndUna, bufSeq);
+    int outstanding = Math.min(buffer.length() - offset, diff(sndMax(), sndUna));
+    int n = Math.min(sendMss, outstanding);
+    if (n > 0) {
+      conn.emit(TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, offset, n, false);
+    } else if (finQueued && sndUna == finSeq) {
+      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, 0, 0, false);
+    } else {
+      return;
+    }
+    countRetransmission();
+    timingRtt = false; // Karn: the ACK could be for either copy
+    armRetransmit(nowNs);
+  }
+
+  /**
+   * RFC 6298 §5.4 after the timer expired: go back to SND.UNA and send again in slow start, the
+   * SYN if it is what is unacknowledged.
+   */
+  void goBack() {
+    timingRtt = false; // Karn: never time a retransmitted segment
+    sndNxt = sndUna;
+  }
+
+  /** The handshake timed out: the SYN (or SYN-ACK) goes again. */
+  void goBackToSyn() {
+    timingRtt = false;
+    sndNxt = iss;
+    countRetransmission();
+  }
+
+  private void countRetransmission() {
+    retransmittedSegments++;
+    conn.layer.counters().increment(StackCounter.TCP_RETRANS_SEGS);
+  }
+
+  /** Starts timing the segment just sent (ending at SND.NXT) unless one is being timed already. */
+  private void startTiming(long nowNs) {
+    if (!timingRtt) {
+      timingRtt = true;
+      rttEndSeq = sndNxt;
+      rttSentNs = nowNs;
+    }
+  }
+
+  void armRetransmit(long nowNs) {
+    conn.timers.setIfIdle(TcpTimers.RETRANSMIT, nowNs + conn.rtt.rtoNs());
+  }
+
+  // ---------------------------------------------------------------- persist timer
+
+  /**
+   * Data waits, nothing is in flight, and the peer's window does not let it go: only the persist
+   * timer will find out when the window opens (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17).
+   */
+  private void maybeEnterPersist(long nowNs) {
+    if (conn.timers.isSet(TcpTimers.PERSIST) || !conn.state().isSynchronized()) {
+      return;
+    }
+    if (unsent() > 0 && sndNxt == sndUna) {
+      persistBackoff = 0;
+      conn.timers.set(TcpTimers.PERSIST, nowNs + conn.rtt.rtoNs());
+      conn.timers.cancel(TcpTimers.RETRANSMIT);
+    }
+  }
+
+  private void leavePersist() {
+    conn.timers.cancel(TcpTimers.PERSIST);
+    persistBackoff = 0;
+    if (lt(sndUna, sndNxt)) {
+      sndNxt = sndUna; // the probe byte was refused; it goes again with the rest
+    }
+  }
+
+  /**
+   * The peer's window closed under data in flight (RFC 1122 §4.2.2.16): what was in flight beyond
+   * it was refused, not lost. Send the earliest octet again as a zero-window probe and let the
+   * persist timer go on, so a peer that answers is never timed out (RFC 1122 §4.2.2.17).
+   */
+  boolean probeInsteadOfRetransmit(long nowNs) {
+    if (sndWnd != 0 || buffer.length() <= diff(sndUna, bufSeq)) {
+      return false;
+    }
+    timingRtt = false;
+    sndNxt = sndUna;
+    persistBackoff = 0;
+    onPersistTimeout(nowNs);
+    return true;
+  }
+
+  /**
+   * The persist timer expired. With a zero window: send one byte beyond it as a probe (RFC 9293
+   * §3.8.6.1), and back off. With a small window that silly-window avoidance held back: send what
+   * it allows (the RFC's override timeout).
+   */
+  void onPersistTimeout(long nowNs) {
+    conn.timers.cancel(TcpTimers.PERSIST);
+    int offset = diff(sndUna, bufSeq);
+    int unsent = buffer.length() - offset;
+    if (unsent <= 0) {
+      return;
+    }
+    if (probesUnanswered >= conn.config.dataRetries) {
+      conn.layer.counters().increment(StackCounter.TCP_TIMEOUTS);
+      conn.fail(TcpError.TIMED_OUT); // the peer stopped answering even probes
+      return;
+    }
+    if (sndWnd > 0) {
+      sndNxt = sndUna;
+      int n = Math.min(Math.min(unsent, sendMss), Math.min(sndWnd, recovery.cc.cwnd()));
+      transmit(offset, n, nowNs);
+      return;
+    }
+    boolean retransmission = lt(sndUna, sndMax());
+    conn.emit(TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, offset, 1, false);
+    sndNxt = add(sndUna, 1);
+    if (gt(sndNxt, highestSent)) {
+      highestSent = sndNxt;
+    }
+    if (!retransmission) {
+      countOut(1);
+    }
+    windowProbes++;
+    probesUnanswered++;
+    conn.layer.counters().increment(StackCounter.TCP_WINDOW_PROBES);
+    persistBackoff = Math.min(persistBackoff + 1, 30);
+    conn.timers.set(TcpTimers.PERSIST, nowNs + persistIntervalNs());
+  }
+
+  /** RTO doubled per probe, at most the maximum RTO (RFC 1122 §4.2.2.17: exponential backoff). */
+  private long persistIntervalNs() {
+    long interval = conn.rtt.rtoNs();
+    for (int i = 0; i < persistBackoff && interval < conn.config.maxRtoNs; i++) {
+      interval *= 2;
+    }
+    return Math.min(interval, conn.config.maxRtoNs);
+  }
+
+  /** Nothing in flight and nothing waiting (keep-alive may probe). */
+  boolean idle() {
+    return sndUna == sndMax() && buffer.length() == diff(sndNxt, bufSeq);
+  }
+}

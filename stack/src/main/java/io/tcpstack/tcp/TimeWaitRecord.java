@@ -1,0 +1,119 @@
+package io.tcpstack.tcp;
+
+import static io.tcpstack.tcp.SeqNum.add;
+import static io.tcpstack.tcp.SeqNum.gt;
+import static io.tcpstack.tcp.SeqNum.inWindow;
+import static io.tcpstack.tcp.SeqNum.le;
+
+import io.tcpstack.stats.StackCounter;
+import io.tcpstack.wire.TcpHeader;
+
+/**
+ * What is left of a connection in TIME-WAIT (RFC 9293 §3.3.2): its 4-tuple, the sequence numbers
+ * needed to answer the peer, and when 2 MSL runs out — no buffers and (once the application let go
+ * of it) no connection object, so a server that closes thousands of connections a second holds a
+ * few dozen bytes for each, as Linux's {@code tcp_timewait_sock} does. It answers what TIME-WAIT
+ * must answer: a retransmitted FIN is acknowledged again and restarts 2 MSL (§3.10.7.4 eighth
+ * step), any other unacceptable segment draws an ACK, a SYN in the window draws a challenge ACK
+ * (RFC 5961 §4.2), and a RST is ignored (RFC 1337). A new SYN may reopen the 4-tuple (RFC 6191);
+ * the layer decides that.
+ */
+final class TimeWaitRecord extends Timed {
+
+  private final TcpLayer layer;
+  final long key;
+  final int remoteAddress;
+  final int remotePort;
+  final int localPort;
+  /** SND.MAX: our FIN's sequence number plus one. */
+  private final int sndMax;
+  /** RCV.NXT: after the peer's FIN. */
+  final int rcvNxt;
+  /** The window we last offered: what acceptability is judged against. */
+  private final int window;
+  private final long timeWaitNs;
+  /** The connection, while the application still holds it (it reads TIME_WAIT, then CLOSED); else null. */
+  private TcpConnection holder;
+
+  TimeWaitRecord(TcpLayer layer, TcpConnection c, int sndMax, int rcvNxt, int window, long timeWaitNs) {
+    this.layer = layer;
+    this.key = c.key;
+    this.remoteAddress = c.remoteAddress;
+    this.remotePort = c.remotePort;
+    this.localPort = c.localPort;
+    this.sndMax = sndMax;
+    this.rcvNxt = rcvNxt;
+    this.window = window;
+    this.timeWaitNs = timeWaitNs;
+  }
+
+  void holdFor(TcpConnection c) {
+    this.holder = c;
+  }
+
+  /** The application disposed of the connection: the record no longer keeps it reachable. */
+  void letGo() {
+    this.holder = null;
+  }
+
+  /** RFC 9293 §3.10.7.4 in TIME-WAIT. */
+  void process(SegmentRepr seg, long nowNs) {
+    boolean rst = seg.has(TcpHeader.FLAG_RST);
+    boolean fin = seg.has(TcpHeader.FLAG_FIN);
+    if (!acceptable(seg.seq, seg.segmentLength())) {
+      if (!rst) {
+        sendAck();
+        if (fin) {
+          layer.schedule(this, nowNs + timeWaitNs); // a retransmitted FIN: restart 2 MSL
+        }
+      }
+      return;
+    }
+    if (rst) {
+      return; // RFC 1337: ignore RST in TIME-WAIT (no assassination)
+    }
+    if (seg.has(TcpHeader.FLAG_SYN)) {
+      layer.counters().increment(StackCounter.TCP_CHALLENGE_ACKS);
+      sendAck(); // RFC 5961 §4.2
+      return;
+    }
+    if (!seg.has(TcpHeader.FLAG_ACK)) {
+      return;
+    }
+    if (gt(seg.ack, sndMax)) {
+      sendAck(); // acknowledges something never sent
+      return;
+    }
+    if (fin) {
+      sendAck();
+      layer.schedule(this, nowNs + timeWaitNs);
+    }
+  }
+
+  private boolean acceptable(int seq, int segLen) {
+    if (segLen == 0) {
+      return le(rcvNxt, seq) && le(seq, add(rcvNxt, window));
+    }
+    return window != 0 && (inWindow(seq, rcvNxt, window) || inWindow(add(seq, segLen - 1), rcvNxt, window));
+  }
+
+  private void sendAck() {
+    layer.transmit(remoteAddress, remotePort, localPort,
+        layer.outgoing().outgoing(TcpHeader.FLAG_ACK, sndMax, rcvNxt, window));
+  }
+
+  /** 2 MSL passed: the 4-tuple is free. */
+  @Override
+  void onDeadline(long nowNs) {
+    end();
+  }
+
+  /** Ends TIME-WAIT now (expiry, a new SYN reusing the 4-tuple, the stack closing). */
+  void end() {
+    layer.removeTimeWait(this);
+    if (holder != null) {
+      holder.timeWaitEnded();
+      holder = null;
+    }
+  }
+}
