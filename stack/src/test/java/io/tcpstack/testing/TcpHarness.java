@@ -36,12 +36,15 @@ public final class TcpHarness implements AutoCloseable {
   }
 
   public TcpHarness(int mtu) {
-    this.stack = new NetworkStack(StackConfig.builder()
+    this(b -> b.mtu(mtu));
+  }
+
+  /** A harness whose stack's configuration {@code tune} may change (limits, buffer memory). */
+  public TcpHarness(java.util.function.UnaryOperator<StackConfig.Builder> tune) {
+    this.stack = new NetworkStack(tune.apply(StackConfig.builder()
         .address(Packets.STACK, 24)
-        .mtu(mtu)
         .isnKey(new byte[16])
-        .ephemeralPortSeed(0)
-        .build(), sink);
+        .ephemeralPortSeed(0)).build(), sink);
   }
 
   public NetworkStack stack() {
