@@ -10,6 +10,8 @@ import static io.tcpstack.tun.LinuxConstants.SIOCSIFADDR;
 import static io.tcpstack.tun.LinuxConstants.SIOCSIFFLAGS;
 import static io.tcpstack.tun.LinuxConstants.SIOCSIFMTU;
 import static io.tcpstack.tun.LinuxConstants.SIOCSIFNETMASK;
+import static io.tcpstack.tun.LinuxConstants.SIOCGIFTXQLEN;
+import static io.tcpstack.tun.LinuxConstants.SIOCSIFTXQLEN;
 
 import io.tcpstack.tun.TunException.Reason;
 import java.net.Inet4Address;
@@ -76,6 +78,25 @@ final class Ifconfig {
   void ensureMtu(String name, int mtu) throws TunException {
     if (mtu(name) != mtu) {
       set(SIOCSIFMTU, ifr.reset(name).mtu(mtu), "the MTU of " + name + " to " + mtu);
+    }
+  }
+
+  /**
+   * Raises the device's transmit queue (the packets the kernel queues for the reader of a TUN
+   * device) to at least {@code length}; never lowers it. Best effort: without the right to change
+   * it (a prepared device) the queue stays as it is, and that is logged, not fatal.
+   */
+  void ensureTxQueueLength(String name, int length) throws TunException {
+    get(SIOCGIFTXQLEN, name, "transmit queue length");
+    int current = ifr.mtu(); // ifr_qlen shares ifr_mtu's place in the union
+    if (current >= length) {
+      return;
+    }
+    if (libc.ioctl(socketFd, SIOCSIFTXQLEN, ifr.reset(name).mtu(length).address()) == 0) {
+      LOG.debug("set the transmit queue of {} to {}", name, length);
+    } else {
+      LOG.info("could not raise the transmit queue of {} from {} to {} packets ({}); bursts may be dropped",
+          name, current, length, Errno.describe(Native.errno()));
     }
   }
 

@@ -27,6 +27,9 @@ final class LinuxConstants {
   static final long SIOCSIFNETMASK = 0x891c;
   static final long SIOCGIFMTU = 0x8921;
   static final long SIOCSIFMTU = 0x8922;
+  /** netdevice(7): get/set the transmit queue length ({@code ifr_qlen}). */
+  static final long SIOCGIFTXQLEN = 0x8942;
+  static final long SIOCSIFTXQLEN = 0x8943;
   static final long SIOCGIFINDEX = 0x8933;
 
   // <linux/if.h>: net_device_flags, the short ifr_flags of SIOCGIFFLAGS/SIOCSIFFLAGS.

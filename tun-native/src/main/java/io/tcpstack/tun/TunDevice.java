@@ -403,6 +403,9 @@ public final class TunDevice implements Closeable {
       if (spec.mtu != 0) {
         ifconfig.ensureMtu(name, spec.mtu);
       }
+      if (spec.txQueueLength != 0) {
+        ifconfig.ensureTxQueueLength(name, spec.txQueueLength);
+      }
       if (spec.up()) {
         ifconfig.ensureUp(name);
       }
@@ -444,6 +447,7 @@ public final class TunDevice implements Closeable {
     private Inet4Address hostAddress;
     private int prefixLength;
     private int mtu;
+    private int txQueueLength;
     private Boolean up;
     private boolean loopbackUp;
     private Path devicePath = Path.of("/dev/net/tun");
@@ -497,6 +501,19 @@ public final class TunDevice implements Closeable {
             + LinuxConstants.TUN_MAX_MTU + " (the range a TUN device accepts), got " + mtu);
       }
       this.mtu = mtu;
+      return this;
+    }
+
+    /**
+     * The least transmit queue (txqueuelen) the device should have: how many packets the kernel
+     * holds for the stack while it is busy, before it drops (500 for a new TUN device). Raised with
+     * SIOCSIFTXQLEN when lower, never lowered; unset leaves it as it is.
+     */
+    public Builder txQueueLength(int packets) {
+      if (packets < 1) {
+        throw new IllegalArgumentException("txQueueLength must be at least 1, got " + packets);
+      }
+      this.txQueueLength = packets;
       return this;
     }
 
