@@ -58,6 +58,9 @@ final class StackCall {
       throw new InterruptedIOException("interrupted while waiting for the stack");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      if (cause instanceof RejectedExecutionException) {
+        throw new SocketClosedException("the stack is closed"); // it closed with this call still queued
+      }
       if (cause instanceof UncheckedIOException) {
         throw ((UncheckedIOException) cause).getCause();
       }

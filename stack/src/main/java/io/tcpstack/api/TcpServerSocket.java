@@ -72,7 +72,7 @@ public final class TcpServerSocket implements Closeable {
     }
     StackRuntime runtime = stack.runtime();
     return stack.await(() -> {
-      if (closed) {
+      if (closed || listener.isClosed()) {
         throw new java.io.UncheckedIOException(new SocketClosedException("server socket on port " + port() + " is closed"));
       }
       TcpConnection c = listener.accept();

@@ -45,8 +45,8 @@ public final class TcpListener implements EventSource {
 
   /**
    * Adds a subscriber told (on the stack thread, after the segment that completed a handshake has
-   * been processed) that connections are waiting for {@link #accept()}. Edge-triggered: accept
-   * until it returns null.
+   * been processed) that connections are waiting for {@link #accept()}, and once more when the
+   * listener closes. Edge-triggered: accept until it returns null.
    *
    * @return cancels the subscription
    */
@@ -68,6 +68,10 @@ public final class TcpListener implements EventSource {
     for (Runnable s : subscribers) {
       s.run();
     }
+  }
+
+  public boolean isClosed() {
+    return closed;
   }
 
   /** Connections established and waiting for {@link #accept()}. */
@@ -139,6 +143,10 @@ public final class TcpListener implements EventSource {
     }
     closed = true;
     layer.unlisten(this);
+    if (!acceptablePending && subscribers.length > 0) {
+      acceptablePending = true; // subscribers look again, and find it closed
+      layer.eventsPending(this);
+    }
     TcpConnection c;
     while ((c = ready.poll()) != null) {
       c.abort(nowNs); // not owned by the application: released as it closes
