@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class TcpResourcesTest {
 
-  static final int PEER_ISS = 10_000;
-  static final long MS = 1_000_000L;
+  static final int PEER_ISS = TcpConnectionTest.PEER_ISS;
+  static final long MS = TcpConnectionTest.MS;
   static final int CHUNK = TcpLayer.BUFFER_CHUNK;
 
   TcpHarness h = new TcpHarness();
@@ -46,11 +46,16 @@ class TcpResourcesTest {
   }
 
   static Seg peer() {
-    return new Seg(PEER_PORT, LOCAL_PORT, PEER_ISS + 1, 0, 0, 29200, -1, new byte[0], null);
+    return TcpConnectionTest.peer();
   }
 
   static Seg peer(int port) {
     return peer().ports(port, LOCAL_PORT);
+  }
+
+  /** A segment from the stack to the peer's usual port. */
+  static Seg local() {
+    return TcpConnectionTest.local();
   }
 
   BufferPool pool() {
@@ -214,14 +219,14 @@ class TcpResourcesTest {
     void theRecordAnswersAnAckForSomethingNeverSent() {
       intoTimeWait();
       h.send(peer().seq(PEER_ISS + 2).ack(iss + 999));
-      h.expect(new Seg(LOCAL_PORT, PEER_PORT, iss + 2, PEER_ISS + 2, ACK, 65535, -1, new byte[0], null));
+      h.expect(local().seq(iss + 2).ack(PEER_ISS + 2).flags(ACK));
     }
 
     @Test
     void aSynInTheWindowDrawsAChallengeAck() {
       intoTimeWait();
       h.send(peer().seq(PEER_ISS + 2).flags(SYN));
-      h.expect(new Seg(LOCAL_PORT, PEER_PORT, iss + 2, PEER_ISS + 2, ACK, 65535, -1, new byte[0], null));
+      h.expect(local().seq(iss + 2).ack(PEER_ISS + 2).flags(ACK));
       assertEquals(1, h.counter(StackCounter.TCP_CHALLENGE_ACKS));
     }
 
@@ -277,7 +282,7 @@ class TcpResourcesTest {
       h = new TcpHarness(b -> b.maxConnections(1));
       established();
       h.send(peer(PEER_PORT + 1).seq(PEER_ISS).flags(SYN));
-      h.expect(new Seg(LOCAL_PORT, PEER_PORT + 1, 0, PEER_ISS + 1, RST | ACK, 0, -1, new byte[0], null));
+      h.expect(local().ports(LOCAL_PORT, PEER_PORT + 1).ack(PEER_ISS + 1).flags(RST | ACK).window(0));
       assertEquals(1, h.counter(StackCounter.TCP_CONNECTION_LIMIT_RESETS));
     }
 
