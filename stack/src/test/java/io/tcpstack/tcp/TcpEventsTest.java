@@ -82,7 +82,8 @@ class TcpEventsTest {
     List<Seg> out = h.take();
     assertEquals(1, out.size());
     iss = out.get(0).seq;
-    assertEquals(local().seq(iss).ack(PEER_ISS + 1).flags(SYN | ACK).mss(MSS), out.get(0));
+    int window = Math.min(config.receiveBufferSize(), WINDOW);
+    assertEquals(local().seq(iss).ack(PEER_ISS + 1).flags(SYN | ACK).mss(MSS).window(window), out.get(0));
     h.send(peer().ack(iss + 1));
     h.expectNothing();
     conn = adopt(listener.accept());
@@ -573,6 +574,51 @@ class TcpEventsTest {
       assertEquals(TcpState.FIN_WAIT_2, conn.state());
       assertEquals(0, conn.writable());
       assertEquals(List.of(), log, "no send-buffer space was freed: there was no data, and output is shut down");
+    }
+
+    @Test
+    void aPureAckAtRcvNxtIsProcessedWhileOurWindowIsZeroAndTellsOnWritable() {
+      established(TcpConfig.DEFAULT.toBuilder().receiveBufferSize(1024).build());
+      List<String> log = new ArrayList<>();
+      conn.subscribe(new Recorder("app", log));
+      h.write(conn, Packets.pattern(100));
+      h.take();
+      h.send(peer().ack(iss + 1).payload(Packets.pattern(1024))); // fills our receive buffer: window 0
+      h.atMs(40).expect(local().seq(iss + 101).ack(PEER_ISS + 1025).window(0)); // the delayed ACK
+      log.clear(); // the data was readable
+
+      h.atMs(100).send(peer().seq(PEER_ISS + 1025).ack(iss + 101));
+
+      assertEquals(iss + 101, conn.sndUna());
+      assertEquals(List.of("app:writable"), log);
+      h.atMs(5_000).expectNothing(); // nothing to retransmit
+    }
+
+    @Test
+    @Disabled("stack bug: with RCV.WND = 0, TcpConnection.processSynchronized finds a segment with data unacceptable"
+        + " (acceptable = window != 0 && ...) and returns before the fifth step, so the ACK a zero-window probe carries"
+        + " is never processed; RFC 9293 §3.10.7.4: 'If the RCV.WND is zero, no segments will be acceptable, but"
+        + " special allowance should be made to accept valid ACKs' (Linux processes it). The prober's later pure ACKs"
+        + " carry SEQ = SND.MAX = the probe's SEQ + 1, also outside a zero window, so they are dropped too: a stack"
+        + " whose window is closed while its own data is in flight never learns the data arrived, retransmits to"
+        + " the limit and times out (found by EventDeliverySimulationTest with small server buffers)")
+    void anAckRidingOnAZeroWindowProbeIsProcessedAndTellsOnWritable() {
+      established(TcpConfig.DEFAULT.toBuilder().receiveBufferSize(1024).build());
+      List<String> log = new ArrayList<>();
+      conn.subscribe(new Recorder("app", log));
+      h.write(conn, Packets.pattern(100));
+      h.take();
+      h.send(peer().ack(iss + 1).payload(Packets.pattern(1024))); // fills our receive buffer: window 0
+      h.atMs(40).expect(local().seq(iss + 101).ack(PEER_ISS + 1025).window(0)); // the delayed ACK
+      log.clear(); // the data was readable
+
+      // The peer has our 100 bytes; it probes our zero window with one byte, acknowledging them.
+      h.atMs(100).send(peer().seq(PEER_ISS + 1025).ack(iss + 101).payload("p"));
+
+      h.expect(local().seq(iss + 101).ack(PEER_ISS + 1025).window(0)); // the probe's byte is refused
+      assertEquals(iss + 101, conn.sndUna(), "the probe's ACK was processed");
+      assertEquals(List.of("app:writable"), log);
+      h.atMs(5_000).expectNothing(); // nothing to retransmit
     }
 
     /** The log without onWritable, which an ACK of our FIN alone raises today (see the test above). */
