@@ -111,7 +111,7 @@ public final class TcpChannel {
 
   /** A freshly accepted channel: announce what arrived before anyone could subscribe. */
   void announceInitialState() {
-    if (conn.readable() > 0 || conn.isEndOfStream() || conn.state() == TcpState.CLOSED) {
+    if (conn.readable() > 0 || conn.isEndOfStream() || !isOpen()) {
       fireReadable();
     }
   }
@@ -126,7 +126,7 @@ public final class TcpChannel {
     if (n > 0) {
       return n;
     }
-    return conn.isEndOfStream() || conn.state() == TcpState.CLOSED ? -1 : 0;
+    return conn.isEndOfStream() || !isOpen() ? -1 : 0;
   }
 
   /**
@@ -165,9 +165,13 @@ public final class TcpChannel {
     return conn.isEndOfStream();
   }
 
-  /** Whether the connection is not yet CLOSED (it may be closing). */
+  /**
+   * Whether the connection is not over yet (it may be closing): false once CLOSED or in TIME-WAIT,
+   * where only the stack's record of it remains.
+   */
   public boolean isOpen() {
-    return conn.state() != TcpState.CLOSED;
+    TcpState state = conn.state();
+    return state != TcpState.CLOSED && state != TcpState.TIME_WAIT;
   }
 
   public TcpState state() {

@@ -23,8 +23,9 @@ public interface TcpChannelHandler {
   default void onWritable(TcpChannel channel) {}
 
   /**
-   * The connection is over (CLOSED): {@link TcpChannel#error()} says why if it ended abnormally
-   * (reset, timed out, refused, aborted), and is null after an orderly close.
+   * The connection is over — CLOSED, or in TIME-WAIT where only the stack's record of it remains:
+   * {@link TcpChannel#error()} says why if it ended abnormally (reset, timed out, refused,
+   * aborted), and is null after an orderly close. Told once.
    */
   default void onClosed(TcpChannel channel) {}
 }

@@ -139,10 +139,11 @@ final class Sender {
   void acknowledge(int segAck, long nowNs, boolean restartTimer) {
     // The SYN occupies ISS; data starts at bufSeq; the FIN follows the data.
     int dataAcked = diff(segAck, bufSeq);
+    int freed = 0;
     if (dataAcked > 0) {
-      int n = Math.min(dataAcked, buffer.length());
-      buffer.consume(n);
-      bufSeq = add(bufSeq, n);
+      freed = Math.min(dataAcked, buffer.length()); // not the FIN: it takes no room
+      buffer.consume(freed);
+      bufSeq = add(bufSeq, freed);
     }
     sndUna = segAck;
     if (lt(sndNxt, sndUna)) {
@@ -162,7 +163,7 @@ final class Sender {
     } else if (restartTimer || !conn.timers.isSet(TcpTimers.RETRANSMIT)) {
       conn.timers.set(TcpTimers.RETRANSMIT, nowNs + conn.rtt.rtoNs());
     }
-    if (dataAcked > 0) {
+    if (freed > 0) {
       conn.raise(TcpConnection.EVENT_WRITABLE);
     }
   }

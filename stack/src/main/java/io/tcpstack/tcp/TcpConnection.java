@@ -174,26 +174,39 @@ public final class TcpConnection extends Timed implements EventSource {
     pendingEvents |= event;
   }
 
-  /** For the layer: delivers the events raised since the last delivery, in the order the connection lives them. */
+  /**
+   * For the layer: delivers the events raised since the last delivery, in the order the connection
+   * lives them. A subscriber cancelled during the delivery hears nothing more, not even the rest of
+   * it; one added during it starts with the next.
+   */
   @Override
   public void deliverEvents() {
     int events = pendingEvents;
     pendingEvents = 0;
-    TcpEvents[] subs = subscribers; // a subscriber may (un)subscribe: this delivery keeps its list
+    TcpEvents[] subs = subscribers;
     for (TcpEvents s : subs) {
-      if ((events & EVENT_ESTABLISHED) != 0) {
+      if ((events & EVENT_ESTABLISHED) != 0 && subscribed(s)) {
         s.onEstablished(this);
       }
-      if ((events & EVENT_READABLE) != 0) {
+      if ((events & EVENT_READABLE) != 0 && subscribed(s)) {
         s.onReadable(this);
       }
-      if ((events & EVENT_WRITABLE) != 0) {
+      if ((events & EVENT_WRITABLE) != 0 && subscribed(s)) {
         s.onWritable(this);
       }
-      if ((events & EVENT_CLOSED) != 0) {
+      if ((events & EVENT_CLOSED) != 0 && subscribed(s)) {
         s.onClosed(this);
       }
     }
+  }
+
+  private boolean subscribed(TcpEvents s) {
+    for (TcpEvents t : subscribers) {
+      if (t == s) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- application side
@@ -422,6 +435,12 @@ public final class TcpConnection extends Timed implements EventSource {
     if (!receiver.acceptable(seq, seg.segmentLength())) {
       if (!rst) {
         receiver.ackNeeded = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+        // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
+        // made to accept valid ACKs": a peer probing our closed window (or whose ACKs follow its
+        // probe) still acknowledges our data. Its text and FIN wait for the window to open.
+        if (receiver.offeredWindow() == 0 && !syn && seg.has(TcpHeader.FLAG_ACK) && state != TcpState.SYN_RECEIVED) {
+          processAck(seg, nowNs);
+        }
       }
       return;
     }
@@ -483,44 +502,8 @@ public final class TcpConnection extends Timed implements EventSource {
         return;
       }
     }
-    // SND.MAX, not SND.NXT: after a timeout SND.NXT went back, and ACKs for data sent before it
-    // are still good news.
-    if (gt(segAck, sender.sndMax())) {
-      receiver.ackNeeded = true; // acknowledges something not yet sent
+    if (!processAck(seg, nowNs)) {
       return;
-    }
-    sender.probesUnanswered = 0; // any acceptable ACK shows the peer is there (RFC 1122 §4.2.2.17)
-    if (gt(segAck, sender.sndUna)) {
-      recovery.onNewAck(segAck, nowNs);
-    } else if (seg.payloadLength == 0 && !fin && segAck == sender.sndUna && seg.window == sender.sndWnd
-        && sender.sndMax() != sender.sndUna && !timers.isSet(TcpTimers.PERSIST)) {
-      // RFC 5681 §2: a duplicate ACK — data outstanding, no data or SYN/FIN in it, the same ACK
-      // number and the same window.
-      recovery.onDuplicateAck(nowNs);
-    }
-    // RFC 9293 §3.10.7.4: update the send window only from newer segments.
-    sender.updateWindow(seq, segAck, seg.window);
-    boolean ourFinAcked = sender.finAcknowledged(segAck);
-    switch (state) {
-      case FIN_WAIT_1:
-        if (ourFinAcked) {
-          state = TcpState.FIN_WAIT_2;
-        }
-        break;
-      case CLOSING:
-        if (ourFinAcked) {
-          enterTimeWait(nowNs);
-          return;
-        }
-        break;
-      case LAST_ACK:
-        if (ourFinAcked) {
-          becomeClosed(null);
-          return;
-        }
-        break;
-      default:
-        break;
     }
 
     // Seventh: segment text (sixth, URG, is ignored: urgent bytes stay in the stream, RFC 6093).
@@ -552,6 +535,57 @@ public final class TcpConnection extends Timed implements EventSource {
         receiver.ackNeeded = true;
       }
     }
+  }
+
+  /**
+   * RFC 9293 §3.10.7.4 fifth step, once synchronized: an acceptable ACK moves SND.UNA (loss
+   * recovery and congestion control hear of it), updates the send window, and may finish our
+   * close. Returns false when processing of the segment ends here.
+   */
+  private boolean processAck(SegmentRepr seg, long nowNs) {
+    int seq = seg.seq;
+    int segAck = seg.ack;
+    boolean fin = seg.has(TcpHeader.FLAG_FIN);
+    // SND.MAX, not SND.NXT: after a timeout SND.NXT went back, and ACKs for data sent before it
+    // are still good news.
+    if (gt(segAck, sender.sndMax())) {
+      receiver.ackNeeded = true; // acknowledges something not yet sent
+      return false;
+    }
+    sender.probesUnanswered = 0; // any acceptable ACK shows the peer is there (RFC 1122 §4.2.2.17)
+    if (gt(segAck, sender.sndUna)) {
+      recovery.onNewAck(segAck, nowNs);
+    } else if (seg.payloadLength == 0 && !fin && segAck == sender.sndUna && seg.window == sender.sndWnd
+        && sender.sndMax() != sender.sndUna && !timers.isSet(TcpTimers.PERSIST)) {
+      // RFC 5681 §2: a duplicate ACK — data outstanding, no data or SYN/FIN in it, the same ACK
+      // number and the same window.
+      recovery.onDuplicateAck(nowNs);
+    }
+    // RFC 9293 §3.10.7.4: update the send window only from newer segments.
+    sender.updateWindow(seq, segAck, seg.window);
+    boolean ourFinAcked = sender.finAcknowledged(segAck);
+    switch (state) {
+      case FIN_WAIT_1:
+        if (ourFinAcked) {
+          state = TcpState.FIN_WAIT_2;
+        }
+        break;
+      case CLOSING:
+        if (ourFinAcked) {
+          enterTimeWait(nowNs);
+          return false;
+        }
+        break;
+      case LAST_ACK:
+        if (ourFinAcked) {
+          becomeClosed(null);
+          return false;
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
   }
 
   private void established(long nowNs) {

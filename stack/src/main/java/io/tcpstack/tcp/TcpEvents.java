@@ -19,6 +19,9 @@ public interface TcpEvents {
   /** Send-buffer space was freed by an acknowledgment. */
   default void onWritable(TcpConnection c) {}
 
-  /** The connection reached CLOSED; {@link TcpConnection#error()} says why, if abnormally. */
+  /**
+   * The connection is over: it reached CLOSED, or TIME-WAIT (where the layer keeps only a record of
+   * it); {@link TcpConnection#error()} says why, if abnormally. Told once.
+   */
   default void onClosed(TcpConnection c) {}
 }

@@ -29,7 +29,6 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -277,11 +276,6 @@ class BlockingWakeupTest {
   }
 
   @Test
-  @Disabled("stack bug: StackRuntime.close() -> NetworkStack.close() -> TcpLayer.close() -> TcpListener.close() tells"
-      + " no subscriber, so the TcpServerSocket's StackCall is never signalled; the accepting thread sleeps in"
-      + " StackCall.await (changed.await()) forever (with a timeout: until SocketTimeoutException), because only"
-      + " calls still queued are rejected at close. A blocked read/write is woken only because the connection's"
-      + " abort raises onClosed")
   void aBlockedAcceptIsWokenWithSocketClosedWhenTheStackIsClosed() throws Exception {
     TcpServerSocket listening = TcpServerSocket.bind(server, PORT, 4, CONFIG);
     Call call = new Call("accept", listening::accept).blockedWhen(server, () -> true);
@@ -293,12 +287,6 @@ class BlockingWakeupTest {
   }
 
   @Test
-  @Disabled("stack bug: StackCall.call() maps a RejectedExecutionException thrown by runtime.call() (runtime already"
-      + " closed) to SocketClosedException, but a call that was queued and is then failed by StackRuntime's"
-      + " rejectPendingCalls() arrives as ExecutionException(RejectedExecutionException), and its 'cause instanceof"
-      + " RuntimeException' branch rethrows the raw unchecked RejectedExecutionException to the application. Any"
-      + " blocking call (read, write, accept, connect, available...) whose attempt is queued when the runtime closes"
-      + " can fail this way; seen 2 runs in 3 from a blocked read before the tests waited for the attempt to run")
   void aCallStillWaitingForTheStackThreadWhenTheRuntimeClosesFailsWithSocketClosed() throws Exception {
     // A runtime driven from this thread runs tasks only when told, so the accept's first attempt
     // is certainly still queued (not yet run) when the runtime closes.

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -82,10 +81,6 @@ class EventDeliverySimulationTest {
   /** As above, but the server's receive buffer is small too: an echo that holds back closes its window. */
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
-  @Disabled("stack bug: a zero-window probe's ACK is not processed by a stack whose receive window is zero (see"
-      + " TcpEventsTest.EachEvent.anAckRidingOnAZeroWindowProbeIsProcessedAndTellsOnWritable): an echo whose window"
-      + " closed while its own data was in flight never learns the client has the data, retransmits 15 times and"
-      + " times out (TIMED_OUT), and the client is then reset; 9 of seeds 1..20 failed this way (1, 2, 5, 6, 7, 8, 11, 17, 19)")
   void everyEventDrivenEchoStreamCompletesWhenTheServersWindowClosesToo(long seed) {
     new Run(seed, impairment(seed), true).run();
   }
@@ -158,8 +153,9 @@ class EventDeliverySimulationTest {
               + completed + "/" + CONNECTIONS + " verified, " + clientsClosed + " clients and " + echoesClosed
               + " echoes closed); stuck:\n  " + stuck());
         }
-        assertEquals(0, a.tcp().connectionCount(), where + ": client stack connections left");
-        assertEquals(0, b.tcp().connectionCount(), where + ": server stack connections left");
+        // TIME-WAIT records may remain (2 MSL); every connection proper must be gone.
+        assertEquals(0, a.tcp().connectionCount() - a.tcp().timeWaitCount(), where + ": client stack connections left");
+        assertEquals(0, b.tcp().connectionCount() - b.tcp().timeWaitCount(), where + ": server stack connections left");
         for (Client c : clients) {
           assertEquals(1, c.connectedEvents, where + ": onConnected once for " + c);
           assertEquals(1, c.closedEvents, where + ": onClosed once for " + c);
