@@ -38,30 +38,54 @@ public final class TcpChannel {
   private final TcpEvents events = new TcpEvents() {
     @Override
     public void onEstablished(TcpConnection c) {
-      for (TcpChannelHandler h : handlers) {
-        h.onConnected(TcpChannel.this);
-      }
+      fire(EVENT_CONNECTED);
     }
 
     @Override
     public void onReadable(TcpConnection c) {
-      fireReadable();
+      fire(EVENT_READABLE);
     }
 
     @Override
     public void onWritable(TcpConnection c) {
-      for (TcpChannelHandler h : handlers) {
-        h.onWritable(TcpChannel.this);
-      }
+      fire(EVENT_WRITABLE);
     }
 
     @Override
     public void onClosed(TcpConnection c) {
-      for (TcpChannelHandler h : handlers) {
-        h.onClosed(TcpChannel.this);
-      }
+      fire(EVENT_CLOSED);
     }
   };
+
+  private static final int EVENT_CONNECTED = 0;
+  private static final int EVENT_READABLE = 1;
+  private static final int EVENT_WRITABLE = 2;
+  private static final int EVENT_CLOSED = 3;
+
+  /** Tells every handler, in subscription order; one cancelled meanwhile is skipped. */
+  private void fire(int event) {
+    TcpChannelHandler[] snapshot = handlers;
+    for (TcpChannelHandler h : snapshot) {
+      if (!subscribed(h)) {
+        continue;
+      }
+      switch (event) {
+        case EVENT_CONNECTED -> h.onConnected(this);
+        case EVENT_READABLE -> h.onReadable(this);
+        case EVENT_WRITABLE -> h.onWritable(this);
+        default -> h.onClosed(this);
+      }
+    }
+  }
+
+  private boolean subscribed(TcpChannelHandler h) {
+    for (TcpChannelHandler t : handlers) {
+      if (t == h) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   TcpChannel(NetworkStack stack, TcpConnection conn) {
     this.stack = stack;
@@ -103,16 +127,10 @@ public final class TcpChannel {
     }
   }
 
-  private void fireReadable() {
-    for (TcpChannelHandler h : handlers) {
-      h.onReadable(this);
-    }
-  }
-
   /** A freshly accepted channel: announce what arrived before anyone could subscribe. */
   void announceInitialState() {
     if (conn.readable() > 0 || conn.isEndOfStream() || !isOpen()) {
-      fireReadable();
+      fire(EVENT_READABLE);
     }
   }
 
