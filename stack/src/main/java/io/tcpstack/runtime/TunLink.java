@@ -8,6 +8,13 @@ import java.io.IOException;
 /** A {@link TunDevice} seen as the stack's {@link Device}. Closing the link closes the device. */
 public final class TunLink implements Device {
 
+  /**
+   * The transmit queue the stack asks of a TUN device it creates (Linux gives a new one 500
+   * packets): what the kernel holds for the stack while the loop is busy before it drops. A burst
+   * of a thousand SYNs, or a window's worth of segments from many connections, fits.
+   */
+  public static final int TX_QUEUE_PACKETS = 4096;
+
   private final TunDevice tun;
 
   public TunLink(TunDevice tun) {

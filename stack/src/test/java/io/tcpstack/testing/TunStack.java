@@ -53,6 +53,7 @@ public final class TunStack implements AutoCloseable {
           .netns(ns.path())
           .hostAddress(Ipv4Address.toInet(Ipv4Address.parse(HOST)), 24)
           .mtu(1500)
+          .txQueueLength(TunLink.TX_QUEUE_PACKETS)
           .up(true)
           .open();
       StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500).build();
