@@ -11,7 +11,7 @@ public final class EchoExample extends ServerExample {
 
   @Override
   int serve(ExampleContext context, int port) throws Exception {
-    try (EchoService echo = EchoService.start(context.runtime(), port)) {
+    try (EchoService echo = EchoService.start(context.runtime(), port, context.backlog())) {
       return context.serveUntilStopped("echo on TCP port " + port);
     }
   }

@@ -38,6 +38,11 @@ public final class ExampleContext {
     return host.runtime();
   }
 
+  /** How many connections may wait to be accepted on each port a server listens on ({@code --backlog}). */
+  public int backlog() {
+    return host.options().backlog;
+  }
+
   /** The stack's own address. */
   public Inet4Address stackAddress() {
     return Ipv4Address.toInet(host.options().stackAddress);

@@ -28,10 +28,11 @@ public final class ServicesExample implements Example {
 
   @Override
   public int run(ExampleContext context) throws Exception {
-    try (EchoService echo = EchoService.start(context.runtime(), EchoService.PORT);
-        DiscardService discard = DiscardService.start(context.runtime(), DiscardService.PORT);
-        ChargenService chargen = ChargenService.start(context.runtime(), ChargenService.PORT);
-        HttpServer http = HttpServer.start(context.runtime(), HttpServer.PORT)) {
+    int backlog = context.backlog();
+    try (EchoService echo = EchoService.start(context.runtime(), EchoService.PORT, backlog);
+        DiscardService discard = DiscardService.start(context.runtime(), DiscardService.PORT, backlog);
+        ChargenService chargen = ChargenService.start(context.runtime(), ChargenService.PORT, backlog);
+        HttpServer http = HttpServer.start(context.runtime(), HttpServer.PORT, backlog)) {
       return context.serveUntilStopped("echo on TCP port " + EchoService.PORT + ", discard " + DiscardService.PORT
           + ", chargen " + ChargenService.PORT + ", http " + HttpServer.PORT);
     }

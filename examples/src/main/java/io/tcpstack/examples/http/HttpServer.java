@@ -41,8 +41,8 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /** Starts serving on {@code port} of the stack ({@link #PORT} for http://address/). */
-  public static HttpServer start(StackRuntime runtime, int port) throws IOException {
-    return new HttpServer(Servers.startConcurrent(runtime, "http", port, client -> {
+  public static HttpServer start(StackRuntime runtime, int port, int backlog) throws IOException {
+    return new HttpServer(Servers.startConcurrent(runtime, "http", port, backlog, client -> {
       client.setReadTimeout(IDLE_TIMEOUT);
       client.setNoDelay(true); // each response is written whole, then flushed: no need to hold a tail
       HttpConnection.serve(client.getInputStream(), client.getOutputStream(), () -> nonZero(runtime.counters()));

@@ -28,8 +28,8 @@ public final class ChargenService implements AutoCloseable {
     this.server = server;
   }
 
-  public static ChargenService start(StackRuntime runtime, int port) throws IOException {
-    return new ChargenService(Servers.startConcurrent(runtime, "chargen", port, client -> {
+  public static ChargenService start(StackRuntime runtime, int port, int backlog) throws IOException {
+    return new ChargenService(Servers.startConcurrent(runtime, "chargen", port, backlog, client -> {
       Thread discard = new Thread(() -> {
         byte[] sink = new byte[4096];
         try {

@@ -17,8 +17,8 @@ public final class DiscardService implements AutoCloseable {
     this.server = server;
   }
 
-  public static DiscardService start(StackRuntime runtime, int port) throws IOException {
-    return new DiscardService(Servers.startConcurrent(runtime, "discard", port, client -> {
+  public static DiscardService start(StackRuntime runtime, int port, int backlog) throws IOException {
+    return new DiscardService(Servers.startConcurrent(runtime, "discard", port, backlog, client -> {
       byte[] sink = new byte[64 * 1024];
       while (client.read(sink, 0, sink.length) > 0) {
         // thrown away

@@ -22,8 +22,8 @@ public final class EchoService implements AutoCloseable {
   }
 
   /** Starts serving on {@code port} of the stack. */
-  public static EchoService start(StackRuntime runtime, int port) throws IOException {
-    return new EchoService(Servers.startConcurrent(runtime, "echo", port, EchoService::echo));
+  public static EchoService start(StackRuntime runtime, int port, int backlog) throws IOException {
+    return new EchoService(Servers.startConcurrent(runtime, "echo", port, backlog, EchoService::echo));
   }
 
   private static void echo(TcpSocket client) throws IOException {
