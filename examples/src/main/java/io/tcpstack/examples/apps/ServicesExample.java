@@ -7,7 +7,9 @@ import io.tcpstack.examples.services.EchoService;
 
 /**
  * {@code services}: the classic small services benchmarks and people reach for — echo (7),
- * discard (9), chargen (19) and http (80). {@code ./tcpstack serve} runs these.
+ * discard (9), chargen (19) and http (80). {@code ./tcpstack serve} runs these. Unlike the
+ * tutorial examples they are event-driven ({@link io.tcpstack.api.TcpChannel}): all four run on
+ * the stack thread, with no thread per connection, so thousands of clients cost memory, not threads.
  */
 public final class ServicesExample implements Example {
 
