@@ -89,7 +89,7 @@ public final class HttpConnection {
   static final String BYTES_PREFIX = "/bytes/";
   /** The /bytes pattern: 2048 rounds of a..z, so every chunk begins with 'a'. */
   static final byte[] ALPHABET_CHUNK = alphabetChunk(2048);
-  /** How much is read from the transport at a time (the blocking parser's buffer was as large). */
+  /** The most read from the transport at a time (the blocking parser's buffer was as large); less if less is there. */
   static final int READ_CHUNK = 8 * 1024;
 
   private static final Set<String> SUPPORTED_METHODS = Set.of("GET", "HEAD");
@@ -278,27 +278,29 @@ public final class HttpConnection {
    * when nothing is there now (or ever: {@link #endOfInput}); then no buffer is held.
    */
   private boolean fill() {
-    if (in != null) {
-      if (in.isReadable()) {
-        return true;
-      }
-      in.clear();
-    } else if (endOfInput) {
-      return false;
-    } else {
-      in = transport.alloc().buffer(READ_CHUNK);
-    }
-    int n = transport.read(in);
-    if (n > 0) {
-      sinceNs = transport.nowNs();
+    if (in != null && in.isReadable()) {
       return true;
     }
-    in.release();
-    in = null;
-    if (n < 0) {
-      endOfInput = true;
+    releaseInput();
+    if (endOfInput) {
+      return false;
     }
-    return false;
+    int available = transport.readableBytes();
+    if (available == 0) {
+      endOfInput = transport.read(Unpooled.EMPTY_BUFFER) < 0; // nothing waiting: the end, or not yet
+      return false;
+    }
+    in = transport.alloc().buffer(Math.min(available, READ_CHUNK)); // sized to what is there
+    transport.read(in);
+    sinceNs = transport.nowNs();
+    return true;
+  }
+
+  private void releaseInput() {
+    if (in != null) {
+      in.release();
+      in = null;
+    }
   }
 
   /** Answers a complete request (its content discarded). */
@@ -320,19 +322,20 @@ public final class HttpConnection {
 
   /** Lingering: reads and throws away until the end of the stream, or {@link HttpServer#LINGER_BYTES}; then closes. */
   private void drain() {
-    if (in == null) {
-      in = transport.alloc().buffer(READ_CHUNK);
-    }
+    releaseInput(); // what was read and not parsed goes too
     while (true) {
-      in.clear();
-      int n = transport.read(in);
-      if (n < 0 || n > 0 && (lingered += n) >= HttpServer.LINGER_BYTES) {
-        close();
+      int available = transport.readableBytes();
+      if (available == 0) {
+        if (transport.read(Unpooled.EMPTY_BUFFER) < 0) {
+          close(); // the client is done too
+        }
         return;
       }
-      if (n == 0) {
-        in.release();
-        in = null;
+      in = transport.alloc().buffer(Math.min(available, READ_CHUNK));
+      lingered += transport.read(in);
+      releaseInput();
+      if (lingered >= HttpServer.LINGER_BYTES) {
+        close();
         return;
       }
     }
@@ -345,10 +348,7 @@ public final class HttpConnection {
   }
 
   private void releaseBuffers() {
-    if (in != null) {
-      in.release();
-      in = null;
-    }
+    releaseInput();
     if (out != null) {
       out.release();
       out = null;

@@ -164,6 +164,11 @@ public final class HttpServer implements AutoCloseable {
     }
 
     @Override
+    public int readableBytes() {
+      return channel.readableBytes();
+    }
+
+    @Override
     public int write(ByteBuf src) {
       return channel.write(src);
     }

@@ -11,8 +11,14 @@ import io.netty.buffer.ByteBufAllocator;
  */
 public interface HttpTransport {
 
-  /** Moves received bytes into {@code dst}: how many, 0 if none are waiting, -1 at the end of the client's stream. */
+  /**
+   * Moves received bytes into {@code dst}: how many, 0 if none are waiting (or {@code dst} has no
+   * room), -1 at the end of the client's stream.
+   */
   int read(ByteBuf dst);
+
+  /** Bytes {@link #read} would return now. */
+  int readableBytes();
 
   /** Takes as many of {@code src}'s readable bytes as fit now; 0 means: wait for the next {@code onWritable}. */
   int write(ByteBuf src);

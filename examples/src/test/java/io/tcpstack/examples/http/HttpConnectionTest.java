@@ -116,6 +116,11 @@ class HttpConnectionTest {
     }
 
     @Override
+    public int readableBytes() {
+      return closed ? 0 : delivered - consumed;
+    }
+
+    @Override
     public int write(ByteBuf src) {
       if (!isWritable()) {
         throw new IllegalStateException("write after shutdownOutput or close");
@@ -656,6 +661,22 @@ class HttpConnectionTest {
     assertTrue(c.isClosed(), "closed after a megabyte of leftovers, without waiting for the linger time");
     assertTrue(m.consumed - request.length >= HttpServer.LINGER_BYTES && m.consumed < flood.length, "read " + m.consumed);
     m.alloc.assertAllReleased();
+  }
+
+  @Test
+  void aConnectionBetweenRequestsHoldsNoBufferAndEmptyEventsBorrowNone() {
+    Memory m = new Memory(ascii("GET /bytes/10 HTTP/1.1\r\nHost: x\r\n\r\n"), 1 << 20, new ByteArrayOutputStream());
+    HttpConnection c = connection(m);
+    m.deliverAll(false);
+    c.onReadable();
+    assertEquals(HttpConnection.State.READ_HEAD, c.state(), "answered, waiting for the next request");
+    assertEquals(0, m.alloc.live(), "an idle keep-alive connection holds nothing");
+    int allocations = m.alloc.allocations();
+    for (int i = 0; i < 100; i++) {
+      c.onWritable(); // ACKs of the response arriving
+      c.onReadable();
+    }
+    assertEquals(allocations, m.alloc.allocations(), "events with nothing to read borrow no buffer");
   }
 
   @Test
