@@ -43,9 +43,10 @@ final class Demo {
       return Main.EXIT_FAILURE;
     }
     int failed = 0;
-    try (EchoService echo = EchoService.start(host.runtime(), EchoService.PORT);
-        AutoCloseable upper = UpperExample.start(host.runtime(), UpperExample.PORT);
-        HttpServer http = HttpServer.start(host.runtime(), HttpServer.PORT)) {
+    int backlog = options.backlog;
+    try (EchoService echo = EchoService.start(host.runtime(), EchoService.PORT, backlog);
+        AutoCloseable upper = UpperExample.start(host.runtime(), UpperExample.PORT, backlog);
+        HttpServer http = HttpServer.start(host.runtime(), HttpServer.PORT, backlog)) {
       out.println("tcpstack demo: the stack is " + stack + " in the throw-away network namespace " + netns
           + ";\nthe commands below run on the Linux side of the TUN link (" + Ipv4Address.toString(options.hostAddress)
           + "), inside that namespace.\n");

@@ -3,6 +3,7 @@ package io.tcpstack.examples;
 import io.tcpstack.examples.apps.Example;
 import io.tcpstack.examples.apps.ExampleContext;
 import io.tcpstack.examples.apps.Examples;
+import io.tcpstack.examples.cli.JvmMemory;
 import io.tcpstack.examples.cli.ServeOptions;
 import io.tcpstack.examples.cli.Signals;
 import io.tcpstack.examples.cli.StackHost;
@@ -46,7 +47,14 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(Arrays.asList(args), System.in, System.out, System.err));
+    int status;
+    try {
+      status = run(Arrays.asList(args), System.in, System.out, System.err);
+    } catch (OutOfMemoryError e) {
+      System.err.println("tcpstack: error: " + JvmMemory.outOfMemory(e));
+      status = EXIT_FAILURE;
+    }
+    System.exit(status);
   }
 
   static int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
@@ -106,9 +114,23 @@ public final class Main {
   private static int runExample(Example example, ServeOptions options, List<String> exampleArgs, InputStream in,
       PrintStream out, PrintStream err) throws UsageException {
     example.check(new ExampleContext(null, exampleArgs, in, out, err, null)); // before anything is created
+    String warning = JvmMemory.bufferMemoryWarning(options.bufferMemory);
+    if (warning != null) {
+      err.println("tcpstack: warning: " + warning);
+    }
     // No Tun.isAvailable() pre-check: it demands CAP_NET_ADMIN, which attaching to a prepared
     // persistent device does not need. Opening the device reports each problem with its remedy.
     Signals signals = Signals.install();
+    // Out of memory on any other thread (a client's, in the thread-per-client examples) stops the
+    // launcher in order, with one line, instead of killing that thread with a stack trace.
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (e instanceof OutOfMemoryError) {
+        signals.fail(e);
+      } else {
+        System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+        e.printStackTrace(System.err);
+      }
+    });
     StackHost host;
     try {
       host = StackHost.open(options);
@@ -118,17 +140,30 @@ public final class Main {
     }
     try {
       int status = example.run(new ExampleContext(host, exampleArgs, in, out, err, signals));
+      if (failed(host, signals)) {
+        return failure(host, signals, err);
+      }
       return signals.received() != null ? stopped(signals, err) : status;
     } catch (UsageException e) {
       err.println("tcpstack: error: " + e.getMessage() + " (see ./tcpstack --help)");
       return EXIT_USAGE;
     } catch (InterruptedException e) {
+      if (failed(host, signals)) {
+        return failure(host, signals, err);
+      }
       if (signals.received() != null) {
         return stopped(signals, err);
       }
       Thread.currentThread().interrupt();
       return EXIT_FAILURE;
+    } catch (OutOfMemoryError e) {
+      Thread.interrupted();
+      err.println("tcpstack: error: " + JvmMemory.outOfMemory(e));
+      return EXIT_FAILURE;
     } catch (Exception e) {
+      if (failed(host, signals)) { // the stack died under the example, which saw a closed socket
+        return failure(host, signals, err);
+      }
       if (signals.received() != null) { // Ctrl-C interrupted a client, e.g. while it connected
         return stopped(signals, err);
       }
@@ -137,5 +172,19 @@ public final class Main {
     } finally {
       host.close();
     }
+  }
+
+  /** Whether something failed beyond repair: out of memory on some thread, or the stack loop died. */
+  private static boolean failed(StackHost host, Signals signals) {
+    return signals.failure() != null || host.runtime().failure() != null;
+  }
+
+  /** Says what failed, in one line, and returns exit status 1. */
+  private static int failure(StackHost host, Signals signals, PrintStream err) {
+    Thread.interrupted(); // a failure may have interrupted this thread to stop it; closing must not see it
+    Throwable t = signals.failure() != null ? signals.failure() : host.runtime().failure();
+    err.println("tcpstack: error: " + (t instanceof OutOfMemoryError ? JvmMemory.outOfMemory(t)
+        : "the stack stopped: " + (t.getMessage() != null ? t.getMessage() : t.toString())));
+    return EXIT_FAILURE;
   }
 }

@@ -63,6 +63,9 @@ class LauncherIT {
     assertTrue(r.out.startsWith("usage: tcpstack"), r.out);
     assertTrue(r.out.contains("serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]"), r.out);
     assertTrue(r.out.contains("--impair SPEC"), r.out);
+    for (String option : List.of("--backlog N", "--max-connections N", "--buffer-memory SIZE")) {
+      assertTrue(r.out.contains(option), option + " in " + r.out);
+    }
     for (String example : List.of("echo", "upper", "hello", "thanks", "chat-server", "chat-client", "client", "framing",
         "framing-client", "http", "services")) {
       assertTrue(r.out.contains("\n    " + example + " "), "run " + example + " is listed: " + r.out);
@@ -76,6 +79,9 @@ class LauncherIT {
       "serve --host-address 10.0.0.1", "serve --host-address 198.18.0.2", "serve --netns a/b", "serve --tun waytoolongname123",
       "serve --impair", "serve --impair loss=150%", "serve --impair bogus=1", "serve --impair delay=10parsecs",
       "serve --impair loss=1%,,dup=1%", "serve --impair loss=1%,loss=2%",
+      "serve --backlog 0", "serve --backlog 65536", "serve --backlog", "serve --max-connections 0",
+      "serve --max-connections lots", "serve --buffer-memory 1k", "serve --buffer-memory 12q", "serve --buffer-memory",
+      "run echo --backlog 0", "run http --buffer-memory 2t",
       "run", "run bogus", "run echo --port 0", "run echo --port", "run echo --bogus 1", "run echo extra",
       "run upper --mtu 10", "run client", "run client nohost", "run client 1.2.3.4:99999", "run client 1.2.3:80",
       "run client 198.18.0.1:80 --message", "run framing-client 198.18.0.1:9000", "run chat-client",
@@ -238,6 +244,83 @@ class LauncherIT {
       String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "5", "198.18.0.2");
       assertTrue(ping.contains("2 packets transmitted, 2 received, 0% packet loss"), ping);
       stopWithSigint(p, ns);
+    } finally {
+      cleanup(p, ns);
+    }
+  }
+
+  /** The launched JVM's command line (the script exec's java, so the process is the JVM). */
+  private static List<String> jvmArguments(Process p) throws IOException {
+    String cmdline = Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"), StandardCharsets.UTF_8);
+    return List.of(cmdline.split("\0"));
+  }
+
+  @Test
+  void theJvmIsSizedForManyConnectionsAndTcpstackJavaOptsOverridesOneSettingAtATime() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    Process p = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns).start();
+    try {
+      awaitReady(p);
+      List<String> args = jvmArguments(p);
+      for (String option : List.of("-Xms32m", "-Xmx128m", "-XX:MaxDirectMemorySize=320m", "-XX:+UseSerialGC", "-Xss512k")) {
+        assertTrue(args.contains(option), option + " in " + args);
+      }
+      stopWithSigint(p, ns);
+    } finally {
+      cleanup(p, ns);
+    }
+    ProcessBuilder custom = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns);
+    custom.environment().put("TCPSTACK_JAVA_OPTS", "-Xmx256m -XX:+UseG1GC");
+    p = custom.start();
+    try {
+      awaitReady(p);
+      List<String> args = jvmArguments(p);
+      assertTrue(args.contains("-Xmx256m") && args.contains("-XX:+UseG1GC"), args.toString());
+      assertFalse(args.contains("-Xmx128m") || args.contains("-Xms32m") || args.contains("-XX:+UseSerialGC"),
+          "the settings given replace the defaults: " + args);
+      assertTrue(args.contains("-XX:MaxDirectMemorySize=320m") && args.contains("-Xss512k"), "the others stay: " + args);
+      stopWithSigint(p, ns);
+    } finally {
+      cleanup(p, ns);
+    }
+  }
+
+  @Test
+  void runningOutOfDirectMemoryIsOneLineAndStatus1() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns);
+    pb.environment().put("TCPSTACK_JAVA_OPTS", "-XX:MaxDirectMemorySize=24m");
+    Process p = pb.start();
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    try {
+      awaitReady(p);
+      // chargen clients that never read: each connection's send buffer fills, 24 MiB are soon gone
+      Process clients = new ProcessBuilder("ip", "netns", "exec", ns, "python3", "-c",
+          "import socket, time\n"
+              + "s = []\n"
+              + "for i in range(400):\n"
+              + "    try:\n"
+              + "        c = socket.create_connection(('198.18.0.2', 19), timeout=2); s.append(c)\n"
+              + "    except OSError:\n"
+              + "        break\n"
+              + "time.sleep(30)\n").redirectErrorStream(true).start();
+      try {
+        assertTrue(p.waitFor(LIMIT_S, TimeUnit.SECONDS), "the launcher stops by itself");
+      } finally {
+        clients.destroyForcibly();
+      }
+      assertEquals(1, p.exitValue());
+      String stderr = err.get(LIMIT_S, TimeUnit.SECONDS);
+      assertTrue(stderr.startsWith("tcpstack: warning: --buffer-memory 256m is more than the JVM's direct memory (24m)"),
+          "said at start: " + stderr);
+      List<String> errors = stderr.lines().filter(l -> l.startsWith("tcpstack: error: ")).toList();
+      assertEquals(1, errors.size(), stderr);
+      assertTrue(errors.get(0).startsWith("tcpstack: error: out of memory (") && errors.get(0).endsWith(
+          "raise TCPSTACK_JAVA_OPTS=-XX:MaxDirectMemorySize=48m (now 24m) or lower --max-connections/--buffer-memory"),
+          errors.get(0));
+      assertFalse(Files.exists(Path.of("/run/netns", ns)), "cleaned up as on Ctrl-C");
     } finally {
       cleanup(p, ns);
     }

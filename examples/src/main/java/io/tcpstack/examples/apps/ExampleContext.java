@@ -38,6 +38,11 @@ public final class ExampleContext {
     return host.runtime();
   }
 
+  /** How many connections may wait to be accepted on each port a server listens on ({@code --backlog}). */
+  public int backlog() {
+    return host.options().backlog;
+  }
+
   /** The stack's own address. */
   public Inet4Address stackAddress() {
     return Ipv4Address.toInet(host.options().stackAddress);
@@ -86,9 +91,15 @@ public final class ExampleContext {
     return signals != null && signals.received() != null;
   }
 
-  /** Blocks until SIGINT or SIGTERM (the launcher then says so, and closes the stack); returns its name. */
+  /**
+   * Blocks until SIGINT or SIGTERM (the launcher then says so, and closes the stack); returns its
+   * name. Returns null early if the stack stops on its own (its loop failed, e.g. out of memory):
+   * the launcher reports that instead.
+   */
   public String awaitStop() throws InterruptedException {
-    return signals.await();
+    StackRuntime runtime = host.runtime();
+    return signals.await(() -> runtime.isRunning() ? null
+        : runtime.failure() != null ? runtime.failure() : new IllegalStateException("the stack stopped"));
   }
 
   /** Parses {@code --port N} (or {@code --port=N}) from the arguments, else {@code defaultPort}; nothing else allowed. */

@@ -18,7 +18,7 @@ public final class FramingExample extends ServerExample {
 
   @Override
   int serve(ExampleContext context, int port) throws Exception {
-    try (FramingServer server = FramingServer.start(context.runtime(), port)) {
+    try (FramingServer server = FramingServer.start(context.runtime(), port, context.backlog())) {
       return context.serveUntilStopped("framing on TCP port " + port + " (4-byte big-endian length, then the message)");
     }
   }

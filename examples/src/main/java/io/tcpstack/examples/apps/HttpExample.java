@@ -14,7 +14,7 @@ public final class HttpExample extends ServerExample {
 
   @Override
   int serve(ExampleContext context, int port) throws Exception {
-    try (HttpServer server = HttpServer.start(context.runtime(), port)) {
+    try (HttpServer server = HttpServer.start(context.runtime(), port, context.backlog())) {
       return context.serveUntilStopped("http on TCP port " + port);
     }
   }

@@ -22,18 +22,17 @@ public final class Servers {
     void serve(TcpSocket client) throws IOException;
   }
 
-  /** How many connection attempts may wait to be accepted. */
-  public static final int BACKLOG = 128;
-
   private Servers() {}
 
   /**
-   * Binds {@code port} of the stack and serves every client on its own thread, in the background.
-   * Closing the returned socket stops accepting and cuts off the clients being served.
+   * Binds {@code port} of the stack and serves every client on its own thread, in the background;
+   * up to {@code backlog} connections wait to be accepted ({@code --backlog}, by default {@link
+   * io.tcpstack.StackConfig#DEFAULT_BACKLOG}). Closing the returned socket stops accepting and cuts
+   * off the clients being served.
    */
-  public static TcpServerSocket startConcurrent(StackRuntime runtime, String name, int port, Session session)
-      throws IOException {
-    TcpServerSocket server = TcpServerSocket.bind(runtime, port, BACKLOG);
+  public static TcpServerSocket startConcurrent(StackRuntime runtime, String name, int port, int backlog,
+      Session session) throws IOException {
+    TcpServerSocket server = TcpServerSocket.bind(runtime, port, backlog);
     inBackground(name, () -> concurrently(name, server, session));
     return server;
   }
@@ -42,9 +41,9 @@ public final class Servers {
    * Binds {@code port} of the stack and serves one client after another, in the background: the
    * next waits in the backlog until the one being served has gone. Close the returned socket to stop.
    */
-  public static TcpServerSocket startOneAfterAnother(StackRuntime runtime, String name, int port, Session session)
-      throws IOException {
-    TcpServerSocket server = TcpServerSocket.bind(runtime, port, BACKLOG);
+  public static TcpServerSocket startOneAfterAnother(StackRuntime runtime, String name, int port, int backlog,
+      Session session) throws IOException {
+    TcpServerSocket server = TcpServerSocket.bind(runtime, port, backlog);
     inBackground(name, () -> oneAfterAnother(name, server, session));
     return server;
   }

@@ -7,7 +7,9 @@ import io.tcpstack.examples.services.EchoService;
 
 /**
  * {@code services}: the classic small services benchmarks and people reach for — echo (7),
- * discard (9), chargen (19) and http (80). {@code ./tcpstack serve} runs these.
+ * discard (9), chargen (19) and http (80). {@code ./tcpstack serve} runs these. Unlike the
+ * tutorial examples they are event-driven ({@link io.tcpstack.api.TcpChannel}): all four run on
+ * the stack thread, with no thread per connection, so thousands of clients cost memory, not threads.
  */
 public final class ServicesExample implements Example {
 
@@ -28,10 +30,11 @@ public final class ServicesExample implements Example {
 
   @Override
   public int run(ExampleContext context) throws Exception {
-    try (EchoService echo = EchoService.start(context.runtime(), EchoService.PORT);
-        DiscardService discard = DiscardService.start(context.runtime(), DiscardService.PORT);
-        ChargenService chargen = ChargenService.start(context.runtime(), ChargenService.PORT);
-        HttpServer http = HttpServer.start(context.runtime(), HttpServer.PORT)) {
+    int backlog = context.backlog();
+    try (EchoService echo = EchoService.start(context.runtime(), EchoService.PORT, backlog);
+        DiscardService discard = DiscardService.start(context.runtime(), DiscardService.PORT, backlog);
+        ChargenService chargen = ChargenService.start(context.runtime(), ChargenService.PORT, backlog);
+        HttpServer http = HttpServer.start(context.runtime(), HttpServer.PORT, backlog)) {
       return context.serveUntilStopped("echo on TCP port " + EchoService.PORT + ", discard " + DiscardService.PORT
           + ", chargen " + ChargenService.PORT + ", http " + HttpServer.PORT);
     }

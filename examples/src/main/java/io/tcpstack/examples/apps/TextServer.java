@@ -32,8 +32,8 @@ final class TextServer {
   static int serveUntilStopped(ExampleContext context, String name, int port, boolean oneAtATime,
       Servers.Session session) throws IOException, InterruptedException {
     try (TcpServerSocket server = oneAtATime
-        ? Servers.startOneAfterAnother(context.runtime(), name, port, session)
-        : Servers.startConcurrent(context.runtime(), name, port, session)) {
+        ? Servers.startOneAfterAnother(context.runtime(), name, port, context.backlog(), session)
+        : Servers.startConcurrent(context.runtime(), name, port, context.backlog(), session)) {
       return context.serveUntilStopped(name + " on TCP port " + port);
     }
   }

@@ -24,8 +24,8 @@ public final class UpperExample extends ServerExample {
   }
 
   /** Starts the upper-case server in the background (as the demo does); close it to stop. */
-  public static TcpServerSocket start(StackRuntime runtime, int port) throws IOException {
-    return Servers.startConcurrent(runtime, "upper", port, UpperExample::answer);
+  public static TcpServerSocket start(StackRuntime runtime, int port, int backlog) throws IOException {
+    return Servers.startConcurrent(runtime, "upper", port, backlog, UpperExample::answer);
   }
 
   private static void answer(TcpSocket client) throws IOException {

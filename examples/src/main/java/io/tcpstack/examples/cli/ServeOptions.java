@@ -15,6 +15,10 @@ public final class ServeOptions {
   public static final String DEFAULT_STACK_ADDRESS = "198.18.0.2";
   public static final int DEFAULT_PREFIX = 24;
   public static final int DEFAULT_MTU = 1500;
+  /** The largest {@code --backlog}: Linux's {@code somaxconn} cannot go higher either (a 16-bit field before 5.4). */
+  public static final int MAX_BACKLOG = 65_535;
+  /** The largest {@code --buffer-memory}: 1 TiB. */
+  public static final long MAX_BUFFER_MEMORY = 1L << 40;
 
   /** Network namespace to run in, or null for the caller's. */
   public final String netns;
@@ -26,9 +30,15 @@ public final class ServeOptions {
   public final int mtu;
   /** What the link does wrong, both ways ({@code --impair}); {@link Impairment#NONE} by default. */
   public final Impairment impairment;
+  /** Connections that may wait to be accepted, per listening port ({@code --backlog}). */
+  public final int backlog;
+  /** Connections at once, stack-wide ({@code --max-connections}, {@link StackConfig#maxConnections()}). */
+  public final int maxConnections;
+  /** Bytes of TCP buffers all connections may hold ({@code --buffer-memory}, {@link StackConfig#bufferMemory()}). */
+  public final long bufferMemory;
 
   private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu,
-      Impairment impairment) {
+      Impairment impairment, int backlog, int maxConnections, long bufferMemory) {
     this.netns = netns;
     this.tun = tun;
     this.stackAddress = stackAddress;
@@ -36,10 +46,23 @@ public final class ServeOptions {
     this.hostAddress = hostAddress;
     this.mtu = mtu;
     this.impairment = impairment;
+    this.backlog = backlog;
+    this.maxConnections = maxConnections;
+    this.bufferMemory = bufferMemory;
+  }
+
+  /** The limits of the stack built for these options: address, MTU, connections, buffer memory. */
+  public StackConfig.Builder stackConfig() {
+    return StackConfig.builder()
+        .address(stackAddress, prefixLength)
+        .mtu(mtu)
+        .maxConnections(maxConnections)
+        .bufferMemory(bufferMemory);
   }
 
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
+          + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
           + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
@@ -50,7 +73,13 @@ public final class ServeOptions {
           + " (default " + DEFAULT_MTU + ")\n"
           + "      --impair SPEC           impair both directions of the link, e.g. loss=5%,delay=10ms,jitter=5ms:\n"
           + "                              loss dup reorder corrupt (0-100%), delay jitter (us ms s),\n"
-          + "                              rate (bit kbit mbit gbit), limit (packets queued at rate), seed\n";
+          + "                              rate (bit kbit mbit gbit), limit (packets queued at rate), seed\n"
+          + "      --backlog N             connections waiting to be accepted, per port, 1.." + MAX_BACKLOG
+          + " (default " + StackConfig.DEFAULT_BACKLOG + ")\n"
+          + "      --max-connections N     connections at once, at least 1 (default " + StackConfig.DEFAULT_MAX_CONNECTIONS
+          + ")\n"
+          + "      --buffer-memory SIZE    TCP buffer memory of all connections together, e.g. 256m, 1g, or bytes;\n"
+          + "                              at least 1m (default " + (StackConfig.DEFAULT_BUFFER_MEMORY >> 20) + "m)\n";
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
@@ -68,6 +97,9 @@ public final class ServeOptions {
     String host = null;
     String mtu = String.valueOf(DEFAULT_MTU);
     Impairment impairment = Impairment.NONE;
+    int backlog = StackConfig.DEFAULT_BACKLOG;
+    int maxConnections = StackConfig.DEFAULT_MAX_CONNECTIONS;
+    long bufferMemory = StackConfig.DEFAULT_BUFFER_MEMORY;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -84,6 +116,9 @@ public final class ServeOptions {
         case "--host-address":
         case "--mtu":
         case "--impair":
+        case "--backlog":
+        case "--max-connections":
+        case "--buffer-memory":
           if (value == null) {
             if (i + 1 >= args.size()) {
               throw new UsageException(name + " needs a value");
@@ -114,6 +149,15 @@ public final class ServeOptions {
         case "--impair":
           impairment = parseImpairment(value);
           break;
+        case "--backlog":
+          backlog = parseInt("--backlog", value, 1, MAX_BACKLOG);
+          break;
+        case "--max-connections":
+          maxConnections = parseInt("--max-connections", value, 1, Integer.MAX_VALUE);
+          break;
+        case "--buffer-memory":
+          bufferMemory = parseSize("--buffer-memory", value, 1L << 20, MAX_BUFFER_MEMORY);
+          break;
         default:
           mtu = value;
           break;
@@ -141,7 +185,8 @@ public final class ServeOptions {
       }
     }
     int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
-    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment);
+    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment, backlog, maxConnections,
+        bufferMemory);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */
@@ -178,6 +223,43 @@ public final class ServeOptions {
     } catch (IllegalArgumentException e) {
       throw new UsageException(option + " '" + text + "' is not an IPv4 address (like 198.18.0.2)");
     }
+  }
+
+  /**
+   * A size in bytes as {@code java -Xmx} writes one: digits, then optionally {@code k}, {@code m}
+   * or {@code g} (binary: 1k is 1024 bytes; a trailing {@code b} or {@code ib} is allowed), case-insensitive.
+   */
+  static long parseSize(String option, String text, long min, long max) throws UsageException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)([0-9]{1,19})(?:([kmg])(?:i?b)?|b)?").matcher(text);
+    if (m.matches()) {
+      int shift = m.group(2) == null ? 0 : switch (Character.toLowerCase(m.group(2).charAt(0))) {
+        case 'k' -> 10;
+        case 'm' -> 20;
+        default -> 30;
+      };
+      try {
+        long n = Long.parseLong(m.group(1));
+        if (n <= max >> shift && n << shift >= min) {
+          return n << shift;
+        }
+      } catch (NumberFormatException e) {
+        // too many digits for a long: reported below
+      }
+    }
+    throw new UsageException(option + " '" + text + "' must be a size from " + human(min) + " to " + human(max)
+        + ", in bytes or with k, m or g (e.g. 256m, 1g)");
+  }
+
+  /** {@code bytes} in the largest binary unit that divides it: 1m, 256m, 1024g, 1500. */
+  static String human(long bytes) {
+    String[] units = {"g", "m", "k"};
+    int[] shifts = {30, 20, 10};
+    for (int i = 0; i < units.length; i++) {
+      if (bytes != 0 && bytes % (1L << shifts[i]) == 0) {
+        return (bytes >> shifts[i]) + units[i];
+      }
+    }
+    return Long.toString(bytes);
   }
 
   private static int parseInt(String option, String text, int min, int max) throws UsageException {

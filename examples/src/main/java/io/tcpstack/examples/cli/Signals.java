@@ -1,11 +1,14 @@
 package io.tcpstack.examples.cli;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import jnr.ffi.LibraryLoader;
 import sun.misc.Signal;
 
 /**
- * Turns SIGINT and SIGTERM into an orderly stop with exit status 0. The JVM's own handlers would
+ * Turns SIGINT and SIGTERM into an orderly stop with exit status 0 — and a failure elsewhere (out
+ * of memory on another thread, the stack loop dying) into an orderly stop too, for status 1. The JVM's own handlers would
  * run shutdown hooks and exit with 130/143; replacing them (through {@code sun.misc.Signal}, in the
  * {@code jdk.unsupported} module every JDK ships) lets the main thread clean up and return normally.
  *
@@ -30,6 +33,9 @@ public final class Signals {
   private final Thread main = Thread.currentThread();
   private volatile boolean awaiting;
   private volatile String received;
+  private volatile Throwable failure;
+  /** How often {@link #await(Supplier)} asks whether something failed. */
+  private static final long WATCH_MS = 200;
 
   private Signals() {}
 
@@ -59,11 +65,24 @@ public final class Signals {
     return s;
   }
 
-  /** Blocks until SIGINT or SIGTERM arrives; returns its name. */
+  /** Blocks until SIGINT or SIGTERM arrives, or {@link #fail}; returns the signal's name (null after a failure). */
   public String await() throws InterruptedException {
+    return await(() -> null);
+  }
+
+  /**
+   * As {@link #await()}, also asking {@code watch} every {@value #WATCH_MS} ms whether something
+   * failed (a non-null answer is passed to {@link #fail}).
+   */
+  public String await(Supplier<Throwable> watch) throws InterruptedException {
     awaiting = true;
     try {
-      stop.await();
+      while (!stop.await(WATCH_MS, TimeUnit.MILLISECONDS)) {
+        Throwable t = watch.get();
+        if (t != null) {
+          fail(t);
+        }
+      }
     } catch (InterruptedException e) {
       if (stop.getCount() != 0) {
         throw e;
@@ -71,6 +90,26 @@ public final class Signals {
       // the signal's own interrupt, racing with the wait: it is the stop
     }
     return received;
+  }
+
+  /**
+   * Something failed beyond repair (out of memory, the stack loop died): stops like a signal —
+   * waking {@link #await}, or interrupting the installing thread if it is busy — and is kept for
+   * {@link #failure()}. The first failure is the one kept. Any thread.
+   */
+  public void fail(Throwable cause) {
+    if (failure == null) {
+      failure = cause;
+    }
+    stop.countDown();
+    if (!awaiting) {
+      main.interrupt();
+    }
+  }
+
+  /** What {@link #fail} was given first, or null. */
+  public Throwable failure() {
+    return failure;
   }
 
   /** The signal that arrived ({@code "SIGINT"} or {@code "SIGTERM"}), or null. */

@@ -103,10 +103,7 @@ public final class StackHost implements AutoCloseable {
         builder.netns(Netns.path(options.netns)).loopbackUp(true);
       }
       tun = builder.open();
-      StackConfig config = StackConfig.builder()
-          .address(options.stackAddress, options.prefixLength)
-          .mtu(options.mtu)
-          .build();
+      StackConfig config = options.stackConfig().build();
       Device link = new TunLink(tun);
       FaultInjector faults = null;
       if (!options.impairment.isNone()) {

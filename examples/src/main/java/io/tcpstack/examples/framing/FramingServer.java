@@ -43,8 +43,8 @@ public final class FramingServer implements AutoCloseable {
   }
 
   /** Starts serving on {@code port} of the stack. */
-  public static FramingServer start(StackRuntime runtime, int port) throws IOException {
-    return new FramingServer(Servers.startConcurrent(runtime, "framing", port, FramingServer::serve));
+  public static FramingServer start(StackRuntime runtime, int port, int backlog) throws IOException {
+    return new FramingServer(Servers.startConcurrent(runtime, "framing", port, backlog, FramingServer::serve));
   }
 
   /** The port it listens on. */

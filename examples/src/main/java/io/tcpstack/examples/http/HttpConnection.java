@@ -1,11 +1,7 @@
 package io.tcpstack.examples.http;
 
-import java.io.BufferedOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.SocketTimeoutException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -19,9 +15,28 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * One HTTP/1.1 connection, on plain streams: reads requests with {@link HttpRequestParser}, answers
- * each in turn, until the client closes, asks to close, or sends something invalid. Knows nothing of
- * sockets, so it is tested with in-memory streams; {@link HttpServer} runs it on the stack.
+ * One HTTP/1.1 connection as a state machine driven by readiness events: reads requests with {@link
+ * HttpRequestParser}, answers each in turn, until the client closes, asks to close, or sends
+ * something invalid. It owns no thread and never blocks: {@link #onReadable()}, {@link
+ * #onWritable()} and {@link #checkTimeouts(long)} each do what can be done now and return. It talks
+ * to an {@link HttpTransport}, so it is tested in memory; {@link HttpServer} runs it on a {@link
+ * io.tcpstack.api.TcpChannel}.
+ *
+ * <p>The states: reading a request head, discarding its content, writing a response (or "100
+ * Continue"), lingering (closing in stages, below), closed. While a response is being written the
+ * connection reads nothing, so a client pipelining faster than it reads is held back by TCP's
+ * window rather than by memory here; a response's bytes go out as the transport takes them, and
+ * {@code /bytes/N} is generated a piece at a time on each {@code onWritable}, never held whole.
+ * Memory: a pooled buffer for input while read bytes wait to be parsed, one for output while a
+ * response head or a small body waits to be written, each released as soon as it is drained.
+ *
+ * <p>Timeouts ({@link #checkTimeouts}, called about once a second): a connection waiting for a
+ * request (or the rest of one) for {@link HttpServer#IDLE_TIMEOUT} is closed — quietly between
+ * requests, with 408 inside one. A response being written has no deadline, as a blocking write has
+ * none. Closing is done in stages (RFC 9112 §9.6): the connection half-closes, then reads and throws
+ * away what the client still sends, for {@link HttpServer#LINGER} or {@link HttpServer#LINGER_BYTES},
+ * before closing for good — so a client still sending (a long request we refused) reads our response
+ * instead of losing it to a reset.
  *
  * <p>The resources:
  *
@@ -74,78 +89,272 @@ public final class HttpConnection {
   static final String BYTES_PREFIX = "/bytes/";
   /** The /bytes pattern: 2048 rounds of a..z, so every chunk begins with 'a'. */
   static final byte[] ALPHABET_CHUNK = alphabetChunk(2048);
+  /** The most read from the transport at a time (the blocking parser's buffer was as large); less if less is there. */
+  static final int READ_CHUNK = 8 * 1024;
 
   private static final Set<String> SUPPORTED_METHODS = Set.of("GET", "HEAD");
   private static final Set<String> OTHER_KNOWN_METHODS =
       Set.of("POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
   private static final String ALLOW = "GET, HEAD";
+  private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   /** IMF-fixdate (RFC 9110 §5.6.7): {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
   private static final DateTimeFormatter IMF_FIXDATE =
       DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+  private static final long IDLE_TIMEOUT_NS = HttpServer.IDLE_TIMEOUT.toNanos();
+  private static final long LINGER_NS = HttpServer.LINGER.toNanos();
 
+  /** Where a connection is in its life; see the class comment. */
+  enum State {
+    /** Waiting for (the rest of) a request head. */
+    READ_HEAD,
+    /** Throwing away the content of the request being answered. */
+    READ_CONTENT,
+    /** Writing a response or "100 Continue"; {@link #afterWrite} comes next. */
+    WRITE,
+    /** Output shut down; reading and dropping what the client still sends, then closing. */
+    LINGER,
+    CLOSED
+  }
+
+  private final HttpTransport transport;
   private final HttpRequestParser parser;
-  private final OutputStream out;
   private final Supplier<? extends Map<String, Long>> counters;
   private final Clock clock;
 
-  private HttpConnection(InputStream in, OutputStream out, Supplier<? extends Map<String, Long>> counters,
-      Clock clock, HttpRequestParser.Limits limits) {
-    this.parser = new HttpRequestParser(in, limits);
-    this.out = new BufferedOutputStream(out, 16 * 1024);
-    this.counters = Objects.requireNonNull(counters, "counters");
-    this.clock = Objects.requireNonNull(clock, "clock");
-  }
+  private State state = State.READ_HEAD;
+  /** The state after the write under way: READ_HEAD (kept alive), READ_CONTENT (after 100), LINGER (the last). */
+  private State afterWrite;
+  /** Bytes read and not yet parsed, or null: pooled, held only while it has some. */
+  private ByteBuf in;
+  /** Response bytes (head, and a small body) not yet written, or null: pooled, held only while it has some. */
+  private ByteBuf out;
+  /** Bytes of the /bytes pattern still to write after {@link #out}, and how many were written. */
+  private long patternLeft;
+  private long patternSent;
+  /** A view of {@link #ALPHABET_CHUNK} to write from, while a /bytes body is under way. */
+  private ByteBuf pattern;
+  /** The request whose content is being discarded: answered once it is. */
+  private HttpRequest awaitingContent;
+  private boolean endOfInput;
+  /** When the connection began to wait for input or last received some; when lingering began. */
+  private long sinceNs;
+  private long lingered;
 
   /**
-   * As {@link #serve(InputStream, OutputStream, Supplier, Clock, HttpRequestParser.Limits)} with the
-   * system clock and the default limits.
-   */
-  public static void serve(InputStream in, OutputStream out, Supplier<? extends Map<String, Long>> counters)
-      throws IOException {
-    serve(in, out, counters, Clock.systemUTC(), HttpRequestParser.Limits.DEFAULT);
-  }
-
-  /**
-   * Serves requests from {@code in}, writing responses to {@code out}, until the connection should
-   * close; returns then, without closing either stream. A client that closes or falls silent
-   * (a {@link SocketTimeoutException} between requests) ends it quietly, as does a request cut off
-   * by the end of the stream.
+   * A connection over {@code transport}, waiting for its first request from now.
    *
    * @param counters the counters to show on the home page, by name; zeros are left out
-   * @throws IOException only from writing (the client went away) or from {@code in} itself
+   * @param clock the time for the {@code Date} field (the stack has no wall clock)
    */
-  public static void serve(InputStream in, OutputStream out, Supplier<? extends Map<String, Long>> counters,
-      Clock clock, HttpRequestParser.Limits limits) throws IOException {
-    new HttpConnection(in, out, counters, clock, limits).run();
+  public HttpConnection(HttpTransport transport, Supplier<? extends Map<String, Long>> counters, Clock clock,
+      HttpRequestParser.Limits limits) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.parser = new HttpRequestParser(limits);
+    this.counters = Objects.requireNonNull(counters, "counters");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.sinceNs = transport.nowNs();
   }
 
-  private void run() throws IOException {
-    while (true) {
-      HttpRequest request;
-      try {
-        request = parser.next();
-        if (request == null) {
-          return; // the client closed between requests
-        }
-        if (request.contentLength() > 0) {
-          if (request.expectsContinue()) {
-            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+  /** Bytes, or the end of the client's stream, can be read: go on as far as possible. */
+  public void onReadable() {
+    run();
+  }
+
+  /** Room opened for output: go on writing, then (if the response is done) reading. */
+  public void onWritable() {
+    run();
+  }
+
+  /** The transport is over (closed, reset, or aborted): release everything. Idempotent. */
+  public void onClosed() {
+    state = State.CLOSED;
+    releaseBuffers();
+  }
+
+  /**
+   * Applies the deadlines at {@code nowNs}: a connection that waited for a request (or the rest of
+   * one) for {@link HttpServer#IDLE_TIMEOUT} is closed, with 408 if a request was under way; one that
+   * lingered for {@link HttpServer#LINGER} is closed.
+   */
+  public void checkTimeouts(long nowNs) {
+    switch (state) {
+      case READ_HEAD, READ_CONTENT -> {
+        if (nowNs - sinceNs >= IDLE_TIMEOUT_NS) {
+          if (parser.inRequest()) {
+            startResponse(Response.text(408, "request not received in time"), false, false, false);
+            run();
+          } else {
+            closeInStages(); // idle between requests: nothing to answer
           }
-          parser.discardContent(request.contentLength());
         }
-      } catch (HttpException e) {
-        send(Response.text(e.status(), e.getMessage()), false, false, false);
-        return;
-      } catch (EOFException | SocketTimeoutException e) {
-        return; // cut off, or idle too long: nothing to answer
       }
-      boolean keepAlive = request.keepAlive();
-      send(respond(request), request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
-      if (!keepAlive) {
+      case LINGER -> {
+        if (nowNs - sinceNs >= LINGER_NS) {
+          close();
+        }
+      }
+      default -> {
+        // writing has no deadline; closed is closed
+      }
+    }
+  }
+
+  State state() {
+    return state;
+  }
+
+  public boolean isClosed() {
+    return state == State.CLOSED;
+  }
+
+  /** Does all that can be done now: writes what is pending, then reads and answers requests until it must wait. */
+  private void run() {
+    while (true) {
+      switch (state) {
+        case WRITE -> {
+          if (!flush()) {
+            return; // the transport is full: onWritable resumes here
+          }
+          state = afterWrite;
+          if (state == State.LINGER) {
+            closeInStages();
+            return;
+          }
+          sinceNs = transport.nowNs(); // waiting for input from now
+        }
+        case READ_HEAD -> {
+          if (!fill()) {
+            if (endOfInput) {
+              closeInStages(); // between requests or inside one: nothing to answer either way
+            }
+            return;
+          }
+          HttpRequest request;
+          try {
+            request = parser.next(in);
+          } catch (HttpException e) {
+            startResponse(Response.text(e.status(), e.getMessage()), false, false, false);
+            continue;
+          }
+          if (request != null) {
+            if (request.contentLength() > 0) {
+              awaitingContent = request;
+              if (request.expectsContinue()) {
+                startWrite(Unpooled.wrappedBuffer(CONTINUE), State.READ_CONTENT); // RFC 9110 §10.1.1
+              } else {
+                state = State.READ_CONTENT;
+              }
+            } else {
+              answer(request);
+            }
+          }
+        }
+        case READ_CONTENT -> {
+          if (!fill()) {
+            if (endOfInput) {
+              closeInStages(); // the content was cut off: nothing to answer
+            }
+            return;
+          }
+          if (parser.discardContent(in)) {
+            HttpRequest request = awaitingContent;
+            awaitingContent = null;
+            answer(request);
+          }
+        }
+        case LINGER -> {
+          drain();
+          return;
+        }
+        default -> {
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Makes sure {@link #in} has bytes to parse, reading from the transport if it has none. False
+   * when nothing is there now (or ever: {@link #endOfInput}); then no buffer is held.
+   */
+  private boolean fill() {
+    if (in != null && in.isReadable()) {
+      return true;
+    }
+    releaseInput();
+    if (endOfInput) {
+      return false;
+    }
+    int available = transport.readableBytes();
+    if (available == 0) {
+      endOfInput = transport.read(Unpooled.EMPTY_BUFFER) < 0; // nothing waiting: the end, or not yet
+      return false;
+    }
+    in = transport.alloc().buffer(Math.min(available, READ_CHUNK)); // sized to what is there
+    transport.read(in);
+    sinceNs = transport.nowNs();
+    return true;
+  }
+
+  private void releaseInput() {
+    if (in != null) {
+      in.release();
+      in = null;
+    }
+  }
+
+  /** Answers a complete request (its content discarded). */
+  private void answer(HttpRequest request) {
+    boolean keepAlive = request.keepAlive();
+    startResponse(respond(request), request.isHead(), keepAlive, keepAlive && request.minorVersion() == 0);
+  }
+
+  /** Half-closes, then reads and drops what the client still sends (RFC 9112 §9.6) until it is done or the time is up. */
+  private void closeInStages() {
+    state = State.LINGER;
+    sinceNs = transport.nowNs();
+    lingered = 0;
+    if (transport.isWritable()) {
+      transport.shutdownOutput();
+    }
+    drain();
+  }
+
+  /** Lingering: reads and throws away until the end of the stream, or {@link HttpServer#LINGER_BYTES}; then closes. */
+  private void drain() {
+    releaseInput(); // what was read and not parsed goes too
+    while (true) {
+      int available = transport.readableBytes();
+      if (available == 0) {
+        if (transport.read(Unpooled.EMPTY_BUFFER) < 0) {
+          close(); // the client is done too
+        }
+        return;
+      }
+      in = transport.alloc().buffer(Math.min(available, READ_CHUNK));
+      lingered += transport.read(in);
+      releaseInput();
+      if (lingered >= HttpServer.LINGER_BYTES) {
+        close();
         return;
       }
     }
+  }
+
+  private void close() {
+    state = State.CLOSED;
+    releaseBuffers();
+    transport.close();
+  }
+
+  private void releaseBuffers() {
+    releaseInput();
+    if (out != null) {
+      out.release();
+      out = null;
+    }
+    pattern = null;
+    patternLeft = 0;
   }
 
   // ---------------------------------------------------------------- routing
@@ -191,7 +400,7 @@ public final class HttpConnection {
     if (length < 0) {
       return Response.text(400, "N in /bytes/N must be a decimal integer from 0 to " + MAX_BYTES);
     }
-    return new Response(200, "application/octet-stream", length, HttpConnection::writeAlphabet, List.of());
+    return new Response(200, "application/octet-stream", length, null, List.of());
   }
 
   /** {@code s} as a decimal integer from 0 to {@link #MAX_BYTES}, or -1 if it is not one. */
@@ -205,15 +414,6 @@ public final class HttpConnection {
     }
     long n = Long.parseLong(digits);
     return n <= MAX_BYTES ? n : -1;
-  }
-
-  /** Writes {@code length} bytes of the /bytes pattern, a chunk at a time. */
-  private static void writeAlphabet(OutputStream out, long length) throws IOException {
-    for (long left = length; left > 0; ) {
-      int n = (int) Math.min(left, ALPHABET_CHUNK.length);
-      out.write(ALPHABET_CHUNK, 0, n);
-      left -= n;
-    }
   }
 
   private static byte[] alphabetChunk(int rounds) {
@@ -230,8 +430,11 @@ public final class HttpConnection {
 
   // ---------------------------------------------------------------- writing
 
-  /** Writes a whole response and flushes it. */
-  private void send(Response r, boolean head, boolean keepAlive, boolean sayKeepAlive) throws IOException {
+  /**
+   * Starts writing a whole response: its head, then its content (unless it answers HEAD), then
+   * {@code keepAlive} decides between the next request and closing in stages.
+   */
+  private void startResponse(Response r, boolean head, boolean keepAlive, boolean sayKeepAlive) {
     StringBuilder h = new StringBuilder()
         .append("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status())).append("\r\n")
         .append("Date: ").append(IMF_FIXDATE.format(clock.instant())).append("\r\n")
@@ -247,11 +450,57 @@ public final class HttpConnection {
       h.append("Connection: keep-alive\r\n"); // an HTTP/1.0 client needs to be told (RFC 9112 §C.2.2)
     }
     h.append("\r\n");
-    out.write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
-    if (!head) {
-      r.content().writeTo(out, r.length());
+    boolean body = !head && r.body() != null;
+    ByteBuf buf = transport.alloc().buffer(h.length() + (body ? r.body().length : 0));
+    buf.writeCharSequence(h, StandardCharsets.ISO_8859_1);
+    if (body) {
+      buf.writeBytes(r.body());
+    } else if (!head) {
+      patternLeft = r.length(); // the /bytes pattern, generated as the transport takes it
+      patternSent = 0;
     }
-    out.flush();
+    startWrite(buf, keepAlive ? State.READ_HEAD : State.LINGER);
+  }
+
+  private void startWrite(ByteBuf bytes, State next) {
+    if (out != null) {
+      out.release(); // cannot happen: a write starts only once the last one is done
+    }
+    out = bytes;
+    afterWrite = next;
+    state = State.WRITE;
+  }
+
+  /** Writes what the transport takes; true once the whole response is written. */
+  private boolean flush() {
+    if (!transport.isWritable()) {
+      close(); // the client reset, or the connection is otherwise over: nobody reads the rest
+      return false;
+    }
+    if (out != null) {
+      transport.write(out);
+      if (out.isReadable()) {
+        return false;
+      }
+      out.release();
+      out = null;
+    }
+    while (patternLeft > 0) {
+      if (pattern == null) {
+        pattern = Unpooled.wrappedBuffer(ALPHABET_CHUNK); // a view: the chunk is shared, never copied
+      }
+      int offset = (int) (patternSent % 26); // the chunk is whole rounds of a..z
+      int n = (int) Math.min(patternLeft, ALPHABET_CHUNK.length - offset);
+      pattern.setIndex(offset, offset + n);
+      int written = transport.write(pattern);
+      patternSent += written;
+      patternLeft -= written;
+      if (written < n) {
+        return false;
+      }
+    }
+    pattern = null;
+    return true;
   }
 
   /** The reason phrases (RFC 9110 §15) of the codes this server sends. */
@@ -272,17 +521,14 @@ public final class HttpConnection {
     };
   }
 
-  /** Writes a response's content: exactly {@code length} bytes. */
-  @FunctionalInterface
-  private interface Content {
-    void writeTo(OutputStream out, long length) throws IOException;
-  }
-
-  /** A response before it is written: status, content and any header fields of its own. */
-  private record Response(int status, String contentType, long length, Content content, List<String[]> fields) {
+  /**
+   * A response before it is written: status, content and any header fields of its own. The content
+   * is {@code body}, or — when that is null — {@code length} bytes of the /bytes pattern.
+   */
+  private record Response(int status, String contentType, long length, byte[] body, List<String[]> fields) {
 
     static Response of(int status, String contentType, byte[] body) {
-      return new Response(status, contentType, body.length, (out, length) -> out.write(body), List.of());
+      return new Response(status, contentType, body.length, body, List.of());
     }
 
     /** A short plain-text explanation, for the error statuses. */
@@ -294,7 +540,7 @@ public final class HttpConnection {
     Response with(String name, String value) {
       List<String[]> more = new ArrayList<>(fields);
       more.add(new String[] {name, value});
-      return new Response(status, contentType, length, content, List.copyOf(more));
+      return new Response(status, contentType, length, body, List.copyOf(more));
     }
   }
 }

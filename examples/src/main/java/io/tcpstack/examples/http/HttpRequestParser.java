@@ -1,22 +1,22 @@
 package io.tcpstack.examples.http;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.SocketTimeoutException;
+import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * Reads HTTP/1.x requests (RFC 9112) one after another from a byte stream — a connection's whole
- * life, pipelined requests included. Works on any {@link InputStream}, so it is tested without a
- * network.
+ * life, pipelined requests included — fed with the bytes as they arrive, in pieces of any size:
+ * {@link #next(ByteBuf)} consumes what it is given and returns a request once its head is complete,
+ * keeping its place in between. It does no I/O, so it runs on the stack thread inside an event
+ * handler (see {@link HttpConnection}) and is tested without a network.
  *
- * <p>Nothing the client sends is trusted, and nothing is buffered without bound: the parser owns
- * one read buffer and one line buffer, both of fixed size, and stops reading as soon as a limit
- * ({@link Limits}) is passed:
+ * <p>Nothing the client sends is trusted, and nothing is buffered without bound: the parser holds
+ * one line at a time, in a buffer that starts small and grows to the limit at most, and refuses the
+ * request as soon as a limit ({@link Limits}) is passed, without consuming more:
  *
  * <ul>
  *   <li>request line over {@link Limits#maxRequestLine()} bytes: 414 URI Too Long (RFC 9112 §3: "A
@@ -53,11 +53,11 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Every rejection is an {@link HttpException} carrying the status to answer with; the connection
- * must then be closed. A stream that ends inside a request is an {@link EOFException}. A read that
- * times out ({@link SocketTimeoutException}) while a request is under way becomes 408 Request
- * Timeout (RFC 9110 §15.5.9); between requests it is passed on unchanged (an idle connection).
+ * must then be closed. Whether a request is under way ({@link #inRequest()}) tells its owner what
+ * the end of the stream or a timeout means: between requests, a client that left or went idle;
+ * inside one, a request cut off, or 408 Request Timeout (RFC 9110 §15.5.9).
  *
- * <p>Not thread-safe: one parser per connection, used by the connection's thread.
+ * <p>Not thread-safe: one parser per connection, used by the thread that serves it.
  */
 public final class HttpRequestParser {
 
@@ -83,79 +83,152 @@ public final class HttpRequestParser {
 
   /** RFC 9112 §2.2 asks to skip "at least one" empty line before a request; a few more are harmless. */
   static final int MAX_LEADING_EMPTY_LINES = 8;
+  /** The line buffer an idle connection keeps; one that grew for a long line is dropped after its request. */
+  static final int INITIAL_LINE = 256;
 
-  private static final int READ_BUFFER = 8 * 1024;
-
-  private final InputStream in;
   private final Limits limits;
-  private final byte[] buffer = new byte[READ_BUFFER];
-  private int pos;
-  private int end;
-  private final byte[] line;
-  /** Whether a byte of the current request has been read (a timeout is then 408, not idleness). */
+  /** The line being received, without its line ending: allocated at the first byte, grown up to the limit. */
+  private byte[] line;
+  private int length;
+  /** The last byte was a CR: the next must be LF. */
+  private boolean cr;
+  /** Whether a byte of the current request (head or content) has been consumed. */
   private boolean inRequest;
+  /** The request line is done; field lines come now. */
+  private boolean inFields;
+  private int emptyLines;
+  private RequestLine requestLine;
+  private List<HttpRequest.Field> fields;
+  /** Bytes of field lines the request may still send. */
+  private int budget;
+  /** Bytes of the current request's content not yet consumed. */
+  private long contentLeft;
 
-  public HttpRequestParser(InputStream in, Limits limits) {
-    this.in = Objects.requireNonNull(in, "in");
+  public HttpRequestParser(Limits limits) {
     this.limits = Objects.requireNonNull(limits, "limits");
-    this.line = new byte[Math.max(limits.maxRequestLine(), limits.maxFieldBytes())];
   }
 
   /**
-   * Reads the next request head: request line and header fields, up to and including the empty
-   * line. Its content, if any, comes next on the stream: {@link #discardContent} it.
+   * Consumes the readable bytes of {@code in} up to the end of the next request head (request line
+   * and header fields, up to and including the empty line), advancing its reader index. Its
+   * content, if it has any, comes next: {@link #discardContent} it before asking for the next one.
    *
-   * @return the request, or null if the stream ended cleanly before its first byte
+   * @return the request, or null if {@code in} ran out first: everything was consumed, and parsing
+   *     resumes where it stopped with the next bytes
    * @throws HttpException the request is invalid or too large: answer with its status and close
-   * @throws EOFException the stream ended inside the request
-   * @throws SocketTimeoutException no byte of a new request came in time
+   * @throws IllegalStateException if the previous request's content has not been discarded
    */
-  public HttpRequest next() throws IOException {
-    inRequest = false;
-    if (pos == end && !fill()) {
+  public HttpRequest next(ByteBuf in) throws HttpException {
+    if (contentLeft > 0) {
+      throw new IllegalStateException(contentLeft + " bytes of request content must be discarded first");
+    }
+    int i = in.readerIndex();
+    int end = in.writerIndex();
+    try {
+      while (i < end) {
+        byte b = in.getByte(i++);
+        inRequest = true;
+        if (cr) {
+          if (b != '\n') {
+            throw bad("bare CR (not followed by LF)");
+          }
+          cr = false;
+          HttpRequest r = endOfLine();
+          if (r != null) {
+            return r;
+          }
+        } else if (b == '\n') {
+          HttpRequest r = endOfLine();
+          if (r != null) {
+            return r;
+          }
+        } else if (b == '\r') {
+          cr = true;
+        } else {
+          append(b);
+        }
+      }
+      return null;
+    } finally {
+      in.readerIndex(i);
+    }
+  }
+
+  /**
+   * Consumes the content of the request just returned by {@link #next} from {@code in} and throws
+   * it away. Returns whether all of it has been consumed; if not, call again with more bytes.
+   */
+  public boolean discardContent(ByteBuf in) {
+    int n = (int) Math.min(contentLeft, in.readableBytes());
+    in.skipBytes(n);
+    contentLeft -= n;
+    if (contentLeft == 0) {
+      inRequest = false;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a request is under way: some of its bytes (head or content) have been consumed, but not
+   * all. The end of the stream then cuts a request off, and a timeout is 408 rather than idleness.
+   */
+  public boolean inRequest() {
+    return inRequest;
+  }
+
+  /** Adds a byte to the line, or refuses it when the line would pass its limit. */
+  private void append(byte b) throws HttpException {
+    int max = inFields ? budget : limits.maxRequestLine();
+    if (length == max) {
+      throw inFields
+          ? new HttpException(431, "header fields larger than " + limits.maxFieldBytes() + " bytes")
+          : new HttpException(414, "request line longer than " + limits.maxRequestLine() + " bytes");
+    }
+    if (line == null || length == line.length) {
+      int cap = Math.max(limits.maxRequestLine(), limits.maxFieldBytes());
+      line = line == null ? new byte[Math.min(INITIAL_LINE, cap)] : Arrays.copyOf(line, Math.min(2 * line.length, cap));
+    }
+    line[length++] = b;
+  }
+
+  /** A line ended: the request line, a field line, or the empty line that ends the head (then the request). */
+  private HttpRequest endOfLine() throws HttpException {
+    int n = length;
+    length = 0;
+    if (!inFields) {
+      if (n == 0) {
+        if (++emptyLines > MAX_LEADING_EMPTY_LINES) {
+          throw bad("more than " + MAX_LEADING_EMPTY_LINES + " empty lines before the request line");
+        }
+        return null;
+      }
+      requestLine = parseRequestLine(n);
+      inFields = true;
+      budget = limits.maxFieldBytes();
+      fields = new ArrayList<>();
       return null;
     }
-    inRequest = true;
-
-    int length;
-    int empty = 0;
-    while ((length = readLine(limits.maxRequestLine())) == 0) {
-      if (++empty > MAX_LEADING_EMPTY_LINES) {
-        throw bad("more than " + MAX_LEADING_EMPTY_LINES + " empty lines before the request line");
-      }
-    }
-    if (length < 0) {
-      throw new HttpException(414, "request line longer than " + limits.maxRequestLine() + " bytes");
-    }
-    RequestLine requestLine = parseRequestLine(length);
-
-    List<HttpRequest.Field> fields = new ArrayList<>();
-    int budget = limits.maxFieldBytes();
-    while ((length = readLine(budget)) != 0) {
-      if (length < 0) {
-        throw new HttpException(431, "header fields larger than " + limits.maxFieldBytes() + " bytes");
-      }
+    if (n > 0) {
       if (fields.size() == limits.maxFields()) {
         throw new HttpException(431, "more than " + limits.maxFields() + " header fields");
       }
-      budget -= length;
-      fields.add(parseField(length));
+      budget -= n;
+      fields.add(parseField(n));
+      return null;
     }
-    return checkFraming(new HttpRequest(requestLine.method(), requestLine.target(), requestLine.minorVersion(),
+    HttpRequest r = checkFraming(new HttpRequest(requestLine.method(), requestLine.target(), requestLine.minorVersion(),
         fields, 0));
-  }
-
-  /** Reads and throws away {@code n} bytes: the content of the request just read. */
-  public void discardContent(long n) throws IOException {
-    inRequest = true;
-    while (n > 0) {
-      if (pos == end && !fill()) {
-        throw new EOFException("connection closed with " + n + " bytes of request content still to come");
-      }
-      int skipped = (int) Math.min(n, end - pos);
-      pos += skipped;
-      n -= skipped;
+    inFields = false;
+    emptyLines = 0;
+    requestLine = null;
+    fields = null;
+    if (line != null && line.length > INITIAL_LINE) {
+      line = null; // a long line's buffer is not kept for the life of the connection
     }
+    contentLeft = r.contentLength();
+    inRequest = contentLeft > 0;
+    return r;
   }
 
   // ---------------------------------------------------------------- request line (RFC 9112 §3)
@@ -278,57 +351,6 @@ public final class HttpRequestParser {
   }
 
   // ---------------------------------------------------------------- bytes and lines
-
-  /**
-   * Reads one line into {@link #line}, without its CRLF or LF.
-   *
-   * @return its length, or -1 if it is longer than {@code max} (reading stops there)
-   */
-  private int readLine(int max) throws IOException {
-    int n = 0;
-    while (true) {
-      int b = read();
-      if (b == '\n') {
-        return n;
-      }
-      if (b == '\r') {
-        if (read() != '\n') {
-          throw bad("bare CR (not followed by LF)");
-        }
-        return n;
-      }
-      if (n == max) {
-        return -1;
-      }
-      line[n++] = (byte) b;
-    }
-  }
-
-  private int read() throws IOException {
-    if (pos == end && !fill()) {
-      throw new EOFException("connection closed in the middle of a request");
-    }
-    return buffer[pos++] & 0xFF;
-  }
-
-  /** Refills the empty buffer; false at the end of the stream. */
-  private boolean fill() throws IOException {
-    int n;
-    try {
-      n = in.read(buffer, 0, buffer.length);
-    } catch (SocketTimeoutException e) {
-      if (inRequest) {
-        throw new HttpException(408, "request not received in time");
-      }
-      throw e;
-    }
-    if (n <= 0) { // 0 only from a broken stream: treated as the end, never as a busy loop
-      return false;
-    }
-    pos = 0;
-    end = n;
-    return true;
-  }
 
   private int indexOf(char c, int from, int to) {
     for (int i = from; i < to; i++) {

@@ -1,27 +1,40 @@
 package io.tcpstack.examples.http;
 
-import io.tcpstack.api.TcpServerSocket;
-import io.tcpstack.api.TcpSocket;
-import io.tcpstack.examples.apps.Servers;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.tcpstack.NetworkStack;
+import io.tcpstack.api.TcpChannel;
+import io.tcpstack.api.TcpChannelHandler;
+import io.tcpstack.examples.services.ChannelServer;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A small HTTP/1.1 server (RFC 9110, RFC 9112) on the stack, for curl and browsers: {@code GET /}
  * shows the stack's live counters, {@code GET /bytes/N} sends N bytes. What it answers, and why, is
  * in {@link HttpConnection}; how it reads requests, in {@link HttpRequestParser}.
  *
- * <p>One thread accepts; each connection gets its own thread, which serves its requests one after
- * another (persistent connections, RFC 9112 §9.3). A connection idle for {@link #IDLE_TIMEOUT}
- * is closed. Closing is done in stages (RFC 9112 §9.6): the server half-closes, then reads and
- * throws away what the client still sends, for a moment, before closing for good — so a client
- * still sending (a long request we refused) reads our response instead of losing it to a reset.
+ * <p>Event-driven, on the stack thread, with no thread per connection: each accepted {@link
+ * TcpChannel} gets an {@link HttpConnection}, driven by the channel's events, which serves its
+ * requests one after another (persistent connections, RFC 9112 §9.3). A connection idle for
+ * {@link #IDLE_TIMEOUT} is closed; closing is done in stages (RFC 9112 §9.6, see {@link
+ * HttpConnection}).
+ *
+ * <p>The deadlines are checked by a sweep over the server's connections once a second ({@link
+ * #SWEEP}), run on the stack thread as a task handed over by one daemon thread for the whole
+ * server: the stack has no public timer yet. A deadline is therefore kept to within a second.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -32,22 +45,64 @@ public final class HttpServer implements AutoCloseable {
   /** How long, and how many bytes, a closing connection keeps reading the client's leftovers. */
   static final Duration LINGER = Duration.ofSeconds(2);
   static final int LINGER_BYTES = 1024 * 1024;
+  /** How often the deadlines are checked. */
+  static final Duration SWEEP = Duration.ofSeconds(1);
 
+  private final ChannelServer<Handler> server;
+  /** Runs the sweep, or null when a test drives the stack (and calls {@link #sweep} itself). */
+  private final ScheduledExecutorService sweeper;
 
-  private final TcpServerSocket server;
-
-  private HttpServer(TcpServerSocket server) {
+  private HttpServer(ChannelServer<Handler> server, ScheduledExecutorService sweeper) {
     this.server = server;
+    this.sweeper = sweeper;
   }
 
-  /** Starts serving on {@code port} of the stack ({@link #PORT} for http://address/). */
-  public static HttpServer start(StackRuntime runtime, int port) throws IOException {
-    return new HttpServer(Servers.startConcurrent(runtime, "http", port, client -> {
-      client.setReadTimeout(IDLE_TIMEOUT);
-      client.setNoDelay(true); // each response is written whole, then flushed: no need to hold a tail
-      HttpConnection.serve(client.getInputStream(), client.getOutputStream(), () -> nonZero(runtime.counters()));
-      closeInStages(client);
-    }));
+  /** Starts serving on {@code port} of a running stack ({@link #PORT} for http://address/); any thread but the stack's. */
+  public static HttpServer start(StackRuntime runtime, int port, int backlog) throws IOException {
+    CounterSet<StackCounter> counters = runtime.counters();
+    // runtime.nowNs() reads the clock: a task's view of the stack's time may be a turn old
+    ChannelServer<Handler> server = ChannelServer.start(runtime, port, backlog,
+        channel -> new Handler(channel, runtime::nowNs, counters, Clock.systemUTC()));
+    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "http-" + port + "-sweep");
+      t.setDaemon(true);
+      return t;
+    });
+    HttpServer http = new HttpServer(server, sweeper);
+    long period = SWEEP.toNanos();
+    sweeper.scheduleAtFixedRate(() -> {
+      try {
+        runtime.execute(() -> http.sweep(runtime.nowNs()));
+      } catch (RejectedExecutionException e) {
+        sweeper.shutdown(); // the stack is closed
+      }
+    }, period, period, TimeUnit.NANOSECONDS);
+    return http;
+  }
+
+  /**
+   * Serves {@code port} of {@code stack}, on the stack thread, for a test driving the stack itself
+   * in virtual time: no sweep runs, the test calls {@link #sweep}.
+   */
+  static HttpServer bind(NetworkStack stack, int port, int backlog, Clock clock) {
+    ChannelServer<Handler> server = ChannelServer.bind(stack, port, backlog,
+        channel -> new Handler(channel, stack::nowNs, stack.counters(), clock));
+    return new HttpServer(server, null);
+  }
+
+  /** Applies the idle and linger deadlines to every connection at {@code nowNs}. Stack thread. */
+  void sweep(long nowNs) {
+    server.forEach(h -> h.connection.checkTimeouts(nowNs));
+  }
+
+  /**
+   * How many connections the server has not closed yet. Stack thread. (A closed one may live on in
+   * the stack a while — TIME-WAIT, or FIN-WAIT-2 for a client that never closes — without the server.)
+   */
+  int connections() {
+    int[] n = {0};
+    server.forEach(h -> n[0] += h.connection.isClosed() ? 0 : 1);
+    return n[0];
   }
 
   /** The port served. */
@@ -66,23 +121,81 @@ public final class HttpServer implements AutoCloseable {
     return named;
   }
 
-  /** Half-closes, then drains what the client still sends (RFC 9112 §9.6); the caller closes. */
-  private static void closeInStages(TcpSocket client) {
-    try {
-      client.shutdownOutput();
-      client.setReadTimeout(LINGER);
-      byte[] sink = new byte[16 * 1024];
-      for (int total = 0, n; total < LINGER_BYTES && (n = client.read(sink, 0, sink.length)) > 0; ) {
-        total += n;
-      }
-    } catch (IOException e) {
-      // timed out or reset: the connection is over either way
+  /** Stops accepting and sweeping; the connections being served are cut off. */
+  @Override
+  public void close() {
+    if (sweeper != null) {
+      sweeper.shutdownNow();
     }
+    server.close();
   }
 
-  /** Stops accepting; connections being served end on their own. */
-  @Override
-  public void close() throws IOException {
-    server.close();
+  /** A channel's events, passed to its {@link HttpConnection}; the channel seen as its transport. */
+  static final class Handler implements TcpChannelHandler, HttpTransport {
+    private final TcpChannel channel;
+    private final LongSupplier clock;
+    final HttpConnection connection;
+
+    Handler(TcpChannel channel, LongSupplier clock, CounterSet<StackCounter> counters, Clock wallClock) {
+      this.channel = channel;
+      this.clock = clock;
+      channel.setNoDelay(true); // each response is written whole: no need to hold a tail back
+      this.connection = new HttpConnection(this, () -> nonZero(counters), wallClock, HttpRequestParser.Limits.DEFAULT);
+    }
+
+    @Override
+    public void onReadable(TcpChannel c) {
+      connection.onReadable();
+    }
+
+    @Override
+    public void onWritable(TcpChannel c) {
+      connection.onWritable();
+    }
+
+    @Override
+    public void onClosed(TcpChannel c) {
+      connection.onClosed();
+    }
+
+    @Override
+    public int read(ByteBuf dst) {
+      return channel.read(dst);
+    }
+
+    @Override
+    public int readableBytes() {
+      return channel.readableBytes();
+    }
+
+    @Override
+    public int write(ByteBuf src) {
+      return channel.write(src);
+    }
+
+    @Override
+    public boolean isWritable() {
+      return channel.isWritable();
+    }
+
+    @Override
+    public void shutdownOutput() {
+      channel.shutdownOutput();
+    }
+
+    @Override
+    public void close() {
+      channel.close();
+    }
+
+    @Override
+    public long nowNs() {
+      return clock.getAsLong();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+      return channel.stack().config().allocator();
+    }
   }
 }

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.tcpstack.testing.TrackingAllocator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,13 +29,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link HttpConnection} driven with in-memory streams: a whole connection's bytes in, every
- * response out, checked as a client would read them.
+ * {@link HttpConnection} driven in memory: a whole connection's bytes in, every response out, checked
+ * as a client would read them. Each exchange is served twice — the client's bytes all at once with
+ * room for any write, and then trickled (a byte per event) with 7 bytes of room per event — and both
+ * must give the same bytes: the state machine's answers do not depend on how the stream is cut.
  */
 class HttpConnectionTest {
 
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("1994-11-06T08:49:37Z"), ZoneOffset.UTC);
+  static final Clock CLOCK = Clock.fixed(Instant.parse("1994-11-06T08:49:37Z"), ZoneOffset.UTC);
   private static final Map<String, Long> COUNTERS = counters();
+  private static final long SECOND = 1_000_000_000L;
 
   private static Map<String, Long> counters() {
     Map<String, Long> c = new LinkedHashMap<>();
@@ -53,20 +59,157 @@ class HttpConnectionTest {
     }
   }
 
-  /** Serves {@code requests} (ISO-8859-1) to the end; returns everything written. */
+  /**
+   * The client's side in memory, with a TCP channel's contract: {@link #read} gives what has been
+   * {@link #deliver delivered} (then 0, or -1 once the client's end was delivered), {@link #write}
+   * takes what fits in {@link #room} — a send buffer of {@code roomPerEvent} bytes, emptied by each
+   * {@link #ack} — and throws after shutdown or close, as a channel does.
+   */
+  static final class Memory implements HttpTransport {
+    final TrackingAllocator alloc = new TrackingAllocator();
+    final byte[] input;
+    final int roomPerEvent;
+    final OutputStream sink;
+    int room;
+    int delivered;
+    int consumed;
+    boolean endDelivered;
+    boolean shutdown;
+    boolean closed;
+    long written;
+    long nowNs;
+
+    Memory(byte[] input, int roomPerEvent, OutputStream sink) {
+      this.input = input;
+      this.roomPerEvent = roomPerEvent;
+      this.room = roomPerEvent;
+      this.sink = sink;
+    }
+
+    /** The client acknowledged what was sent: the send buffer is empty again. */
+    void ack() {
+      room = roomPerEvent;
+    }
+
+    void deliver(int n) {
+      delivered = Math.min(input.length, delivered + n);
+    }
+
+    void deliverAll(boolean andTheEnd) {
+      delivered = input.length;
+      endDelivered = andTheEnd;
+    }
+
+    long progress() {
+      return consumed + written + (shutdown ? 1 : 0) + (closed ? 1 : 0);
+    }
+
+    @Override
+    public int read(ByteBuf dst) {
+      int n = Math.min(dst.writableBytes(), delivered - consumed);
+      if (n == 0) {
+        return closed || endDelivered && consumed == input.length ? -1 : 0;
+      }
+      dst.writeBytes(input, consumed, n);
+      consumed += n;
+      return n;
+    }
+
+    @Override
+    public int readableBytes() {
+      return closed ? 0 : delivered - consumed;
+    }
+
+    @Override
+    public int write(ByteBuf src) {
+      if (!isWritable()) {
+        throw new IllegalStateException("write after shutdownOutput or close");
+      }
+      int n = Math.min(src.readableBytes(), room);
+      room -= n;
+      try {
+        src.readBytes(sink, n);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      written += n;
+      return n;
+    }
+
+    @Override
+    public boolean isWritable() {
+      return !shutdown && !closed;
+    }
+
+    @Override
+    public void shutdownOutput() {
+      shutdown = true;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+
+    @Override
+    public long nowNs() {
+      return nowNs;
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+      return alloc;
+    }
+  }
+
+  private static HttpConnection connection(Memory m) {
+    return new HttpConnection(m, () -> COUNTERS, CLOCK, HttpRequestParser.Limits.DEFAULT);
+  }
+
+  /** Serves {@code requests} (ISO-8859-1), then the end of the client's stream; returns everything written. */
   private static byte[] serve(String requests) throws IOException {
     return serve(requests.getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  private static byte[] serve(byte[] requests) throws IOException {
+  private static byte[] serve(byte[] requests) {
+    byte[] whole = serve(requests, requests.length + 1, Integer.MAX_VALUE);
+    // a byte per event (a prime number of them for long streams, to keep the test quick), 7 bytes
+    // of room per event: every line and every response is cut in pieces, each resumed by an event
+    byte[] trickled = serve(requests, requests.length <= 512 ? 1 : 61, 7);
+    assertArrayEquals(whole, trickled, "the same bytes whether the stream comes whole or a byte at a time");
+    return whole;
+  }
+
+  /**
+   * Serves {@code requests} delivered {@code step} bytes per readable event, with {@code room} bytes
+   * of send buffer emptied after each event, until the connection closes; then checks it closed
+   * completely and holds no buffer.
+   */
+  static byte[] serve(byte[] requests, int step, int room) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    HttpConnection.serve(new ByteArrayInputStream(requests), out, () -> COUNTERS, CLOCK,
-        HttpRequestParser.Limits.DEFAULT);
+    Memory m = new Memory(requests, room, out);
+    HttpConnection c = connection(m);
+    while (!c.isClosed()) {
+      long before = m.progress();
+      if (m.delivered < requests.length) {
+        m.deliver(step);
+      } else {
+        m.endDelivered = true;
+      }
+      c.onReadable();
+      m.ack();
+      c.onWritable();
+      assertTrue(m.progress() != before || m.delivered < requests.length || c.isClosed(),
+          "stuck in " + c.state() + " with everything delivered");
+    }
+    assertTrue(m.shutdown, "closed in stages: half-closed first");
+    assertTrue(m.closed);
+    m.alloc.assertAllReleased();
     return out.toByteArray();
   }
 
   /** Reads the responses in {@code out}; {@code heads[i]} says whether response i answers a HEAD. */
-  private static List<Response> responses(byte[] out, boolean... heads) {
+  static List<Response> responses(byte[] out, boolean... heads) {
     List<Response> all = new ArrayList<>();
     int pos = 0;
     while (pos < out.length) {
@@ -211,10 +354,21 @@ class HttpConnectionTest {
     }
     CheckingSink sink = new CheckingSink();
     String request = "GET /bytes/" + HttpConnection.MAX_BYTES + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    HttpConnection.serve(new ByteArrayInputStream(request.getBytes(StandardCharsets.US_ASCII)), sink, () -> COUNTERS,
-        CLOCK, HttpRequestParser.Limits.DEFAULT);
+    Memory m = new Memory(request.getBytes(StandardCharsets.US_ASCII), 256 * 1024, sink); // a send buffer's worth
+    m.deliverAll(true);
+    HttpConnection c = connection(m);
+    c.onReadable();
+    long events = 1;
+    while (!c.isClosed()) {
+      m.ack();
+      c.onWritable(); // each time a send buffer's worth of room: the body is generated as room opens
+      events++;
+    }
     assertTrue(sink.head.toString(StandardCharsets.US_ASCII).contains("\r\nContent-Length: 1073741824\r\n"));
     assertEquals(HttpConnection.MAX_BYTES, sink.bodyBytes);
+    assertTrue(events > HttpConnection.MAX_BYTES / (256 * 1024), "written as room opened, not at once: " + events);
+    assertTrue(m.alloc.allocations() <= 3, "no buffer per chunk: " + m.alloc.allocations());
+    m.alloc.assertAllReleased();
   }
 
   @ParameterizedTest
@@ -385,5 +539,157 @@ class HttpConnectionTest {
         assertDoesNotThrow(() -> responses(out), s::toString); // whatever came out is well-formed HTTP
       }
     }
+  }
+
+  // ---------------------------------------------------------------- events, deadlines, back-pressure
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void anIdleConnectionIsClosedQuietlyAfterTheIdleTimeout() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Memory m = new Memory(ascii("GET /bytes/2 HTTP/1.1\r\nHost: x\r\n\r\n"), 1 << 20, out);
+    HttpConnection c = connection(m);
+    m.nowNs = 5 * SECOND;
+    m.deliverAll(false);
+    c.onReadable();
+    assertEquals("ab", responses(out.toByteArray()).get(0).text());
+    long idle = HttpServer.IDLE_TIMEOUT.toNanos();
+    c.checkTimeouts(5 * SECOND + idle - 1);
+    assertEquals(HttpConnection.State.READ_HEAD, c.state(), "the idle time counts from the end of the response");
+    c.checkTimeouts(5 * SECOND + idle);
+    assertTrue(m.shutdown, "half-closed");
+    assertEquals(HttpConnection.State.LINGER, c.state());
+    assertEquals(1, responses(out.toByteArray()).size(), "nothing is said to an idle client");
+    m.endDelivered = true; // the client closes in turn
+    c.onReadable();
+    assertTrue(c.isClosed() && m.closed);
+    m.alloc.assertAllReleased();
+  }
+
+  /** The sweep at {@code nowNs}: the transport's clock reads the same. */
+  private static void sweepAt(Memory m, HttpConnection c, long nowNs) {
+    m.nowNs = nowNs;
+    c.checkTimeouts(nowNs);
+  }
+
+  @Test
+  void aRequestUnfinishedAtTheIdleTimeoutIs408() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Memory m = new Memory(ascii("GET / HTTP/1.1\r\nHo"), 1 << 20, out);
+    HttpConnection c = connection(m);
+    m.deliverAll(false);
+    m.nowNs = 10 * SECOND; // bytes came at 10 s: the timeout counts from the last of them
+    c.onReadable();
+    long timeout = 10 * SECOND + HttpServer.IDLE_TIMEOUT.toNanos();
+    sweepAt(m, c, timeout - 1);
+    assertEquals(0, out.size());
+    sweepAt(m, c, timeout);
+    Response r = responses(out.toByteArray()).get(0);
+    assertEquals(408, r.status());
+    assertEquals("Request Timeout", r.reason());
+    assertEquals("close", r.header("Connection"));
+    assertTrue(m.shutdown);
+    // lingering ends after LINGER even if the client never closes
+    sweepAt(m, c, timeout + HttpServer.LINGER.toNanos() - 1);
+    assertFalse(c.isClosed());
+    sweepAt(m, c, timeout + HttpServer.LINGER.toNanos());
+    assertTrue(c.isClosed() && m.closed);
+    m.alloc.assertAllReleased();
+  }
+
+  @Test
+  void aResponseBeingWrittenHasNoDeadline() {
+    Memory m = new Memory(ascii("GET /bytes/100000 HTTP/1.1\r\nHost: x\r\n\r\n"), 1000, new ByteArrayOutputStream());
+    HttpConnection c = connection(m);
+    m.deliverAll(false);
+    c.onReadable();
+    assertEquals(HttpConnection.State.WRITE, c.state(), "the client reads slowly");
+    c.checkTimeouts(HttpServer.IDLE_TIMEOUT.toNanos() * 10);
+    assertEquals(HttpConnection.State.WRITE, c.state(), "as a blocking write, a slow reader is waited for");
+    c.onClosed(); // the client resets
+    assertTrue(c.isClosed());
+    m.alloc.assertAllReleased();
+  }
+
+  @Test
+  void nothingIsReadWhileAResponseWaitsForRoom() {
+    // a client pipelining requests faster than it reads responses is held back by its own window
+    String two = "GET /bytes/5000 HTTP/1.1\r\nHost: x\r\n\r\n";
+    byte[] many = ascii(two.repeat(100));
+    Memory m = new Memory(many, 1000, new ByteArrayOutputStream());
+    HttpConnection c = connection(m);
+    m.deliverAll(false);
+    c.onReadable();
+    int consumed = m.consumed;
+    assertTrue(consumed <= HttpConnection.READ_CHUNK, "one read's worth taken: " + consumed);
+    for (int i = 0; i < 3; i++) {
+      c.onReadable(); // more data announced: still not read, the response is not out
+    }
+    assertEquals(consumed, m.consumed);
+    m.ack();
+    c.onWritable();
+    assertEquals(consumed, m.consumed, "5000 bytes at 1000 per event: still writing");
+    for (int i = 0; i < 1000 && m.consumed < many.length; i++) {
+      m.ack();
+      c.onWritable();
+    }
+    assertEquals(many.length, m.consumed, "all answered in the end");
+    m.endDelivered = true;
+    c.onReadable();
+    while (!c.isClosed()) {
+      m.ack();
+      c.onWritable();
+    }
+    m.alloc.assertAllReleased();
+  }
+
+  @Test
+  void lingeringReadsAtMostLingerBytesThenCloses() {
+    byte[] request = ascii("GET /bytes/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    byte[] flood = new byte[request.length + HttpServer.LINGER_BYTES + 100_000];
+    System.arraycopy(request, 0, flood, 0, request.length);
+    Memory m = new Memory(flood, 1 << 20, new ByteArrayOutputStream());
+    HttpConnection c = connection(m);
+    m.deliver(request.length);
+    c.onReadable();
+    assertEquals(HttpConnection.State.LINGER, c.state());
+    m.deliverAll(false); // the client goes on sending and never closes
+    c.onReadable();
+    assertTrue(c.isClosed(), "closed after a megabyte of leftovers, without waiting for the linger time");
+    assertTrue(m.consumed - request.length >= HttpServer.LINGER_BYTES && m.consumed < flood.length, "read " + m.consumed);
+    m.alloc.assertAllReleased();
+  }
+
+  @Test
+  void aConnectionBetweenRequestsHoldsNoBufferAndEmptyEventsBorrowNone() {
+    Memory m = new Memory(ascii("GET /bytes/10 HTTP/1.1\r\nHost: x\r\n\r\n"), 1 << 20, new ByteArrayOutputStream());
+    HttpConnection c = connection(m);
+    m.deliverAll(false);
+    c.onReadable();
+    assertEquals(HttpConnection.State.READ_HEAD, c.state(), "answered, waiting for the next request");
+    assertEquals(0, m.alloc.live(), "an idle keep-alive connection holds nothing");
+    int allocations = m.alloc.allocations();
+    for (int i = 0; i < 100; i++) {
+      c.onWritable(); // ACKs of the response arriving
+      c.onReadable();
+    }
+    assertEquals(allocations, m.alloc.allocations(), "events with nothing to read borrow no buffer");
+  }
+
+  @Test
+  void aResetWhileWritingReleasesEverything() {
+    Memory m = new Memory(ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\n"), 10, new ByteArrayOutputStream());
+    HttpConnection c = connection(m);
+    m.deliverAll(false);
+    c.onReadable();
+    m.closed = true; // reset: the transport refuses writes before onClosed arrives
+    m.ack();
+    c.onWritable();
+    assertTrue(c.isClosed(), "a write that cannot happen ends the connection");
+    c.onClosed();
+    m.alloc.assertAllReleased();
   }
 }

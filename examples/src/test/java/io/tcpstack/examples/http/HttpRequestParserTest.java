@@ -6,33 +6,34 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.EOFException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link HttpRequestParser} on in-memory bytes: what it accepts, and the status of what it refuses. */
+/**
+ * {@link HttpRequestParser} fed with in-memory bytes: what it accepts, and the status of what it
+ * refuses; the same whether the bytes come at once or one at a time.
+ */
 class HttpRequestParserTest {
 
   private static final HttpRequestParser.Limits LIMITS = HttpRequestParser.Limits.DEFAULT;
 
-  private static InputStream bytes(String s) {
-    return new ByteArrayInputStream(s.getBytes(StandardCharsets.ISO_8859_1));
+  private static ByteBuf bytes(String s) {
+    return Unpooled.wrappedBuffer(s.getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  private static HttpRequestParser parser(String s) {
-    return new HttpRequestParser(bytes(s), LIMITS);
+  private static HttpRequestParser parser() {
+    return new HttpRequestParser(LIMITS);
   }
 
+  /** The first request in {@code s}, given whole; null if {@code s} ends before it does. */
   private static HttpRequest parse(String s) throws IOException {
-    return parser(s).next();
+    return parser().next(bytes(s));
   }
 
   /** The status of the {@link HttpException} parsing {@code s} throws. */
@@ -64,34 +65,48 @@ class HttpRequestParserTest {
 
   @Test
   void pipelinedRequestsComeOneAfterAnotherThenNull() throws IOException {
-    HttpRequestParser p = parser("GET /a HTTP/1.1\r\nHost: x\r\n\r\nHEAD /b HTTP/1.1\r\nHost: x\r\n\r\n");
-    assertEquals("/a", p.next().target());
-    assertEquals("/b", p.next().target());
-    assertNull(p.next());
-    assertNull(p.next(), "still at the end");
+    HttpRequestParser p = parser();
+    ByteBuf in = bytes("GET /a HTTP/1.1\r\nHost: x\r\n\r\nHEAD /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertEquals("/a", p.next(in).target());
+    assertTrue(in.isReadable(), "the second request is left for the next call");
+    assertEquals("/b", p.next(in).target());
+    assertNull(p.next(in));
+    assertNull(p.next(in), "still at the end");
+    assertFalse(p.inRequest());
   }
 
   @Test
   void contentIsDiscardedBeforeTheNextRequest() throws IOException {
-    HttpRequestParser p = parser("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nGET / HTTP/1.1GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
-    HttpRequest post = p.next();
+    HttpRequestParser p = parser();
+    ByteBuf in = bytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nGET / HTTP/1.1GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    HttpRequest post = p.next(in);
     assertEquals(11, post.contentLength());
-    p.discardContent(post.contentLength());
-    assertEquals("/next", p.next().target());
+    assertTrue(p.inRequest(), "the content is part of the request");
+    assertThrows(IllegalStateException.class, () -> p.next(in), "content first");
+    assertTrue(p.discardContent(in));
+    assertFalse(p.inRequest());
+    assertEquals("/next", p.next(in).target());
   }
 
   @Test
-  void contentCutOffIsEof() throws IOException {
-    HttpRequestParser p = parser("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort");
-    HttpRequest post = p.next();
-    assertThrows(EOFException.class, () -> p.discardContent(post.contentLength()));
+  void contentArrivingInPiecesIsDiscardedAcrossCalls() throws IOException {
+    HttpRequestParser p = parser();
+    ByteBuf in = bytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort");
+    assertEquals(10, p.next(in).contentLength());
+    assertEquals(5, in.readableBytes(), "next() stops at the end of the head");
+    assertFalse(p.discardContent(in), "5 of 10");
+    assertTrue(p.inRequest(), "cut off here, the request would be incomplete");
+    ByteBuf rest = bytes("rest!GET");
+    assertTrue(p.discardContent(rest));
+    assertEquals(3, rest.readableBytes(), "the next request's bytes are left");
   }
 
   @Test
   void lfOnlyLineEndingsAreAccepted() throws IOException {
-    HttpRequestParser p = parser("GET / HTTP/1.1\nHost: x\n\nGET /2 HTTP/1.1\r\nHost: x\n\r\n");
-    assertEquals("x", p.next().header("Host"));
-    assertEquals("/2", p.next().target());
+    HttpRequestParser p = parser();
+    ByteBuf in = bytes("GET / HTTP/1.1\nHost: x\n\nGET /2 HTTP/1.1\r\nHost: x\n\r\n");
+    assertEquals("x", p.next(in).header("Host"));
+    assertEquals("/2", p.next(in).target());
   }
 
   @Test
@@ -185,18 +200,25 @@ class HttpRequestParserTest {
   }
 
   @Test
-  void overLongLineIsRefusedWithoutReadingItAll() {
-    // an endless request line: the parser must give up after the limit, not read forever
-    InputStream endless = new InputStream() {
-      int n;
-
-      @Override
-      public int read() {
-        return n++ < 4 ? "GET ".charAt(n - 1) : 'a';
+  void overLongLineIsRefusedWithoutReadingItAll() throws IOException {
+    // an endless request line: the parser must give up at the limit, not take bytes forever
+    HttpRequestParser p = parser();
+    assertNull(p.next(bytes("GET ")));
+    long fed = 4;
+    ByteBuf a = Unpooled.wrappedBuffer("a".repeat(1000).getBytes(StandardCharsets.US_ASCII));
+    HttpException e = null;
+    while (e == null && fed < 10L * LIMITS.maxRequestLine()) {
+      a.readerIndex(0);
+      try {
+        assertNull(p.next(a));
+        fed += 1000;
+      } catch (HttpException thrown) {
+        e = thrown;
+        fed += a.readerIndex();
       }
-    };
-    HttpException e = assertThrows(HttpException.class, () -> new HttpRequestParser(endless, LIMITS).next());
+    }
     assertEquals(414, e.status());
+    assertEquals(LIMITS.maxRequestLine() + 1, fed, "refused at the first byte over the limit");
   }
 
   @Test
@@ -239,45 +261,71 @@ class HttpRequestParserTest {
     assertEquals(400, rejected("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), "faulty framing in 1.0");
   }
 
-  @Test
-  void endOfStream() throws IOException {
-    assertNull(parse(""), "closed before a request: clean");
-    assertThrows(EOFException.class, () -> parse("GET / HTTP/1.1\r\nHost: x\r\n"), "cut off in the fields");
-    assertThrows(EOFException.class, () -> parse("GET / HTT"), "cut off in the request line");
-    assertThrows(EOFException.class, () -> parse("GET / HTTP/1.1\r"), "cut off between CR and LF");
-    assertThrows(EOFException.class, () -> parse("\r\n"), "only an empty line");
+  /** Whether {@code s}, all the client sent before its stream ended, leaves a request cut off. */
+  private static boolean cutOff(String s) throws IOException {
+    HttpRequestParser p = parser();
+    assertNull(p.next(bytes(s)), "no complete request in " + s);
+    return p.inRequest();
   }
 
   @Test
-  void timeoutBetweenRequestsIsPassedOnAndInsideOneIs408() {
-    InputStream silent = new InputStream() {
-      @Override
-      public int read() throws IOException {
-        throw new SocketTimeoutException("read timed out");
-      }
-    };
-    assertThrows(SocketTimeoutException.class, () -> new HttpRequestParser(silent, LIMITS).next());
-    InputStream halfThenSilent = new SequenceInputStream(bytes("GET / HTTP/1.1\r\nHo"), silent);
-    HttpException e = assertThrows(HttpException.class, () -> new HttpRequestParser(halfThenSilent, LIMITS).next());
-    assertEquals(408, e.status());
+  void endOfStreamCutsOffARequestUnderWay() throws IOException {
+    assertFalse(cutOff(""), "closed before a request: clean");
+    assertTrue(cutOff("GET / HTTP/1.1\r\nHost: x\r\n"), "cut off in the fields");
+    assertTrue(cutOff("GET / HTT"), "cut off in the request line");
+    assertTrue(cutOff("GET / HTTP/1.1\r"), "cut off between CR and LF");
+    assertTrue(cutOff("\r\n"), "only an empty line");
+  }
+
+  @Test
+  void aRequestIsUnderWayFromItsFirstByteUntilItsLast() throws IOException {
+    // what a timeout means depends on it: idleness between requests, 408 inside one
+    HttpRequestParser p = parser();
+    assertFalse(p.inRequest());
+    assertNull(p.next(bytes("GET / HTTP/1.1\r\nHo")));
+    assertTrue(p.inRequest());
+    assertEquals("/", p.next(bytes("st: x\r\n\r\n")).target());
+    assertFalse(p.inRequest(), "a request without content is complete with its head");
   }
 
   @Test
   void byteByByteArrivalParsesTheSame() throws IOException {
     byte[] two = "GET /one HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /two HTTP/1.1\r\nHost: x\r\n\r\n"
         .getBytes(StandardCharsets.ISO_8859_1);
-    InputStream trickle = new ByteArrayInputStream(two) {
-      @Override
-      public synchronized int read(byte[] b, int off, int len) {
-        return super.read(b, off, Math.min(len, 1));
+    HttpRequestParser p = parser();
+    List<String> seen = new java.util.ArrayList<>();
+    boolean inContent = false;
+    for (byte b : two) {
+      ByteBuf one = Unpooled.wrappedBuffer(new byte[] {b});
+      if (inContent) {
+        inContent = !p.discardContent(one);
+        seen.add("content");
+        continue;
       }
-    };
-    HttpRequestParser p = new HttpRequestParser(trickle, LIMITS);
-    HttpRequest one = p.next();
-    assertEquals("/one", one.target());
-    p.discardContent(one.contentLength());
-    assertEquals("/two", p.next().target());
-    assertNull(p.next());
+      HttpRequest r = p.next(one);
+      assertFalse(one.isReadable(), "every byte is consumed");
+      if (r != null) {
+        seen.add(r.target());
+        inContent = r.contentLength() > 0;
+      }
+    }
+    assertEquals(List.of("/one", "content", "content", "content", "/two"), seen);
+    assertFalse(p.inRequest());
+  }
+
+  @Test
+  void everySplitOfTheBytesParsesTheSame() throws IOException {
+    String two = "GET /one HTTP/1.1\r\nHost: x\r\nX: y\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int cut = 0; cut <= two.length(); cut++) {
+      HttpRequestParser p = parser();
+      List<String> targets = new java.util.ArrayList<>();
+      for (ByteBuf piece : List.of(bytes(two.substring(0, cut)), bytes(two.substring(cut)))) {
+        for (HttpRequest r; (r = p.next(piece)) != null; ) {
+          targets.add(r.target());
+        }
+      }
+      assertEquals(List.of("/one", "/two"), targets, "cut at " + cut);
+    }
   }
 
   @Test
