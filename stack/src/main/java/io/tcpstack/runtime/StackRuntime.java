@@ -224,6 +224,9 @@ public final class StackRuntime implements AutoCloseable {
         failure = e;
         log.error("the device failed; the stack stops: {}", e.toString());
       }
+    } catch (OutOfMemoryError e) {
+      failure = e; // a limit, not a bug: one line (the launcher says what to raise)
+      log.error("the stack loop stopped: out of memory ({})", e.getMessage());
     } catch (RuntimeException | Error e) {
       failure = e;
       log.error("the stack loop failed", e);

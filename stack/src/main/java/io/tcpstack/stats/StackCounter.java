@@ -94,6 +94,8 @@ public enum StackCounter {
   TCP_CONNECTION_LIMIT_RESETS(true),
   /** Segments (or parts) dropped because the stack's buffer memory was exhausted. */
   TCP_RCV_MEMORY_DROPS(true),
+  /** Connections closed in FIN-WAIT-2 because the peer's FIN did not come in time after the application let go. */
+  TCP_FIN_WAIT_2_TIMEOUTS(false),
   /** Connections that entered TIME-WAIT (each then kept as a compact record). */
   TCP_TIME_WAITS(false),
   /** Challenge ACKs sent for an in-window RST or SYN (RFC 5961 §3.2, §4.2). */

@@ -84,6 +84,19 @@ final class Sender {
     return gt(highestSent, sndNxt) ? highestSent : sndNxt;
   }
 
+  /**
+   * The sequence number for a segment that carries no data (a pure ACK, a RST): SND.MAX, the
+   * highest the peer may already hold — unless that lies beyond the peer's window, as after a
+   * zero-window probe it refused; then the window's right edge, which the peer accepts (Linux's
+   * {@code tcp_acceptable_seq}). A RST with SEQ = RCV.NXT is what a peer with a closed window takes
+   * (RFC 9293 §3.10.7.4 and RFC 5961 §3.2).
+   */
+  int acceptableSeq() {
+    int max = sndMax();
+    int windowEnd = add(sndUna, sndWnd);
+    return gt(max, windowEnd) ? windowEnd : max;
+  }
+
   /** Octets sent and not yet acknowledged (the flight size of RFC 5681). */
   int flightSize() {
     return diff(sndMax(), sndUna);

@@ -38,6 +38,12 @@ public final class TcpConfig {
   public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(75);
   /** Unanswered probes after which the peer is declared dead (Linux's tcp_keepalive_probes). */
   public static final int DEFAULT_KEEPALIVE_PROBES = 9;
+  /**
+   * How long a connection the application has let go of may wait in FIN-WAIT-2 for the peer's FIN
+   * (Linux's {@code tcp_fin_timeout}, 60 s); RFC 9293 sets no limit, so a peer that never closes
+   * would otherwise hold it forever.
+   */
+  public static final Duration DEFAULT_FIN_WAIT_2_TIMEOUT = Duration.ofSeconds(60);
 
   final int sendBufferSize;
   final int receiveBufferSize;
@@ -53,6 +59,7 @@ public final class TcpConfig {
   final long keepAliveIdleNs;
   final long keepAliveIntervalNs;
   final int keepAliveProbes;
+  final long finWait2TimeoutNs;
   final Supplier<CongestionControl> congestionControl;
 
   private TcpConfig(Builder b) {
@@ -70,6 +77,7 @@ public final class TcpConfig {
     this.keepAliveIdleNs = b.keepAliveIdle.toNanos();
     this.keepAliveIntervalNs = b.keepAliveInterval.toNanos();
     this.keepAliveProbes = b.keepAliveProbes;
+    this.finWait2TimeoutNs = b.finWait2Timeout.toNanos();
     this.congestionControl = b.congestionControl;
   }
 
@@ -95,6 +103,7 @@ public final class TcpConfig {
     b.keepAliveIdle = Duration.ofNanos(keepAliveIdleNs);
     b.keepAliveInterval = Duration.ofNanos(keepAliveIntervalNs);
     b.keepAliveProbes = keepAliveProbes;
+    b.finWait2Timeout = Duration.ofNanos(finWait2TimeoutNs);
     b.congestionControl = congestionControl;
     return b;
   }
@@ -140,6 +149,7 @@ public final class TcpConfig {
     private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
     private Duration keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
     private int keepAliveProbes = DEFAULT_KEEPALIVE_PROBES;
+    private Duration finWait2Timeout = DEFAULT_FIN_WAIT_2_TIMEOUT;
     private Supplier<CongestionControl> congestionControl = NewReno::new;
 
     /** Send buffer in bytes, 1 KiB .. 64 KiB without window scaling (RFC 7323 comes later) — up to 1 GiB accepted. */
@@ -225,6 +235,12 @@ public final class TcpConfig {
     }
 
     /** The congestion-control algorithm, one new instance per connection ({@link NewReno} by default). */
+    /** How long an orphaned connection waits in FIN-WAIT-2 for the peer's FIN (default 60 s). */
+    public Builder finWait2Timeout(Duration timeout) {
+      this.finWait2Timeout = positive("FIN-WAIT-2 timeout", timeout);
+      return this;
+    }
+
     public Builder congestionControl(Supplier<CongestionControl> factory) {
       this.congestionControl = Objects.requireNonNull(factory, "factory");
       return this;

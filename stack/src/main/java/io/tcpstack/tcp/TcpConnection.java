@@ -349,7 +349,7 @@ public final class TcpConnection extends Timed implements EventSource {
     switch (state) {
       case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT ->
           // RFC 9293 §3.10.5: "Send a reset segment: <SEQ=SND.NXT><CTL=RST>".
-          emitControl(TcpHeader.FLAG_RST, sender.sndMax(), 0);
+          emitControl(TcpHeader.FLAG_RST, sender.acceptableSeq(), 0);
       default -> {
         // SYN-SENT: nothing to reset yet. CLOSING, LAST-ACK, TIME-WAIT (RFC 9293 §3.10.5):
         // "Respond with 'ok' and delete the TCB": both sides are done sending.
@@ -568,6 +568,7 @@ public final class TcpConnection extends Timed implements EventSource {
       case FIN_WAIT_1:
         if (ourFinAcked) {
           state = TcpState.FIN_WAIT_2;
+          timers.set(TcpTimers.FIN_WAIT_2, nowNs + config.finWait2TimeoutNs);
         }
         break;
       case CLOSING:
@@ -691,10 +692,11 @@ public final class TcpConnection extends Timed implements EventSource {
    * A pure ACK, {@code <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK>}. RFC 9293 says SEQ=SND.NXT; after a
    * timeout's go-back SND.NXT is below what the peer already has, and the peer would drop such an
    * ACK as old — two connections in that state drop each other's ACKs until they time out (found by
-   * TcpSimulationTest). SND.MAX is always acceptable to the peer, as Linux's ACKs are.
+   * TcpSimulationTest). SND.MAX is acceptable to the peer, as Linux's ACKs are, unless it lies
+   * beyond the peer's window (after a refused zero-window probe): see {@link Sender#acceptableSeq}.
    */
   private void sendAck() {
-    emit(TcpHeader.FLAG_ACK, sender.sndMax(), receiver.rcvNxt, 0, 0, false);
+    emit(TcpHeader.FLAG_ACK, sender.acceptableSeq(), receiver.rcvNxt, 0, 0, false);
   }
 
   /**
@@ -744,6 +746,9 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     if (state != TcpState.CLOSED && timers.isDue(TcpTimers.KEEPALIVE, nowNs)) {
       onKeepAliveTimeout(nowNs);
+    }
+    if (state == TcpState.FIN_WAIT_2 && timers.isDue(TcpTimers.FIN_WAIT_2, nowNs)) {
+      onFinWait2Timeout(nowNs);
     }
     if (state != TcpState.CLOSED && timers.isDue(TcpTimers.DELAYED_ACK, nowNs)) {
       timers.cancel(TcpTimers.DELAYED_ACK);
@@ -813,6 +818,21 @@ public final class TcpConnection extends Timed implements EventSource {
     keepAliveProbes++;
     layer.counters().increment(StackCounter.TCP_KEEPALIVE_PROBES);
     timers.set(TcpTimers.KEEPALIVE, nowNs + config.keepAliveIntervalNs);
+  }
+
+  /**
+   * The peer has not sent its FIN for the FIN-WAIT-2 timeout. A connection the application still
+   * holds may half-close for as long as it likes (it may still be reading); one it let go of is
+   * closed quietly, as Linux does after {@code tcp_fin_timeout}.
+   */
+  private void onFinWait2Timeout(long nowNs) {
+    if (applicationOwned) {
+      timers.set(TcpTimers.FIN_WAIT_2, nowNs + config.finWait2TimeoutNs); // look again later
+      return;
+    }
+    timers.cancel(TcpTimers.FIN_WAIT_2);
+    layer.counters().increment(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS);
+    becomeClosed(null);
   }
 
   // ---------------------------------------------------------------- closing

@@ -19,8 +19,8 @@ final class TcpTimers {
   static final int KEEPALIVE = 2;
   /** RFC 5681 §4.2: the latest time a delayed ACK may wait. */
   static final int DELAYED_ACK = 3;
-  /** RFC 9293 §3.3.2: 2 MSL in TIME-WAIT (a record holds it once the connection is gone). */
-  static final int TIME_WAIT = 4;
+  /** An orphaned connection's wait for the peer's FIN (Linux's {@code tcp_fin_timeout}). */
+  static final int FIN_WAIT_2 = 4;
   private static final int KINDS = 5;
 
   private final long[] at = {NEVER, NEVER, NEVER, NEVER, NEVER};

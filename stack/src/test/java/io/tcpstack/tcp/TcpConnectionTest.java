@@ -751,6 +751,35 @@ class TcpConnectionTest {
     }
 
     @Test
+    void anOrphanedConnectionGivesUpWaitingInFinWait2AfterTheFinTimeout() {
+      established();
+      h.shutdownOutput(conn);
+      h.take();
+      h.send(peer().ack(iss + 2));
+      assertEquals(TcpState.FIN_WAIT_2, conn.state());
+      conn.dispose(); // the application let go; the peer never sends its FIN
+      h.atMs(59_999).expectNothing();
+      assertEquals(TcpState.FIN_WAIT_2, conn.state());
+      h.atMs(60_000).expectNothing(); // closed quietly, as Linux after tcp_fin_timeout
+      assertEquals(TcpState.CLOSED, conn.state());
+      assertEquals(1, h.counter(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS));
+      assertEquals(0, h.stack().tcp().connectionCount());
+      conn = null;
+    }
+
+    @Test
+    void aHalfClosedConnectionTheApplicationHoldsWaitsInFinWait2AsLongAsItLikes() {
+      established();
+      h.shutdownOutput(conn);
+      h.take();
+      h.send(peer().ack(iss + 2));
+      h.atMs(600_000).expectNothing();
+      assertEquals(TcpState.FIN_WAIT_2, conn.state(), "it may still be reading");
+      h.send(peer().ack(iss + 2).payload("late"));
+      assertArrayEquals("late".getBytes(), h.read(conn, 10));
+    }
+
+    @Test
     void timeWaitAcksARetransmittedFinAndRestartsTwoMsl() {
       established();
       h.shutdownOutput(conn);

@@ -176,6 +176,19 @@ class TcpFlowControlTest {
     }
 
     @Test
+    void afterARefusedProbeAResetAndAcksCarryASequenceNumberThePeerAccepts() {
+      established();
+      h.send(ackOf(0).window(0));
+      write(100);
+      h.atMs(200).expect(out(0, 1, ACK)); // the probe: SND.MAX is now one past the peer's window
+      h.atMs(201).send(ackOf(0).window(0).payload("x")); // refused; and data for us to acknowledge
+      // RFC 9293 §3.10.7.4 / RFC 5961 §3.2: a peer with a closed window takes only SEQ = RCV.NXT.
+      h.atMs(241).expect(local().seq(iss + 1).ack(PEER_ISS + 2)); // (a delayed ACK)
+      h.abort(conn);
+      h.expect(local().seq(iss + 1).flags(RST).window(0));
+    }
+
+    @Test
     void probeIntervalIsCappedAtTheMaximumRto() {
       established(TcpConfig.builder().rto(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(2)).build());
       h.send(ackOf(0).window(0));
