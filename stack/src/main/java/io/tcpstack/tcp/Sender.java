@@ -107,9 +107,18 @@ final class Sender {
     return buffer.length() - diff(sndNxt, bufSeq);
   }
 
-  /** Queues up to {@code max} readable bytes of {@code src}; returns how many. */
+  /**
+   * Queues up to {@code max} readable bytes of {@code src}; returns how many. Fewer than the buffer
+   * has room for means the stack's memory ran out: the connection then waits for memory, and its
+   * application hears {@code onWritable} when there is some again.
+   */
   int queue(ByteBuf src, int max) {
-    return buffer.append(src, max);
+    int wanted = Math.min(Math.min(max, src.readableBytes()), buffer.free());
+    int n = buffer.append(src, max);
+    if (n < wanted) {
+      conn.waitForMemory();
+    }
+    return n;
   }
 
   /** CLOSE: the FIN follows the queued data. */

@@ -82,6 +82,8 @@ public final class TcpConnection extends Timed implements EventSource {
   /** The application holds this connection (returned by connect or accept) and has not disposed it. */
   private boolean applicationOwned;
   private boolean released;
+  /** Queued with the layer to hear when buffer memory is back (see {@link #waitForMemory()}). */
+  private boolean waitingForMemory;
   /** The layer's record of this connection in TIME-WAIT, while the application holds it; else null. */
   private TimeWaitRecord timeWait;
 
@@ -890,6 +892,22 @@ public final class TcpConnection extends Timed implements EventSource {
       layer.owned(this, false);
       sender.buffer.release();
       receiver.buffer.release();
+    }
+  }
+
+  /** The application could not queue data for want of stack memory: tell it when memory is back. */
+  void waitForMemory() {
+    if (!waitingForMemory) {
+      waitingForMemory = true;
+      layer.waitForMemory(this);
+    }
+  }
+
+  /** Buffer memory is available again: the application may try to queue data. */
+  void memoryBack() {
+    waitingForMemory = false;
+    if (canSend()) {
+      raise(EVENT_WRITABLE);
     }
   }
 

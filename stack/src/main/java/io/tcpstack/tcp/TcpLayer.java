@@ -28,8 +28,12 @@ public final class TcpLayer implements ProtocolHandler {
   static final int EPHEMERAL_FIRST = 49152;
   static final int EPHEMERAL_LAST = 65535;
 
-  /** Bytes per buffer chunk: a few full-sized segments; an idle connection holds none. */
-  static final int BUFFER_CHUNK = 16 * 1024;
+  /**
+   * Bytes per buffer chunk: small enough that ten thousand connections each with a message in each
+   * direction take 80 MB, large enough that a 64 KiB window is 16 chunks; an idle connection holds
+   * none.
+   */
+  static final int BUFFER_CHUNK = 4 * 1024;
 
   private final Ipv4Layer ip;
   private final CounterSet<StackCounter> counters;
@@ -50,6 +54,8 @@ public final class TcpLayer implements ProtocolHandler {
   private final TcpOptions options = new TcpOptions();
   private final SegmentRepr in = new SegmentRepr();
   private final SegmentRepr out = new SegmentRepr();
+  /** Connections whose application could not queue data because the pool was exhausted. */
+  private final java.util.ArrayDeque<TcpConnection> memoryWaiters = new java.util.ArrayDeque<>();
   /** Connections and listeners with events raised but not yet delivered (see {@link #deliverEvents()}). */
   private final java.util.ArrayDeque<EventSource> eventsPending = new java.util.ArrayDeque<>();
   /** Connections the application holds, closed or not: released at the latest when the stack closes. */
@@ -307,9 +313,29 @@ public final class TcpLayer implements ProtocolHandler {
    * delivered in the same call.
    */
   public void deliverEvents() {
+    if (!memoryWaiters.isEmpty() && pool.available() >= BUFFER_CHUNK) {
+      wakeMemoryWaiters();
+    }
     EventSource source;
     while ((source = eventsPending.poll()) != null) {
       source.deliverEvents();
+    }
+  }
+
+  /**
+   * {@code c}'s application could not queue data because the stack's buffer memory ran out, not
+   * its own buffer: it hears {@code onWritable} once memory is back, since no acknowledgment of its
+   * own may ever come to tell it.
+   */
+  void waitForMemory(TcpConnection c) {
+    memoryWaiters.add(c);
+  }
+
+  private void wakeMemoryWaiters() {
+    TcpConnection c;
+    int n = memoryWaiters.size(); // those that fail again wait again, behind this round
+    while (n-- > 0 && (c = memoryWaiters.poll()) != null) {
+      c.memoryBack();
     }
   }
 

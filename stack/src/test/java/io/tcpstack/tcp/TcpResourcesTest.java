@@ -164,6 +164,35 @@ class TcpResourcesTest {
       other.dispose();
     }
 
+    @Test
+    void aWriterRefusedForWantOfMemoryHearsOnWritableWhenMemoryIsBack() {
+      h.close();
+      h = new TcpHarness(b -> b.bufferMemory(1 << 20));
+      listener = h.listen(LOCAL_PORT, 8, TcpConfig.builder().sendBufferSize(4 << 20).build());
+      TcpConnection waiter = open(PEER_PORT + 1);
+      conn = open(PEER_PORT);
+      h.write(conn, new byte[4 << 20]); // takes the whole pool
+      h.take();
+      java.util.List<String> heard = new java.util.ArrayList<>();
+      waiter.subscribe(new TcpEvents() {
+        @Override
+        public void onWritable(TcpConnection c) {
+          heard.add("writable " + c.writable());
+        }
+      });
+      assertEquals(0, h.write(waiter, new byte[1000]), "no memory: nothing taken, though its own buffer is empty");
+      h.atMs(1);
+      assertEquals(List.of(), heard, "no acknowledgment of its own will ever say so");
+      h.abort(conn); // memory comes back
+      conn.dispose();
+      conn = null;
+      h.atMs(2);
+      assertEquals(List.of("writable " + (4 << 20)), heard);
+      assertEquals(1000, h.write(waiter, new byte[1000]));
+      h.abort(waiter);
+      waiter.dispose();
+    }
+
     int otherIss;
 
     private TcpConnection open(int port) {
