@@ -95,6 +95,7 @@ public final class StackHost implements AutoCloseable {
       TunDevice.Builder builder = TunDevice.builder()
           .hostAddress(Ipv4Address.toInet(options.hostAddress), options.prefixLength)
           .mtu(options.mtu)
+          .txQueueLength(TunLink.TX_QUEUE_PACKETS) // raised, never lowered; best effort on a prepared device
           .up(true);
       if (options.tun != null) {
         builder.name(options.tun);
