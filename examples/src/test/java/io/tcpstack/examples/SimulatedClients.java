@@ -57,12 +57,17 @@ public final class SimulatedClients implements AutoCloseable {
   }
 
   /**
-   * Buffers the server stack holds, not counting copies of its packets still on the simulated link
-   * (the link takes them from the stack's allocator): its scratch, its connections' rings, and what
-   * the services hold.
+   * Buffers the server stack holds beyond its connections' send and receive buffers, not counting
+   * copies of its packets still on the simulated link (the link takes them from the stack's
+   * allocator): its scratch, and what the services hold.
    */
   public long serverHeld() {
-    return serverBuffers.live() - net.b().inFlight();
+    return serverBuffers.live() - net.b().inFlight() - serverChunks();
+  }
+
+  /** Chunks the server's connections hold in their send and receive buffers (taken while data waits). */
+  public long serverChunks() {
+    return server().tcp().pool().inUse() / server().tcp().pool().chunkSize();
   }
 
   public long nowNs() {
@@ -194,8 +199,8 @@ public final class SimulatedClients implements AutoCloseable {
       if (sent == data.length && halfCloseWhenSent && channel.isWritable()) {
         channel.shutdownOutput();
       }
-      if (!reading || endOfStream || !channel.isOpen()) {
-        return; // (a closed channel's buffers may be gone)
+      if (!reading || endOfStream) {
+        return; // (what arrived stays readable, in TIME-WAIT and CLOSED too, until the channel is closed)
       }
       long ms = nowNs / MS;
       if (ms != budgetMs) {

@@ -147,13 +147,9 @@ public final class StackRuntime implements AutoCloseable {
     }
     tasks.add(task);
     device.wakeup();
-    if (!running && !loopAlive()) {
+    if (!running && (thread == null || !thread.isAlive())) {
       rejectPendingCalls(); // closed while this was being added: nobody will run it
     }
-  }
-
-  private boolean loopAlive() {
-    return thread != null ? thread.isAlive() : false;
   }
 
   /** Computes {@code work} on the stack thread and completes the future with its result. */

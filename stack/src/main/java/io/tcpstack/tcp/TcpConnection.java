@@ -726,11 +726,6 @@ public final class TcpConnection extends Timed implements EventSource {
 
   // ---------------------------------------------------------------- timers
 
-  /** The next time this connection has work: a deadline in nowNs terms, or {@link #NEVER}. */
-  long nextDeadline() {
-    return timers.earliest();
-  }
-
   @Override
   void onDeadline(long nowNs) {
     timers.unfiled(); // the heap just let go of this connection: whatever is still set is filed again below

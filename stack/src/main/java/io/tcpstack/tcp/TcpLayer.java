@@ -12,8 +12,11 @@ import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.Ipv4Header;
 import io.tcpstack.wire.TcpHeader;
 import io.tcpstack.wire.WireCheck;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * TCP for one local address: checks incoming segments, finds their connection (or listener), answers
@@ -55,11 +58,11 @@ public final class TcpLayer implements ProtocolHandler {
   private final SegmentRepr in = new SegmentRepr();
   private final SegmentRepr out = new SegmentRepr();
   /** Connections whose application could not queue data because the pool was exhausted. */
-  private final java.util.ArrayDeque<TcpConnection> memoryWaiters = new java.util.ArrayDeque<>();
+  private final ArrayDeque<TcpConnection> memoryWaiters = new ArrayDeque<>();
   /** Connections and listeners with events raised but not yet delivered (see {@link #deliverEvents()}). */
-  private final java.util.ArrayDeque<EventSource> eventsPending = new java.util.ArrayDeque<>();
+  private final ArrayDeque<EventSource> eventsPending = new ArrayDeque<>();
   /** Connections the application holds, closed or not: released at the latest when the stack closes. */
-  private final java.util.Set<TcpConnection> owned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final Set<TcpConnection> owned = Collections.newSetFromMap(new IdentityHashMap<>());
   private int nextEphemeral;
 
   public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, StackConfig config) {
@@ -161,6 +164,11 @@ public final class TcpLayer implements ProtocolHandler {
   /** Connections in every state but CLOSED, TIME-WAIT records included. */
   public int connectionCount() {
     return connections.size() + timeWaits.size();
+  }
+
+  /** Connections in every state but CLOSED and TIME-WAIT: those with a connection object and a TCB. */
+  public int openConnectionCount() {
+    return connections.size();
   }
 
   /** Connections in TIME-WAIT (kept as compact records). */

@@ -1,6 +1,11 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.stats.StackCounter;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * A port in LISTEN (RFC 9293 §3.10.7.2) with two queues, as Linux has: the half-open (SYN) queue
@@ -51,12 +56,12 @@ public final class TcpListener implements EventSource {
    * @return cancels the subscription
    */
   public Runnable subscribe(Runnable onAcceptable) {
-    java.util.Objects.requireNonNull(onAcceptable, "onAcceptable");
-    Runnable[] grown = java.util.Arrays.copyOf(subscribers, subscribers.length + 1);
+    Objects.requireNonNull(onAcceptable, "onAcceptable");
+    Runnable[] grown = Arrays.copyOf(subscribers, subscribers.length + 1);
     grown[subscribers.length] = onAcceptable;
     subscribers = grown;
     return () -> {
-      java.util.List<Runnable> left = new java.util.ArrayList<>(java.util.Arrays.asList(subscribers));
+      List<Runnable> left = new ArrayList<>(Arrays.asList(subscribers));
       left.remove(onAcceptable);
       subscribers = left.toArray(new Runnable[0]);
     };
@@ -102,11 +107,11 @@ public final class TcpListener implements EventSource {
       return false;
     }
     if (ready.size() >= backlog) {
-      layer.counters().increment(io.tcpstack.stats.StackCounter.TCP_LISTEN_OVERFLOWS);
+      layer.counters().increment(StackCounter.TCP_LISTEN_OVERFLOWS);
       return false;
     }
     if (halfOpen >= synBacklog) {
-      layer.counters().increment(io.tcpstack.stats.StackCounter.TCP_SYN_QUEUE_OVERFLOWS);
+      layer.counters().increment(StackCounter.TCP_SYN_QUEUE_OVERFLOWS);
       return false;
     }
     return true;

@@ -154,8 +154,8 @@ class EventDeliverySimulationTest {
               + " echoes closed); stuck:\n  " + stuck());
         }
         // TIME-WAIT records may remain (2 MSL); every connection proper must be gone.
-        assertEquals(0, a.tcp().connectionCount() - a.tcp().timeWaitCount(), where + ": client stack connections left");
-        assertEquals(0, b.tcp().connectionCount() - b.tcp().timeWaitCount(), where + ": server stack connections left");
+        assertEquals(0, a.tcp().openConnectionCount(), where + ": client stack connections left");
+        assertEquals(0, b.tcp().openConnectionCount(), where + ": server stack connections left");
         for (Client c : clients) {
           assertEquals(1, c.connectedEvents, where + ": onConnected once for " + c);
           assertEquals(1, c.closedEvents, where + ": onClosed once for " + c);

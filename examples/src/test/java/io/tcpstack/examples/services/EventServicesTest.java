@@ -53,8 +53,9 @@ class EventServicesTest {
       assertTrue(unread[0] >= SEND_BUFFER / 2,
           "the echo left bytes unread while it could not write them (back-pressure): at most " + unread[0]);
       assertTrue(most[0] <= baseline + 1, "at most one buffer beyond the connection's own: " + most[0] + " vs " + baseline);
-      assertTrue(sim.runUntil(() -> sim.server().tcp().connectionCount() == 0, 10 * SECOND), "the server's side closed");
-      assertTrue(sim.runUntil(() -> sim.serverHeld() == baseline - 2, SECOND), "its two rings released, nothing else held");
+      assertTrue(sim.runUntil(() -> sim.server().tcp().openConnectionCount() == 0, 10 * SECOND), "the server's side closed");
+      assertTrue(sim.runUntil(() -> sim.serverHeld() == baseline && sim.serverChunks() == 0, SECOND),
+          "its buffers' chunks all back, nothing else held");
     }
   }
 
@@ -89,7 +90,7 @@ class EventServicesTest {
       for (int i = 0; i < clients.length; i++) {
         assertArrayEquals(random(100 + i, 1000 * (i + 1)), clients[i].received(), "client " + i);
       }
-      assertTrue(sim.runUntil(() -> sim.server().tcp().connectionCount() == 0, 10 * SECOND));
+      assertTrue(sim.runUntil(() -> sim.server().tcp().openConnectionCount() == 0, 10 * SECOND));
       assertEquals(before, sim.serverHeld(), "every connection's buffers went back");
     }
   }
@@ -103,7 +104,7 @@ class EventServicesTest {
       assertTrue(sim.runUntil(client::endOfStream, 30 * SECOND));
       assertEquals(0, client.receivedBytes());
       assertNull(client.channel().error(), "an orderly close");
-      assertTrue(sim.runUntil(() -> sim.server().tcp().connectionCount() == 0, 10 * SECOND));
+      assertTrue(sim.runUntil(() -> sim.server().tcp().openConnectionCount() == 0, 10 * SECOND));
       assertEquals(before, sim.serverHeld());
     }
   }
@@ -125,7 +126,7 @@ class EventServicesTest {
       assertEquals(' ' + 1, got[ChargenService.LINE_CHARS + 2], "RFC 864: each line starts one character further");
 
       client.channel().close(); // the client closes: FIN
-      assertTrue(sim.runUntil(() -> sim.server().tcp().connectionCount() == 0, 10 * SECOND),
+      assertTrue(sim.runUntil(() -> sim.server().tcp().openConnectionCount() == 0, 10 * SECOND),
           "the server stopped at the client's end");
       assertTrue(sim.runUntil(() -> client.channel().state() == TcpState.CLOSED, 10 * SECOND));
       assertEquals(TcpError.RESET, client.channel().error(), "aborted, as the blocking chargen did");
