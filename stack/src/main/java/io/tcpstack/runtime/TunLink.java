@@ -10,10 +10,13 @@ public final class TunLink implements Device {
 
   /**
    * The transmit queue the stack asks of a TUN device it creates (Linux gives a new one 500
-   * packets): what the kernel holds for the stack while the loop is busy before it drops. A burst
-   * of a thousand SYNs, or a window's worth of segments from many connections, fits.
+   * packets): what the kernel holds for the stack while the loop is busy before it drops. Ten
+   * thousand connections that each send at once queue about a packet each, and more with their
+   * retransmissions: 4096 dropped 38,000 packets of such a run and 16,384 still 27,000; 65,536
+   * dropped none (measured by ScaleIT and against serve). Memory is taken only while packets wait;
+   * a full queue of 1500-byte packets is about 150 MB of kernel memory and 0.2 s of queueing.
    */
-  public static final int TX_QUEUE_PACKETS = 4096;
+  public static final int TX_QUEUE_PACKETS = 65_536;
 
   private final TunDevice tun;
 

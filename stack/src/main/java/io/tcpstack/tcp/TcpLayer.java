@@ -77,8 +77,21 @@ public final class TcpLayer implements ProtocolHandler {
     this.nextEphemeral = EPHEMERAL_FIRST + Math.floorMod(config.ephemeralPortSeed(), EPHEMERAL_LAST - EPHEMERAL_FIRST + 1);
   }
 
+  /**
+   * The demux key of a 4-tuple (our address is fixed). The fields are packed into 64 bits and then
+   * mixed with MurmurHash3's 64-bit finalizer, a bijection — so keys stay unique — that spreads
+   * them over all bits: the hash maps index by the low bits of {@code k ^ k >>> 32}, and the raw
+   * packing gave every connection from one peer to one port the same low 16 bits, one chain, and
+   * lookups that grew with the connection count (3 µs each at 10,000 connections, found by ScaleIT).
+   */
   static long key(int remoteAddress, int remotePort, int localPort) {
-    return ((long) remoteAddress << 32) | ((long) remotePort << 16) | localPort;
+    long k = ((long) remoteAddress << 32) | ((long) remotePort << 16) | localPort;
+    k ^= k >>> 33;
+    k *= 0xff51afd7ed558ccdL;
+    k ^= k >>> 33;
+    k *= 0xc4ceb9fe1a85ec53L;
+    k ^= k >>> 33;
+    return k;
   }
 
   /** Where every connection's send and receive buffers take their memory, within the stack's budget. */
