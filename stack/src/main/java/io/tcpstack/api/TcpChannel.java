@@ -7,9 +7,9 @@ import io.tcpstack.tcp.TcpConnection;
 import io.tcpstack.tcp.TcpError;
 import io.tcpstack.tcp.TcpEvents;
 import io.tcpstack.tcp.TcpInfo;
+import io.tcpstack.tcp.Subscribers;
 import io.tcpstack.tcp.TcpState;
 import io.tcpstack.wire.Ipv4Address;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -28,11 +28,9 @@ import java.util.Objects;
  */
 public final class TcpChannel {
 
-  private static final TcpChannelHandler[] NO_HANDLERS = new TcpChannelHandler[0];
-
   private final NetworkStack stack;
   private final TcpConnection conn;
-  private TcpChannelHandler[] handlers = NO_HANDLERS;
+  private final Subscribers<TcpChannelHandler> handlers = new Subscribers<>();
   private boolean closed;
 
   private final TcpEvents events = new TcpEvents() {
@@ -64,11 +62,11 @@ public final class TcpChannel {
 
   /** Tells every handler, in subscription order; one cancelled meanwhile is skipped. */
   private void fire(int event) {
-    TcpChannelHandler[] snapshot = handlers;
-    for (TcpChannelHandler h : snapshot) {
-      if (!subscribed(h)) {
+    for (Object o : handlers.snapshot()) {
+      if (!handlers.contains(o)) {
         continue;
       }
+      TcpChannelHandler h = (TcpChannelHandler) o;
       switch (event) {
         case EVENT_CONNECTED -> h.onConnected(this);
         case EVENT_READABLE -> h.onReadable(this);
@@ -76,15 +74,6 @@ public final class TcpChannel {
         default -> h.onClosed(this);
       }
     }
-  }
-
-  private boolean subscribed(TcpChannelHandler h) {
-    for (TcpChannelHandler t : handlers) {
-      if (t == h) {
-        return true;
-      }
-    }
-    return false;
   }
 
   TcpChannel(NetworkStack stack, TcpConnection conn) {
@@ -108,23 +97,7 @@ public final class TcpChannel {
 
   /** Adds a handler; its events start with the next one delivered. Stack thread. */
   public Subscription subscribe(TcpChannelHandler handler) {
-    Objects.requireNonNull(handler, "handler");
-    TcpChannelHandler[] grown = Arrays.copyOf(handlers, handlers.length + 1);
-    grown[handlers.length] = handler;
-    handlers = grown;
-    return () -> unsubscribe(handler);
-  }
-
-  private void unsubscribe(TcpChannelHandler handler) {
-    for (int i = 0; i < handlers.length; i++) {
-      if (handlers[i] == handler) {
-        TcpChannelHandler[] shrunk = new TcpChannelHandler[handlers.length - 1];
-        System.arraycopy(handlers, 0, shrunk, 0, i);
-        System.arraycopy(handlers, i + 1, shrunk, i, handlers.length - i - 1);
-        handlers = shrunk;
-        return;
-      }
-    }
+    return handlers.add(handler)::run;
   }
 
   /** A freshly accepted channel: announce what arrived before anyone could subscribe. */

@@ -9,8 +9,6 @@ import static io.tcpstack.tcp.SeqNum.lt;
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.wire.TcpHeader;
-import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * One TCP connection: the state machine of RFC 9293 §3.3.2 and the event processing of §3.10, as a
@@ -32,7 +30,6 @@ import java.util.Objects;
 public final class TcpConnection extends Timed implements EventSource {
 
   static final long NEVER = TcpTimers.NEVER;
-  private static final TcpEvents[] NO_SUBSCRIBERS = new TcpEvents[0];
   static final int EVENT_ESTABLISHED = 1;
   static final int EVENT_READABLE = 2;
   static final int EVENT_WRITABLE = 4;
@@ -57,8 +54,8 @@ public final class TcpConnection extends Timed implements EventSource {
   private TcpState state = TcpState.CLOSED;
   private TcpError error;
 
-  /** Who hears this connection's events; copied on (rare) change, so delivery never allocates. */
-  private TcpEvents[] subscribers = NO_SUBSCRIBERS;
+  /** Who hears this connection's events. */
+  private final Subscribers<TcpEvents> subscribers = new Subscribers<>();
   /** Events raised since the last delivery ({@code EVENT_*} bits), delivered by the layer afterwards. */
   private int pendingEvents;
 
@@ -146,28 +143,12 @@ public final class TcpConnection extends Timed implements EventSource {
    * @return cancels the subscription (idempotent)
    */
   public Runnable subscribe(TcpEvents subscriber) {
-    Objects.requireNonNull(subscriber, "subscriber");
-    TcpEvents[] grown = Arrays.copyOf(subscribers, subscribers.length + 1);
-    grown[subscribers.length] = subscriber;
-    subscribers = grown;
-    return () -> unsubscribe(subscriber);
-  }
-
-  private void unsubscribe(TcpEvents subscriber) {
-    for (int i = 0; i < subscribers.length; i++) {
-      if (subscribers[i] == subscriber) {
-        TcpEvents[] shrunk = new TcpEvents[subscribers.length - 1];
-        System.arraycopy(subscribers, 0, shrunk, 0, i);
-        System.arraycopy(subscribers, i + 1, shrunk, i, subscribers.length - i - 1);
-        subscribers = shrunk.length == 0 ? NO_SUBSCRIBERS : shrunk;
-        return;
-      }
-    }
+    return subscribers.add(subscriber);
   }
 
   /** Records an event; the layer delivers it after the current work (see {@link #subscribe}). */
   void raise(int event) {
-    if (subscribers.length == 0) {
+    if (subscribers.isEmpty()) {
       return;
     }
     if (pendingEvents == 0) {
@@ -185,30 +166,21 @@ public final class TcpConnection extends Timed implements EventSource {
   public void deliverEvents() {
     int events = pendingEvents;
     pendingEvents = 0;
-    TcpEvents[] subs = subscribers;
-    for (TcpEvents s : subs) {
-      if ((events & EVENT_ESTABLISHED) != 0 && subscribed(s)) {
+    for (Object o : subscribers.snapshot()) {
+      TcpEvents s = (TcpEvents) o;
+      if ((events & EVENT_ESTABLISHED) != 0 && subscribers.contains(s)) {
         s.onEstablished(this);
       }
-      if ((events & EVENT_READABLE) != 0 && subscribed(s)) {
+      if ((events & EVENT_READABLE) != 0 && subscribers.contains(s)) {
         s.onReadable(this);
       }
-      if ((events & EVENT_WRITABLE) != 0 && subscribed(s)) {
+      if ((events & EVENT_WRITABLE) != 0 && subscribers.contains(s)) {
         s.onWritable(this);
       }
-      if ((events & EVENT_CLOSED) != 0 && subscribed(s)) {
+      if ((events & EVENT_CLOSED) != 0 && subscribers.contains(s)) {
         s.onClosed(this);
       }
     }
-  }
-
-  private boolean subscribed(TcpEvents s) {
-    for (TcpEvents t : subscribers) {
-      if (t == s) {
-        return true;
-      }
-    }
-    return false;
   }
 
   // ---------------------------------------------------------------- application side

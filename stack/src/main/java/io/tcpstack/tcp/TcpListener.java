@@ -2,10 +2,6 @@ package io.tcpstack.tcp;
 
 import io.tcpstack.stats.StackCounter;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * A port in LISTEN (RFC 9293 §3.10.7.2) with two queues, as Linux has: the half-open (SYN) queue
@@ -25,7 +21,7 @@ public final class TcpListener implements EventSource {
   private final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
   private int halfOpen;
   private boolean closed;
-  private Runnable[] subscribers = new Runnable[0];
+  private final Subscribers<Runnable> subscribers = new Subscribers<>();
   private boolean acceptablePending;
 
   TcpListener(TcpLayer layer, int port, int backlog, int synBacklog, TcpConfig config) {
@@ -56,22 +52,16 @@ public final class TcpListener implements EventSource {
    * @return cancels the subscription
    */
   public Runnable subscribe(Runnable onAcceptable) {
-    Objects.requireNonNull(onAcceptable, "onAcceptable");
-    Runnable[] grown = Arrays.copyOf(subscribers, subscribers.length + 1);
-    grown[subscribers.length] = onAcceptable;
-    subscribers = grown;
-    return () -> {
-      List<Runnable> left = new ArrayList<>(Arrays.asList(subscribers));
-      left.remove(onAcceptable);
-      subscribers = left.toArray(new Runnable[0]);
-    };
+    return subscribers.add(onAcceptable);
   }
 
   @Override
   public void deliverEvents() {
     acceptablePending = false;
-    for (Runnable s : subscribers) {
-      s.run();
+    for (Object s : subscribers.snapshot()) {
+      if (subscribers.contains(s)) {
+        ((Runnable) s).run();
+      }
     }
   }
 
@@ -130,7 +120,7 @@ public final class TcpListener implements EventSource {
   void established(TcpConnection c) {
     halfOpen--;
     ready.add(c);
-    if (!acceptablePending && subscribers.length > 0) {
+    if (!acceptablePending && !subscribers.isEmpty()) {
       acceptablePending = true;
       layer.eventsPending(this);
     }
@@ -148,7 +138,7 @@ public final class TcpListener implements EventSource {
     }
     closed = true;
     layer.unlisten(this);
-    if (!acceptablePending && subscribers.length > 0) {
+    if (!acceptablePending && !subscribers.isEmpty()) {
       acceptablePending = true; // subscribers look again, and find it closed
       layer.eventsPending(this);
     }
