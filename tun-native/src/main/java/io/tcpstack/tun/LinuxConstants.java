@@ -9,7 +9,13 @@ final class LinuxConstants {
 
   // <linux/if_tun.h>: ioctls on a /dev/net/tun file descriptor (_IOW('T', nr, int)).
   static final long TUNSETIFF = 0x400454caL;
-  // Later: TUNSETOFFLOAD = 0x400454d0, TUNSETVNETHDRSZ = 0x400454d8, TUNSETQUEUE = 0x400454d9.
+  /** _IOW('T', 208, unsigned int); the argument is the TUN_F_* flags themselves, not a pointer. */
+  static final long TUNSETOFFLOAD = 0x400454d0L;
+  /** _IOW('T', 216, int); the argument points to the int size. */
+  static final long TUNSETVNETHDRSZ = 0x400454d8L;
+  /** _IOW('T', 220, int); the argument points to an int, nonzero: vnet header fields little-endian. */
+  static final long TUNSETVNETLE = 0x400454dcL;
+  // Later: TUNSETQUEUE = 0x400454d9.
 
   // <linux/if_tun.h>: ifr_flags for TUNSETIFF.
   static final short IFF_TUN = 0x0001;

@@ -5,6 +5,7 @@ import static io.tcpstack.tun.LinuxConstants.EFD_CLOEXEC;
 import static io.tcpstack.tun.LinuxConstants.EFD_NONBLOCK;
 import static io.tcpstack.tun.LinuxConstants.IFF_NO_PI;
 import static io.tcpstack.tun.LinuxConstants.IFF_TUN;
+import static io.tcpstack.tun.LinuxConstants.IFF_VNET_HDR;
 import static io.tcpstack.tun.LinuxConstants.O_CLOEXEC;
 import static io.tcpstack.tun.LinuxConstants.O_NONBLOCK;
 import static io.tcpstack.tun.LinuxConstants.O_RDWR;
@@ -15,6 +16,9 @@ import static io.tcpstack.tun.LinuxConstants.POLLNVAL;
 import static io.tcpstack.tun.LinuxConstants.SOCK_CLOEXEC;
 import static io.tcpstack.tun.LinuxConstants.SOCK_DGRAM;
 import static io.tcpstack.tun.LinuxConstants.TUNSETIFF;
+import static io.tcpstack.tun.LinuxConstants.TUNSETOFFLOAD;
+import static io.tcpstack.tun.LinuxConstants.TUNSETVNETHDRSZ;
+import static io.tcpstack.tun.LinuxConstants.TUNSETVNETLE;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -22,6 +26,7 @@ import io.tcpstack.tun.TunException.Reason;
 import java.io.Closeable;
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -50,6 +55,13 @@ import org.slf4j.LoggerFactory;
  *       {@code ip tuntap add}) stays, as the administrator left it plus what the builder set.
  * </ul>
  *
+ * <p>Optionally (off by default; {@link Builder#vnetHeader(boolean)}, {@link Builder#offloads(int)})
+ * the device is opened with {@code IFF_VNET_HDR}: then every packet read starts with a {@link
+ * VirtioNetHeader} of {@link #vnetHeaderSize()} bytes and every packet written must start with
+ * one. Read and write do not add, strip or interpret it: they move the bytes as they are, so with
+ * {@code vnetHeaderSize() > 0} the caller sees the header at the front of each packet and puts one
+ * (e.g. ten zero bytes, {@link VirtioNetHeader#clear()}) in front of each packet it writes.
+ *
  * <p>Threads: {@link #write} and {@link #wakeup} may be called from any thread concurrently;
  * {@link #await} by one thread at a time (it shares the preallocated pollfd array); {@link #read}
  * by one thread at a time, normally the one that awaits.
@@ -75,6 +87,9 @@ public final class TunDevice implements Closeable {
   private final LibC libc;
   private final String name;
   private final int mtu;
+  private final int vnetHeaderSize;
+  private final int offloads;
+  private final int maxPacketSize;
   private final int tunFd;
   private final int eventFd;
   // Kept open for interface queries in the device's namespace, which need not be the caller's.
@@ -89,10 +104,14 @@ public final class TunDevice implements Closeable {
   private boolean closing; // guarded by closeLock
   private boolean closed; // guarded by closeLock
 
-  private TunDevice(LibC libc, String name, int mtu, int tunFd, int eventFd, int controlFd) {
+  private TunDevice(LibC libc, String name, int mtu, Negotiated vnet, int tunFd, int eventFd, int controlFd) {
     this.libc = libc;
     this.name = name;
     this.mtu = mtu;
+    this.vnetHeaderSize = vnet.headerSize;
+    this.offloads = vnet.offloads;
+    this.maxPacketSize = vnet.headerSize == 0 ? mtu
+        : (vnet.offloads & ~TUN_F_CSUM) != 0 ? vnet.headerSize + MAX_GSO_PACKET : vnet.headerSize + mtu;
     this.tunFd = tunFd;
     this.eventFd = eventFd;
     this.controlFd = controlFd;
@@ -105,6 +124,26 @@ public final class TunDevice implements Closeable {
     this.eventOne = Memory.allocateDirect(runtime, 8, true);
     eventOne.putLong(0, 1); // eventfd(2): a write adds this 8-byte counter value
     this.eventDrain = Memory.allocateDirect(runtime, 8, true);
+  }
+
+  /** {@code TUN_F_CSUM} (<linux/if_tun.h>): the stack takes packets with partial checksums. */
+  public static final int TUN_F_CSUM = 0x01;
+
+  /** {@code TUN_F_TSO4} (<linux/if_tun.h>): the stack takes TCP/IPv4 super-packets; needs CSUM. */
+  public static final int TUN_F_TSO4 = 0x02;
+
+  /** {@code TUN_F_TSO6} (<linux/if_tun.h>): the stack takes TCP/IPv6 super-packets; needs CSUM. */
+  public static final int TUN_F_TSO6 = 0x04;
+
+  /**
+   * The largest IP packet a TSO offload can hand over: a 65535-byte IPv6 payload (payload length
+   * is 16 bits) plus its 40-byte header; an IPv4 super-packet is at most 65535 bytes in all.
+   */
+  static final int MAX_GSO_PACKET = 65535 + 40;
+
+  /** What {@code openHere} got from the kernel: header size and offload flags in force. */
+  private record Negotiated(int headerSize, int offloads) {
+    static final Negotiated NONE = new Negotiated(0, 0);
   }
 
   public static Builder builder() {
@@ -121,6 +160,29 @@ public final class TunDevice implements Closeable {
     return mtu;
   }
 
+  /**
+   * The size of the virtio-net header in front of every packet read and written: {@link
+   * VirtioNetHeader#LENGTH} (10) if {@link Builder#vnetHeader(boolean) asked for} and the kernel
+   * agreed, else 0 (plain IP packets).
+   */
+  public int vnetHeaderSize() {
+    return vnetHeaderSize;
+  }
+
+  /** The TUN_F_* offload flags in force (TUNSETOFFLOAD); 0 without a virtio-net header. */
+  public int offloads() {
+    return offloads;
+  }
+
+  /**
+   * The most bytes one {@link #read} can return, header included: {@link #mtu()} for a plain
+   * device; {@code vnetHeaderSize() + mtu()} with a header and at most {@link #TUN_F_CSUM};
+   * {@code vnetHeaderSize() + 65575} with a segmentation offload (TSO super-packets).
+   */
+  public int maxPacketSize() {
+    return maxPacketSize;
+  }
+
   public boolean isOpen() {
     return (state.get() & CLOSED) == 0;
   }
@@ -129,15 +191,20 @@ public final class TunDevice implements Closeable {
    * Reads one packet if one is waiting, into {@code dst} at its writer index, and advances the
    * writer index by the packet's length.
    *
-   * @param dst a direct buffer with at least {@link #mtu()} writable bytes
+   * @param dst a direct buffer with at least {@link #maxPacketSize()} writable bytes ({@link #mtu()}
+   *     for a device without a virtio-net header)
    * @return the packet's length; 0 if no packet is waiting; -1 if this device is closed
    * @throws IllegalArgumentException if {@code dst} is not direct or has too little room
    * @throws TunException DETACHED if the device was deleted; OTHER on any other failure
    */
   public int read(ByteBuf dst) throws TunException {
-    if (!dst.isDirect() || dst.writableBytes() < mtu || !(dst.hasMemoryAddress() || dst.nioBufferCount() == 1)) {
-      throw new IllegalArgumentException("dst must be a direct, contiguous buffer with at least mtu() = "
-          + mtu + " writable bytes (e.g. alloc.directBuffer(mtu())), got " + dst);
+    if (!dst.isDirect() || dst.writableBytes() < maxPacketSize
+        || !(dst.hasMemoryAddress() || dst.nioBufferCount() == 1)) {
+      throw new IllegalArgumentException(vnetHeaderSize == 0
+          ? "dst must be a direct, contiguous buffer with at least mtu() = " + mtu
+              + " writable bytes (e.g. alloc.directBuffer(mtu())), got " + dst
+          : "dst must be a direct, contiguous buffer with at least maxPacketSize() = " + maxPacketSize
+              + " writable bytes (e.g. alloc.directBuffer(maxPacketSize())), got " + dst);
     }
     if (!enter()) {
       return -1;
@@ -160,6 +227,7 @@ public final class TunDevice implements Closeable {
         throw new TunException(Reason.OTHER, 0, "a " + n + "-byte packet from " + name
             + " was truncated to the buffer's " + room + " writable bytes and dropped: the device's"
             + " MTU was raised above " + mtu + " after it was opened. Reopen the device.");
+        // (With a virtio-net header the limit is maxPacketSize(); the same advice holds.)
       }
       dst.writerIndex(writerIndex + (int) n);
       return (int) n;
@@ -170,7 +238,8 @@ public final class TunDevice implements Closeable {
 
   /**
    * Writes {@code src}'s readable bytes as one packet. Does not change {@code src}'s indices and
-   * does not release it.
+   * does not release it. With {@link #vnetHeaderSize()} &gt; 0 the readable bytes must start with
+   * a virtio-net header (ten zero bytes for a finished packet).
    *
    * @throws TunException CLOSED if this device is closed; DETACHED if it was deleted; OTHER if the
    *     kernel refused the packet (e.g. EINVAL: not IPv4 or IPv6)
@@ -291,7 +360,9 @@ public final class TunDevice implements Closeable {
 
   @Override
   public String toString() {
-    return "TunDevice[" + name + ", mtu " + mtu + (isOpen() ? "" : ", closed") + "]";
+    return "TunDevice[" + name + ", mtu " + mtu
+        + (vnetHeaderSize == 0 ? "" : ", vnet header " + vnetHeaderSize + ", offloads 0x" + Integer.toHexString(offloads))
+        + (isOpen() ? "" : ", closed") + "]";
   }
 
   private boolean enter() {
@@ -378,22 +449,52 @@ public final class TunDevice implements Closeable {
     int eventFd = -1;
     boolean opened = false;
     try {
-      // Non-blocking so that read never blocks and close is never stuck behind a read.
-      tunFd = libc.open(spec.devicePath.toString(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-      if (tunFd < 0) {
-        throw Diagnosis.openDevice(spec.devicePath, Native.errno());
-      }
+      tunFd = openClone(libc, spec);
       // Created before TUNSETIFF so that its failure can be diagnosed in the same namespace.
       controlFd = libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       if (controlFd < 0) {
         throw systemCall("socket(AF_INET, SOCK_DGRAM)", Native.errno());
       }
       IfReq ifr = new IfReq();
-      // tuntap.rst: TUNSETIFF creates the device, or attaches to an existing one of that name.
-      if (libc.ioctl(tunFd, TUNSETIFF, ifr.reset(spec.name).flags(spec.tunFlags()).address()) != 0) {
-        int errno = Native.errno();
-        boolean exists = spec.name != null && Ifconfig.exists(libc, controlFd, ifr, spec.name);
-        throw Diagnosis.setIff(spec.name, errno, exists, spec.netns);
+      Negotiated vnet = Negotiated.NONE;
+      String refusal = null;
+      if (spec.vnetHeader) {
+        // tuntap.rst: TUNSETIFF creates the device, or attaches to an existing one of that name.
+        short flags = (short) (spec.tunFlags() | IFF_VNET_HDR);
+        if (libc.ioctl(tunFd, TUNSETIFF, ifr.reset(spec.name).flags(flags).address()) != 0) {
+          int errno = Native.errno();
+          if (errno != Errno.EINVAL) {
+            boolean exists = spec.name != null && Ifconfig.exists(libc, controlFd, ifr, spec.name);
+            throw Diagnosis.setIff(spec.name, errno, exists, spec.netns);
+          }
+          refusal = "TUNSETIFF with IFF_VNET_HDR failed: " + Errno.describe(errno);
+        } else {
+          refusal = negotiate(libc, tunFd, spec.offloads);
+          if (refusal == null) {
+            vnet = new Negotiated(VirtioNetHeader.LENGTH, spec.offloads);
+          }
+        }
+        if (refusal != null) {
+          // A TUN file cannot drop IFF_VNET_HDR once attached: start again with a fresh one. A
+          // device this call created goes with the old descriptor and is created again below.
+          closeQuietly(libc, tunFd);
+          tunFd = -1;
+          tunFd = openClone(libc, spec);
+        }
+      }
+      if (vnet.headerSize == 0) {
+        if (libc.ioctl(tunFd, TUNSETIFF, ifr.reset(spec.name).flags(spec.tunFlags()).address()) != 0) {
+          int errno = Native.errno();
+          boolean exists = spec.name != null && Ifconfig.exists(libc, controlFd, ifr, spec.name);
+          throw Diagnosis.setIff(spec.name, errno, exists, spec.netns);
+        }
+        if (refusal != null) {
+          // A persistent device keeps its offload features across attachments: a plain reader
+          // must not be handed super-packets or partial checksums it cannot see flagged.
+          libc.ioctl(tunFd, TUNSETOFFLOAD, 0);
+          LOG.info("TUN device {}: no virtio-net header (asked for one with offloads 0x{}): {}; using"
+              + " plain IP packets, vnetHeaderSize() = 0", ifr.name(), Integer.toHexString(spec.offloads), refusal);
+        }
       }
       String name = ifr.name(); // the kernel writes back the name it used
       Ifconfig ifconfig = new Ifconfig(libc, controlFd, ifr, spec.prepareCommands(name));
@@ -417,9 +518,11 @@ public final class TunDevice implements Closeable {
       if (eventFd < 0) {
         throw systemCall("eventfd", Native.errno());
       }
-      TunDevice device = new TunDevice(libc, name, mtu, tunFd, eventFd, controlFd);
+      TunDevice device = new TunDevice(libc, name, mtu, vnet, tunFd, eventFd, controlFd);
       opened = true;
-      LOG.debug("opened TUN device {} (mtu {}{})", name, mtu, spec.netns == null ? "" : ", netns " + spec.netns);
+      LOG.debug("opened TUN device {} (mtu {}{}{})", name, mtu,
+          vnet.headerSize == 0 ? "" : ", vnet header, offloads 0x" + Integer.toHexString(vnet.offloads),
+          spec.netns == null ? "" : ", netns " + spec.netns);
       return device;
     } finally {
       if (!opened) {
@@ -428,6 +531,41 @@ public final class TunDevice implements Closeable {
         closeQuietly(libc, tunFd); // removes a device we created; a persistent one stays
       }
     }
+  }
+
+  private static int openClone(LibC libc, Builder spec) throws TunException {
+    // Non-blocking so that read never blocks and close is never stuck behind a read.
+    int fd = libc.open(spec.devicePath.toString(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      throw Diagnosis.openDevice(spec.devicePath, Native.errno());
+    }
+    return fd;
+  }
+
+  /**
+   * After TUNSETIFF with IFF_VNET_HDR: header byte order (big-endian hosts only), header size,
+   * offloads. Returns null if the kernel took all of it, else why not.
+   */
+  private static String negotiate(LibC libc, int tunFd, int offloads) {
+    Pointer arg = Memory.allocateDirect(Native.runtime(), 4, true);
+    if (ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN) {
+      // VirtioNetHeader reads little-endian; the kernel's default is the host's order.
+      arg.putInt(0, 1);
+      if (libc.ioctl(tunFd, TUNSETVNETLE, arg.address()) != 0) {
+        return "TUNSETVNETLE failed on this big-endian host: " + Errno.describe(Native.errno());
+      }
+    }
+    arg.putInt(0, VirtioNetHeader.LENGTH);
+    if (libc.ioctl(tunFd, TUNSETVNETHDRSZ, arg.address()) != 0) {
+      return "TUNSETVNETHDRSZ " + VirtioNetHeader.LENGTH + " failed: " + Errno.describe(Native.errno());
+    }
+    // set_offload() in drivers/net/tun.c: EINVAL for any flag it does not know, and TSO needs CSUM.
+    if (libc.ioctl(tunFd, TUNSETOFFLOAD, Integer.toUnsignedLong(offloads)) != 0) {
+      return "TUNSETOFFLOAD 0x" + Integer.toHexString(offloads) + " failed: " + Errno.describe(Native.errno())
+          + ((offloads & (TUN_F_TSO4 | TUN_F_TSO6)) != 0 && (offloads & TUN_F_CSUM) == 0
+              ? " (TSO needs TUN_F_CSUM too)" : "");
+    }
+    return null;
   }
 
   private static TunException systemCall(String call, int errno) {
@@ -451,6 +589,8 @@ public final class TunDevice implements Closeable {
     private Boolean up;
     private boolean loopbackUp;
     private Path devicePath = Path.of("/dev/net/tun");
+    private boolean vnetHeader;
+    private int offloads;
 
     private Builder() {}
 
@@ -532,6 +672,33 @@ public final class TunDevice implements Closeable {
       return this;
     }
 
+    /**
+     * Whether to ask for a virtio-net header ({@link VirtioNetHeader}) in front of every packet:
+     * TUNSETIFF with {@code IFF_VNET_HDR}, then TUNSETVNETHDRSZ 10 and TUNSETOFFLOAD with {@link
+     * #offloads(int)}. Default false: plain IP packets, exactly as without this option.
+     *
+     * <p>Negotiated: if the kernel refuses any step, the device is opened without a header, one
+     * info line is logged saying why, and {@link TunDevice#vnetHeaderSize()} is 0 and {@link
+     * TunDevice#offloads()} 0. Check those to learn what was granted. Read and write do not touch
+     * the header: the caller reads it and writes it at the front of each packet.
+     */
+    public Builder vnetHeader(boolean vnetHeader) {
+      this.vnetHeader = vnetHeader;
+      return this;
+    }
+
+    /**
+     * The TUN_F_* offloads to ask for with the virtio-net header ({@link #TUN_F_CSUM}, {@link
+     * #TUN_F_TSO4}, {@link #TUN_F_TSO6}, or newer flags the kernel may know): what kinds of
+     * unfinished packets the kernel may hand to the reader. Default 0: finished packets only.
+     * Passed as is; the kernel refuses flags it does not know and TSO without TUN_F_CSUM, and that
+     * refusal falls back to no header (see {@link #vnetHeader(boolean)}). Needs vnetHeader(true).
+     */
+    public Builder offloads(int tunFlags) {
+      this.offloads = tunFlags;
+      return this;
+    }
+
     /** The TUN clone device; {@code /dev/net/tun} unless changed. */
     public Builder devicePath(Path devicePath) {
       this.devicePath = Objects.requireNonNull(devicePath, "devicePath");
@@ -544,19 +711,26 @@ public final class TunDevice implements Closeable {
      *
      * @throws TunException whose {@link TunException#reason() reason} says what went wrong and
      *     whose message says what to do
-     * @throws IllegalStateException if loopbackUp is set without netns
+     * @throws IllegalStateException if loopbackUp is set without netns, or offloads without
+     *     vnetHeader
      */
     public TunDevice open() throws TunException {
       if (loopbackUp && netns == null) {
         throw new IllegalStateException("loopbackUp(true) needs netns(...): it does not change lo"
             + " in the caller's own namespace");
       }
+      if (offloads != 0 && !vnetHeader) {
+        throw new IllegalStateException("offloads(0x" + Integer.toHexString(offloads) + ") needs"
+            + " vnetHeader(true): without the header the reader could not tell a super-packet or a"
+            + " partial checksum from a finished packet");
+      }
       return netns == null ? openHere(this) : NetworkNamespace.callIn(netns, () -> openHere(this));
     }
 
     /**
-     * The TUNSETIFF flags. Later options (IFF_VNET_HDR with TUNSETOFFLOAD and TUNSETVNETHDRSZ,
-     * IFF_MULTI_QUEUE) join here; attaching to an existing device must then ask for its queue mode.
+     * The TUNSETIFF flags without IFF_VNET_HDR, which {@code openHere} adds when asked. Later
+     * options (IFF_MULTI_QUEUE) join here; attaching to an existing device must then ask for its
+     * queue mode.
      */
     short tunFlags() {
       return (short) (IFF_TUN | IFF_NO_PI);

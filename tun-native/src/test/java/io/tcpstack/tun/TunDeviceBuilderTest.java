@@ -55,6 +55,13 @@ class TunDeviceBuilderTest {
   }
 
   @Test
+  void refusesOffloadsWithoutTheVnetHeader() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> TunDevice.builder().offloads(TunDevice.TUN_F_CSUM).open());
+    assertTrue(e.getMessage().contains("vnetHeader(true)"), e.getMessage());
+  }
+
+  @Test
   void upDefaultsToTrueOnlyWithAHostAddress() {
     assertEquals(false, TunDevice.builder().up());
     assertEquals(true, TunDevice.builder().hostAddress(ipv4("198.18.0.1"), 24).up());
