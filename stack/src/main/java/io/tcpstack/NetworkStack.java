@@ -7,6 +7,7 @@ import io.tcpstack.ip.PacketSink;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.IsnGenerator;
+import io.tcpstack.tcp.DeadlineHeap;
 import io.tcpstack.tcp.TcpLayer;
 import io.tcpstack.wire.IpProtocol;
 
@@ -25,6 +26,8 @@ public final class NetworkStack implements AutoCloseable {
   private final CounterSet<StackCounter> counters = new CounterSet<>(StackCounter.class);
   private final Ipv4Layer ip;
   private final TcpLayer tcp;
+  /** The applications' timers ({@link #timer}). */
+  private final DeadlineHeap<StackTimer> timers = new DeadlineHeap<>();
   private long lastNowNs;
   private boolean clockStarted;
   private boolean closed;
@@ -53,6 +56,23 @@ public final class NetworkStack implements AutoCloseable {
     ip.poll(nowNs);
     tcp.poll(nowNs);
     tcp.deliverEvents();
+    StackTimer due;
+    while ((due = timers.pollDue(nowNs)) != null) {
+      due.task.run();
+      tcp.deliverEvents(); // what the task's calls raised
+    }
+  }
+
+  /**
+   * A timer whose {@code task} runs on the stack thread, in {@link #poll}, once it is scheduled and
+   * its deadline comes (see {@link StackTimer}). Stack thread.
+   */
+  public StackTimer timer(Runnable task) {
+    return new StackTimer(this, java.util.Objects.requireNonNull(task, "task"));
+  }
+
+  DeadlineHeap<StackTimer> timers() {
+    return timers;
   }
 
   /**
@@ -81,8 +101,10 @@ public final class NetworkStack implements AutoCloseable {
 
   /** The next time {@link #poll} has work, or {@link Long#MAX_VALUE} if none is scheduled. */
   public long pollAt() {
-    long a = ip.pollAt();
-    long b = tcp.pollAt();
+    return earliest(earliest(ip.pollAt(), tcp.pollAt()), timers.peekDeadline());
+  }
+
+  private static long earliest(long a, long b) {
     if (a == Long.MAX_VALUE) {
       return b;
     }

@@ -43,13 +43,13 @@ import java.util.Arrays;
  *
  * @param <T> the entries' type, such as {@link TcpConnection}
  */
-final class DeadlineHeap<T extends DeadlineHeap.Entry> {
+public final class DeadlineHeap<T extends DeadlineHeap.Entry> {
 
   /**
    * What a heap entry carries: its slot in the heap and its deadline. Both belong to the heap; the
    * entry's class reads them but does not write them.
    */
-  abstract static class Entry {
+  public abstract static class Entry {
 
     /** The entry's slot in the heap's array, or -1 when it is not scheduled. */
     int heapIndex = -1;
@@ -64,7 +64,7 @@ final class DeadlineHeap<T extends DeadlineHeap.Entry> {
   }
 
   /** The deadline that never comes: scheduling at it cancels, and an empty heap's next deadline. */
-  static final long NEVER = Long.MAX_VALUE;
+  public static final long NEVER = Long.MAX_VALUE;
 
   private static final int INITIAL_CAPACITY = 16;
 
@@ -80,7 +80,7 @@ final class DeadlineHeap<T extends DeadlineHeap.Entry> {
    * @param deadlineNs a time on the caller's clock; {@link #NEVER} cancels instead
    * @throws IllegalStateException if {@code e} is scheduled in another heap
    */
-  void schedule(T e, long deadlineNs) {
+  public void schedule(T e, long deadlineNs) {
     if (deadlineNs == NEVER) {
       cancel(e);
       return;
@@ -109,7 +109,7 @@ final class DeadlineHeap<T extends DeadlineHeap.Entry> {
    *
    * @throws IllegalStateException if {@code e} is scheduled in another heap
    */
-  void cancel(T e) {
+  public void cancel(T e) {
     int i = e.heapIndex;
     if (i < 0) {
       return;
@@ -119,7 +119,7 @@ final class DeadlineHeap<T extends DeadlineHeap.Entry> {
   }
 
   /** The earliest deadline, or {@link #NEVER} when the heap is empty. O(1). */
-  long peekDeadline() {
+  public long peekDeadline() {
     return size == 0 ? NEVER : heap[0].heapDeadlineNs;
   }
 
@@ -129,7 +129,7 @@ final class DeadlineHeap<T extends DeadlineHeap.Entry> {
    * until it returns null to take every due entry, earliest first. O(log n).
    */
   @SuppressWarnings("unchecked")
-  T pollDue(long nowNs) {
+  public T pollDue(long nowNs) {
     if (size == 0) {
       return null;
     }
@@ -142,12 +142,12 @@ final class DeadlineHeap<T extends DeadlineHeap.Entry> {
   }
 
   /** How many entries are scheduled. */
-  int size() {
+  public int size() {
     return size;
   }
 
   /** Whether no entry is scheduled. */
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return size == 0;
   }
 

@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * Memory: a pooled buffer for input while read bytes wait to be parsed, one for output while a
  * response head or a small body waits to be written, each released as soon as it is drained.
  *
- * <p>Timeouts ({@link #checkTimeouts}, called about once a second): a connection waiting for a
+ * <p>Timeouts ({@link #checkTimeouts}, called when {@link #nextDeadlineNs} comes): a connection waiting for a
  * request (or the rest of one) for {@link HttpServer#IDLE_TIMEOUT} is closed — quietly between
  * requests, with 408 inside one. A response being written has no deadline, as a blocking write has
  * none. Closing is done in stages (RFC 9112 §9.6): the connection half-closes, then reads and throws
@@ -197,6 +197,18 @@ public final class HttpConnection {
         // writing has no deadline; closed is closed
       }
     }
+  }
+
+  /**
+   * When {@link #checkTimeouts} next has something to do — the idle or linger deadline — or {@link
+   * Long#MAX_VALUE} when nothing waits for time (writing, closed).
+   */
+  public long nextDeadlineNs() {
+    return switch (state) {
+      case READ_HEAD, READ_CONTENT -> sinceNs + IDLE_TIMEOUT_NS;
+      case LINGER -> sinceNs + LINGER_NS;
+      default -> Long.MAX_VALUE;
+    };
   }
 
   State state() {

@@ -3,6 +3,7 @@ package io.tcpstack.examples.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.tcpstack.NetworkStack;
+import io.tcpstack.StackTimer;
 import io.tcpstack.api.TcpChannel;
 import io.tcpstack.api.TcpChannelHandler;
 import io.tcpstack.examples.services.ChannelServer;
@@ -15,10 +16,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,9 +29,9 @@ import java.util.function.LongSupplier;
  * {@link #IDLE_TIMEOUT} is closed; closing is done in stages (RFC 9112 §9.6, see {@link
  * HttpConnection}).
  *
- * <p>The deadlines are checked by a sweep over the server's connections once a second ({@link
- * #SWEEP}), run on the stack thread as a task handed over by one daemon thread for the whole
- * server: the stack has no public timer yet. A deadline is therefore kept to within a second.
+ * <p>Each connection's idle and linger deadlines are kept by a {@link StackTimer}: it runs on the
+ * stack thread when the connection's next deadline comes, and is re-armed after every event — no
+ * thread, and no sweep over idle connections.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -45,16 +42,10 @@ public final class HttpServer implements AutoCloseable {
   /** How long, and how many bytes, a closing connection keeps reading the client's leftovers. */
   static final Duration LINGER = Duration.ofSeconds(2);
   static final int LINGER_BYTES = 1024 * 1024;
-  /** How often the deadlines are checked. */
-  static final Duration SWEEP = Duration.ofSeconds(1);
-
   private final ChannelServer<Handler> server;
-  /** Runs the sweep, or null when a test drives the stack (and calls {@link #sweep} itself). */
-  private final ScheduledExecutorService sweeper;
 
-  private HttpServer(ChannelServer<Handler> server, ScheduledExecutorService sweeper) {
+  private HttpServer(ChannelServer<Handler> server) {
     this.server = server;
-    this.sweeper = sweeper;
   }
 
   /** Starts serving on {@code port} of a running stack ({@link #PORT} for http://address/); any thread but the stack's. */
@@ -63,36 +54,18 @@ public final class HttpServer implements AutoCloseable {
     // runtime.nowNs() reads the clock: a task's view of the stack's time may be a turn old
     ChannelServer<Handler> server = ChannelServer.start(runtime, port, backlog,
         channel -> new Handler(channel, runtime::nowNs, counters, Clock.systemUTC()));
-    ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "http-" + port + "-sweep");
-      t.setDaemon(true);
-      return t;
-    });
-    HttpServer http = new HttpServer(server, sweeper);
-    long period = SWEEP.toNanos();
-    sweeper.scheduleAtFixedRate(() -> {
-      try {
-        runtime.execute(() -> http.sweep(runtime.nowNs()));
-      } catch (RejectedExecutionException e) {
-        sweeper.shutdown(); // the stack is closed
-      }
-    }, period, period, TimeUnit.NANOSECONDS);
+    HttpServer http = new HttpServer(server);
     return http;
   }
 
   /**
    * Serves {@code port} of {@code stack}, on the stack thread, for a test driving the stack itself
-   * in virtual time: no sweep runs, the test calls {@link #sweep}.
+   * in virtual time.
    */
   static HttpServer bind(NetworkStack stack, int port, int backlog, Clock clock) {
     ChannelServer<Handler> server = ChannelServer.bind(stack, port, backlog,
         channel -> new Handler(channel, stack::nowNs, stack.counters(), clock));
-    return new HttpServer(server, null);
-  }
-
-  /** Applies the idle and linger deadlines to every connection at {@code nowNs}. Stack thread. */
-  void sweep(long nowNs) {
-    server.forEach(h -> h.connection.checkTimeouts(nowNs));
+    return new HttpServer(server);
   }
 
   /**
@@ -121,12 +94,9 @@ public final class HttpServer implements AutoCloseable {
     return named;
   }
 
-  /** Stops accepting and sweeping; the connections being served are cut off. */
+  /** Stops accepting; the connections being served are cut off. */
   @Override
   public void close() {
-    if (sweeper != null) {
-      sweeper.shutdownNow();
-    }
     server.close();
   }
 
@@ -135,27 +105,42 @@ public final class HttpServer implements AutoCloseable {
     private final TcpChannel channel;
     private final LongSupplier clock;
     final HttpConnection connection;
+    /** Fires at the connection's next idle or linger deadline. */
+    private final StackTimer deadline;
 
     Handler(TcpChannel channel, LongSupplier clock, CounterSet<StackCounter> counters, Clock wallClock) {
       this.channel = channel;
       this.clock = clock;
       channel.setNoDelay(true); // each response is written whole: no need to hold a tail back
       this.connection = new HttpConnection(this, () -> nonZero(counters), wallClock, HttpRequestParser.Limits.DEFAULT);
+      this.deadline = channel.stack().timer(() -> {
+        connection.checkTimeouts(this.clock.getAsLong());
+        rearm();
+      });
+      rearm();
     }
 
     @Override
     public void onReadable(TcpChannel c) {
       connection.onReadable();
+      rearm();
     }
 
     @Override
     public void onWritable(TcpChannel c) {
       connection.onWritable();
+      rearm();
     }
 
     @Override
     public void onClosed(TcpChannel c) {
       connection.onClosed();
+      deadline.cancel();
+    }
+
+    /** The timer follows the connection's next deadline (none while it writes, or once closed). */
+    private void rearm() {
+      deadline.schedule(connection.nextDeadlineNs());
     }
 
     @Override

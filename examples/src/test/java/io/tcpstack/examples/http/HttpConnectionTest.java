@@ -569,7 +569,7 @@ class HttpConnectionTest {
     m.alloc.assertAllReleased();
   }
 
-  /** The sweep at {@code nowNs}: the transport's clock reads the same. */
+  /** What the connection's timer does at {@code nowNs}: the transport's clock reads the same. */
   private static void sweepAt(Memory m, HttpConnection c, long nowNs) {
     m.nowNs = nowNs;
     c.checkTimeouts(nowNs);

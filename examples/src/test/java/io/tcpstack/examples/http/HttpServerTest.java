@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link HttpServer} on a stack in virtual time ({@link SimulatedClients}): the whole event path —
- * accept, channel events, {@link HttpConnection}, back-pressure from a slow client, the sweep —
+ * accept, channel events, {@link HttpConnection}, back-pressure from a slow client, the deadline timers —
  * without TUN. What comes back must be byte for byte what {@link HttpConnectionTest} gets in memory.
  */
 class HttpServerTest {
@@ -77,7 +77,7 @@ class HttpServerTest {
   }
 
   @Test
-  void theSweepClosesAnIdleConnectionAfterThirtySecondsAndA408ForAHalfRequest() {
+  void anIdleConnectionIsClosedAfterThirtySecondsAndAHalfRequestGets408() {
     try (SimulatedClients sim = new SimulatedClients()) {
       HttpServer http = HttpServer.bind(sim.server(), HttpServer.PORT, 8, HttpConnectionTest.CLOCK);
       long before = sim.serverHeld();
@@ -85,17 +85,11 @@ class HttpServerTest {
       Client half = sim.connect(HttpServer.PORT, ascii("GET / HTTP/1.1\r\nHo"), false);
       assertTrue(sim.runUntil(() -> idle.receivedBytes() > 0 && serving(sim, http) == 2, SECOND));
       long start = sim.nowNs();
-      // what the sweeper thread does on a real stack: once a second, on the stack thread
-      while (sim.nowNs() - start < HttpServer.IDLE_TIMEOUT.toNanos() - SECOND) {
-        sim.runFor(HttpServer.SWEEP.toNanos());
-        sim.onServer(() -> http.sweep(sim.nowNs()));
-      }
+      // each connection's timer fires at its idle deadline, on the stack thread
+      sim.runFor(HttpServer.IDLE_TIMEOUT.toNanos() - SECOND);
       assertFalse(idle.endOfStream(), "not before the idle timeout");
       assertEquals(2, serving(sim, http));
-      for (int i = 0; i < 3; i++) {
-        sim.runFor(HttpServer.SWEEP.toNanos());
-        sim.onServer(() -> http.sweep(sim.nowNs()));
-      }
+      sim.runFor(3 * SECOND);
       assertTrue(sim.runUntil(() -> idle.endOfStream() && half.endOfStream(), SECOND));
       assertEquals(1, HttpConnectionTest.responses(idle.received()).size(), "nothing said to an idle client");
       Response timeout = HttpConnectionTest.responses(half.received()).get(0);
@@ -119,10 +113,7 @@ class HttpServerTest {
       assertTrue(sim.runUntil(client::endOfStream, SECOND), "400, then the server half-closes");
       assertEquals(400, HttpConnectionTest.responses(client.received()).get(0).status());
       assertEquals(1, serving(sim, http), "lingering: still reading what the client sends");
-      for (int i = 0; i < 3; i++) {
-        sim.runFor(HttpServer.SWEEP.toNanos());
-        sim.onServer(() -> http.sweep(sim.nowNs()));
-      }
+      sim.runFor(3 * SECOND);
       assertTrue(sim.runUntil(() -> serving(sim, http) == 0, SECOND), "closed for good after the linger time");
     }
   }
