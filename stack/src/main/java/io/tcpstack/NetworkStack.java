@@ -3,6 +3,7 @@ package io.tcpstack;
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.ip.Icmpv4Layer;
 import io.tcpstack.ip.Ipv4Layer;
+import io.tcpstack.ip.Offload;
 import io.tcpstack.ip.PacketSink;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
@@ -33,8 +34,17 @@ public final class NetworkStack implements AutoCloseable {
   private boolean closed;
 
   public NetworkStack(StackConfig config, PacketSink sink) {
+    this(config, sink, Offload.NONE);
+  }
+
+  /**
+   * A stack whose link does checksum or segmentation work for it: {@code linkOffloads} are {@link
+   * Offload} capabilities, and {@code sink} receives packets with the metadata they allow ({@link
+   * PacketSink#transmit(ByteBuf, int)}).
+   */
+  public NetworkStack(StackConfig config, PacketSink sink, int linkOffloads) {
     this.config = config;
-    this.ip = new Ipv4Layer(config, counters, sink);
+    this.ip = new Ipv4Layer(config, counters, sink, linkOffloads);
     ip.register(IpProtocol.ICMP, new Icmpv4Layer(ip, counters));
     this.tcp = new TcpLayer(ip, counters, new IsnGenerator(config.isnKey()), config);
     ip.register(IpProtocol.TCP, tcp);
@@ -45,8 +55,16 @@ public final class NetworkStack implements AutoCloseable {
    * raised. The caller keeps ownership of the packet.
    */
   public void receive(ByteBuf packet, long nowNs) {
+    receive(packet, Offload.NONE, nowNs);
+  }
+
+  /**
+   * As {@link #receive(ByteBuf, long)}, with what the link says about the packet ({@link
+   * Offload#CHECKSUM_VALID}).
+   */
+  public void receive(ByteBuf packet, int offload, long nowNs) {
     advance(nowNs);
-    ip.receive(packet, nowNs);
+    ip.receive(packet, offload, nowNs);
     tcp.deliverEvents();
   }
 

@@ -1,6 +1,7 @@
 package io.tcpstack.device;
 
 import io.netty.buffer.ByteBuf;
+import io.tcpstack.ip.Offload;
 import java.io.Closeable;
 import java.io.IOException;
 
@@ -18,12 +19,50 @@ public interface Device extends Closeable {
 
   /**
    * Reads one packet, if one is waiting, into {@code dst} at its writer index and advances the
-   * writer index. Never blocks.
+   * writer index; the packet is then {@code dst}'s readable bytes (a device may move the reader
+   * index past a link header of its own). Never blocks.
    *
-   * @param dst a direct buffer with at least {@link #mtu()} writable bytes; the caller owns it
+   * @param dst a direct buffer with at least {@link #maxReceiveSize()} writable bytes; the caller
+   *     owns it
    * @return the packet's length; 0 if none is waiting; -1 once the device is closed
    */
   int receive(ByteBuf dst) throws IOException;
+
+  /**
+   * What the link says about the packet the last {@link #receive} returned: {@link
+   * Offload#CHECKSUM_VALID} or {@link Offload#NONE}.
+   */
+  default int receivedOffload() {
+    return Offload.NONE;
+  }
+
+  /**
+   * The {@link Offload} capabilities of this link for {@link #transmit(ByteBuf, int)}; {@link
+   * Offload#NONE} by default: only finished packets of at most {@link #mtu()} bytes.
+   */
+  default int offloads() {
+    return Offload.NONE;
+  }
+
+  /**
+   * The room {@link #receive} needs in {@code dst}: {@link #mtu()}, or more for a link that hands
+   * over super-segments (and its own header).
+   */
+  default int maxReceiveSize() {
+    return mtu();
+  }
+
+  /**
+   * Sends a packet with {@link Offload} metadata, which only a device whose {@link #offloads()}
+   * allow it is given (the runtime sees to that); {@link Offload#NONE} is {@link #transmit(ByteBuf)}.
+   */
+  default void transmit(ByteBuf packet, int offload) throws IOException {
+    if (offload != Offload.NONE) {
+      throw new UnsupportedOperationException(this + " declared no offloads, but was given a packet with"
+          + " offload metadata 0x" + Integer.toHexString(offload));
+    }
+    transmit(packet);
+  }
 
   /**
    * Sends the readable bytes of {@code packet} as one packet. The device neither changes the

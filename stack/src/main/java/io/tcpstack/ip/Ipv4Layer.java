@@ -33,6 +33,8 @@ public final class Ipv4Layer {
   private final int address;
   private final int prefixLength;
   private final int mtu;
+  /** What the link does for us ({@link Offload} capabilities). */
+  private final int linkOffloads;
   private final CounterSet<StackCounter> counters;
   private final PacketSink sink;
   private final ProtocolHandler[] handlers = new ProtocolHandler[256];
@@ -49,6 +51,19 @@ public final class Ipv4Layer {
   private boolean building;
 
   public Ipv4Layer(StackConfig config, CounterSet<StackCounter> counters, PacketSink sink) {
+    this(config, counters, sink, Offload.NONE);
+  }
+
+  /**
+   * @param linkOffloads the {@link Offload} capabilities of the link behind {@code sink}: whether
+   *     datagrams may leave with partial TCP checksums and as TCP super-segments
+   */
+  public Ipv4Layer(StackConfig config, CounterSet<StackCounter> counters, PacketSink sink, int linkOffloads) {
+    if (Offload.has(linkOffloads, Offload.TX_SEGMENTATION) && !Offload.has(linkOffloads, Offload.TX_CHECKSUM)) {
+      throw new IllegalArgumentException("Offload.TX_SEGMENTATION needs Offload.TX_CHECKSUM too (as TSO needs"
+          + " checksum offload in Linux and virtio)");
+    }
+    this.linkOffloads = linkOffloads;
     this.address = config.address();
     this.prefixLength = config.prefixLength();
     this.mtu = config.mtu();
@@ -93,11 +108,25 @@ public final class Ipv4Layer {
     return mtu;
   }
 
+  /** The link's {@link Offload} capabilities. */
+  public int linkOffloads() {
+    return linkOffloads;
+  }
+
   /**
    * Processes one packet read from the link: its readable bytes. The caller keeps ownership of
    * {@code packet}; nothing here retains it.
    */
   public void receive(ByteBuf packet, long nowNs) {
+    receive(packet, Offload.NONE, nowNs);
+  }
+
+  /**
+   * As {@link #receive(ByteBuf, long)}, with what the link says about the packet ({@link
+   * Offload#CHECKSUM_VALID}). A packet longer than the MTU is a super-segment the link merged (GRO,
+   * or TSO from the local host): it is taken whole.
+   */
+  public void receive(ByteBuf packet, int offload, long nowNs) {
     counters.increment(StackCounter.IP_IN_RECEIVES);
     int length = packet.readableBytes();
     int start = packet.readerIndex();
@@ -126,19 +155,22 @@ public final class Ipv4Layer {
       counters.increment(StackCounter.IP_IN_BAD_SOURCE);
       return;
     }
+    if (rx.totalLength() > mtu) {
+      counters.increment(StackCounter.IP_IN_SUPER_PACKETS);
+    }
     if (rx.moreFragments() || rx.fragmentOffset() != 0) {
       ByteBuf whole = reassembler.accept(rx, nowNs);
       if (whole != null) {
         try {
           rx.wrap(whole, whole.readerIndex());
-          deliver(rx, whole, nowNs);
+          deliver(rx, whole, Offload.NONE, nowNs);
         } finally {
           whole.release();
         }
       }
       return;
     }
-    deliver(rx, packet, nowNs);
+    deliver(rx, packet, offload, nowNs);
   }
 
   /** When {@link #poll} next has work to do: a deadline in {@code nowNs} terms, or {@link Long#MAX_VALUE}. */
@@ -171,12 +203,23 @@ public final class Ipv4Layer {
    * fragmenting it when it exceeds the MTU and {@code dontFragment} is false (RFC 791 §3.2).
    */
   public void sendDatagram(int protocol, int destination, boolean dontFragment) {
+    sendDatagram(protocol, destination, dontFragment, Offload.NONE);
+  }
+
+  /**
+   * As {@link #sendDatagram(int, int, boolean)}, with {@link Offload} metadata for the link: a TCP
+   * datagram with {@link Offload#partialChecksum} may exceed the MTU (a super-segment the link
+   * cuts) when the link has {@link Offload#TX_SEGMENTATION}. The caller passes such metadata only
+   * when {@link #linkOffloads()} has the capability.
+   */
+  public void sendDatagram(int protocol, int destination, boolean dontFragment, int offload) {
     if (!building) {
       throw new IllegalStateException("sendDatagram() without beginDatagram()");
     }
     building = false;
     int totalLength = datagram.writerIndex();
-    if (totalLength > StackConfig.MAX_DATAGRAM || (totalLength > mtu && dontFragment)) {
+    boolean superSegment = totalLength > mtu && Offload.segmentSize(offload) > 0;
+    if (totalLength > StackConfig.MAX_DATAGRAM || (totalLength > mtu && dontFragment && !superSegment)) {
       counters.increment(StackCounter.IP_OUT_DISCARDS);
       return;
     }
@@ -191,8 +234,11 @@ public final class Ipv4Layer {
         .setSource(address)
         .setDestination(destination)
         .fillChecksum();
-    if (totalLength <= mtu) {
-      transmit(datagram);
+    if (totalLength <= mtu || superSegment) {
+      transmit(datagram, offload);
+      if (superSegment) {
+        counters.increment(StackCounter.IP_OUT_SUPER_PACKETS);
+      }
     } else {
       fragmentAndSend(totalLength);
     }
@@ -210,14 +256,14 @@ public final class Ipv4Layer {
     return reassembler.inProgress();
   }
 
-  private void deliver(Ipv4Header ip, ByteBuf buf, long nowNs) {
+  private void deliver(Ipv4Header ip, ByteBuf buf, int offload, long nowNs) {
     ProtocolHandler handler = handlers[ip.protocol()];
     if (handler == null) {
       counters.increment(StackCounter.IP_IN_UNKNOWN_PROTOCOL);
       return;
     }
     counters.increment(StackCounter.IP_IN_DELIVERS);
-    handler.receive(ip, buf, ip.payloadIndex(), ip.payloadLength(), nowNs);
+    handler.receive(ip, buf, ip.payloadIndex(), ip.payloadLength(), offload, nowNs);
   }
 
   /** RFC 791 §3.2: each fragment repeats the header; its data is a multiple of 8 bytes except the last. */
@@ -236,13 +282,17 @@ public final class Ipv4Layer {
           .setFlagsAndFragmentOffset(false, more, offset)
           .fillChecksum();
       counters.increment(StackCounter.IP_FRAG_CREATES);
-      transmit(fragment);
+      transmit(fragment, Offload.NONE);
     }
   }
 
-  private void transmit(ByteBuf packet) {
+  private void transmit(ByteBuf packet, int offload) {
     counters.increment(StackCounter.IP_OUT_REQUESTS);
-    sink.transmit(packet);
+    if (offload == Offload.NONE) {
+      sink.transmit(packet);
+    } else {
+      sink.transmit(packet, offload);
+    }
   }
 
   /**

@@ -14,6 +14,8 @@ public interface ProtocolHandler {
    * @param ip the datagram's header, wrapped over {@code buf}
    * @param payloadIndex absolute index of the IP payload in {@code buf}
    * @param payloadLength length of the IP payload
+   * @param offload what the link says about the packet ({@link Offload#CHECKSUM_VALID}), or {@link
+   *     Offload#NONE}
    */
-  void receive(Ipv4Header ip, ByteBuf buf, int payloadIndex, int payloadLength, long nowNs);
+  void receive(Ipv4Header ip, ByteBuf buf, int payloadIndex, int payloadLength, int offload, long nowNs);
 }

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.tcpstack.NetworkStack;
 import io.tcpstack.StackConfig;
 import io.tcpstack.device.Device;
+import io.tcpstack.ip.Offload;
+import io.tcpstack.ip.PacketSink;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
 import java.io.IOException;
@@ -55,9 +57,21 @@ public final class StackRuntime implements AutoCloseable {
   private StackRuntime(StackConfig config, Device device, LongSupplier clock, boolean ownThread) {
     this.device = device;
     this.clock = clock;
-    this.stack = new NetworkStack(config, this::transmit);
-    // Sized for the largest IPv4 datagram so nothing the device hands over is ever truncated.
-    this.rx = config.allocator().directBuffer(StackConfig.MAX_DATAGRAM, StackConfig.MAX_DATAGRAM);
+    this.stack = new NetworkStack(config, new PacketSink() {
+      @Override
+      public void transmit(ByteBuf packet) {
+        StackRuntime.this.transmit(packet, Offload.NONE);
+      }
+
+      @Override
+      public void transmit(ByteBuf packet, int offload) {
+        StackRuntime.this.transmit(packet, offload);
+      }
+    }, device.offloads());
+    // Sized for the largest IPv4 datagram (and whatever the device adds) so nothing the device
+    // hands over is ever truncated.
+    int rxSize = Math.max(StackConfig.MAX_DATAGRAM, device.maxReceiveSize());
+    this.rx = config.allocator().directBuffer(rxSize, rxSize);
     if (ownThread) {
       this.thread = new Thread(this::loop, "tcpstack-loop");
       this.thread.setDaemon(true);
@@ -284,7 +298,7 @@ public final class StackRuntime implements AutoCloseable {
       }
       packets++;
       try {
-        stack.receive(rx, nowNs);
+        stack.receive(rx, device.receivedOffload(), nowNs);
       } catch (RuntimeException e) {
         loopError(e);
       }
@@ -346,9 +360,9 @@ public final class StackRuntime implements AutoCloseable {
     }
   }
 
-  private void transmit(ByteBuf packet) {
+  private void transmit(ByteBuf packet, int offload) {
     try {
-      device.transmit(packet);
+      device.transmit(packet, offload);
     } catch (IOException e) {
       stack.counters().increment(StackCounter.DEVICE_TX_ERRORS);
       if (running) {

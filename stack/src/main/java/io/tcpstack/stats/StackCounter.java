@@ -28,10 +28,17 @@ public enum StackCounter {
   IP_IN_DELIVERS(false),
   /** IPv6 packets, dropped quietly: this stack speaks IPv4 (Linux sends router solicitations). */
   IPV6_IN_DROPPED(true),
+  /**
+   * Datagrams longer than the MTU read from the link: super-segments it merged (GRO) or the local
+   * host's TSO handed over whole (TUN offloads).
+   */
+  IP_IN_SUPER_PACKETS(false),
   /** IP datagrams written to the device, counting each fragment. */
   IP_OUT_REQUESTS(false),
   /** Datagrams not sent: too large for the MTU with DF set, or larger than 65535 bytes. */
   IP_OUT_DISCARDS(false),
+  /** Datagrams longer than the MTU handed to the link as TCP super-segments for it to cut (TSO). */
+  IP_OUT_SUPER_PACKETS(false),
   /** Datagrams split into fragments (RFC 791 §3.2). */
   IP_FRAG_OKS(false),
   /** Fragments created. */

@@ -31,6 +31,11 @@ final class SegmentRepr {
   /** Outgoing: the send buffer the payload is copied from, at {@link #dataOffset}; or null. */
   SegmentedBuffer data;
   int dataOffset;
+  /**
+   * Outgoing: the size to cut the payload at if it is longer (a super-segment for a link with TCP
+   * segmentation offload: the connection's send MSS); 0 for a segment of at most one MSS.
+   */
+  int segmentSize;
 
   boolean has(int flag) {
     return (flags & flag) != 0;
@@ -53,6 +58,7 @@ final class SegmentRepr {
     this.payloadLength = 0;
     this.data = null;
     this.dataOffset = 0;
+    this.segmentSize = 0;
     return this;
   }
 

@@ -218,7 +218,15 @@ final class Sender {
       int inFlight = diff(sndNxt, sndUna);
       int peerRoom = diff(add(sndUna, sndWnd), sndNxt);
       int room = Math.min(peerRoom, recovery.cc.cwnd() + recovery.limitedTransmitAllowance() - inFlight);
-      int n = Math.min(Math.min(unsent, sendMss), room);
+      int n = Math.min(Math.min(unsent, conn.layer.maxSegmentPayload(sendMss)), room);
+      if (n > sendMss) {
+        // A super-segment for a link that cuts it (TSO): whole segments, and a partial last one
+        // only if it could go on its own (the same SWS and Nagle rules as a small segment).
+        int whole = n - n % sendMss;
+        if (whole < n && !mayTransmit(n - whole, unsent - whole, peerRoom - whole)) {
+          n = whole;
+        }
+      }
       if (n <= 0 || !mayTransmit(n, unsent, peerRoom)) {
         break;
       }
@@ -277,8 +285,8 @@ final class Sender {
       countOut(fresh);
     }
     sndNxt = add(sndNxt, n);
-    if (n < sendMss) {
-      sndSml = sndNxt;
+    if (n % sendMss != 0) {
+      sndSml = sndNxt; // it ended in a segment shorter than the MSS
     }
     if (gt(sndNxt, highestSent)) {
       highestSent = sndNxt;

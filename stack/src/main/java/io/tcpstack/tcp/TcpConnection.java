@@ -683,6 +683,9 @@ public final class TcpConnection extends Timed implements EventSource {
     if (synOptions) {
       out.mss = layer.localMss();
     }
+    if (dataLength > sender.sendMss) {
+      out.segmentSize = sender.sendMss; // a super-segment: the link cuts it (TSO)
+    }
     layer.transmit(this, out);
     segmentsOut++;
     if ((flags & TcpHeader.FLAG_ACK) != 0) {

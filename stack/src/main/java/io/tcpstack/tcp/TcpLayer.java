@@ -5,6 +5,8 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.LongObjectHashMap;
 import io.tcpstack.StackConfig;
 import io.tcpstack.ip.Ipv4Layer;
+import io.tcpstack.ip.Offload;
+import io.tcpstack.ip.SoftwareOffload;
 import io.tcpstack.ip.ProtocolHandler;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
@@ -64,6 +66,10 @@ public final class TcpLayer implements ProtocolHandler {
   /** Connections the application holds, closed or not: released at the latest when the stack closes. */
   private final Set<TcpConnection> owned = Collections.newSetFromMap(new IdentityHashMap<>());
   private int nextEphemeral;
+  /** The link completes our TCP checksums ({@link Offload#TX_CHECKSUM}). */
+  private final boolean checksumOffload;
+  /** The link cuts our super-segments ({@link Offload#TX_SEGMENTATION}). */
+  private final boolean segmentationOffload;
 
   public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, StackConfig config) {
     this.ip = ip;
@@ -71,6 +77,8 @@ public final class TcpLayer implements ProtocolHandler {
     this.isn = isn;
     this.address = ip.address();
     this.localMss = ip.mtu() - IPV4_TCP_HEADERS;
+    this.checksumOffload = Offload.has(ip.linkOffloads(), Offload.TX_CHECKSUM);
+    this.segmentationOffload = Offload.has(ip.linkOffloads(), Offload.TX_SEGMENTATION);
     this.maxConnections = config.maxConnections();
     this.synBacklog = config.synBacklog();
     this.pool = new BufferPool(config.allocator(), BUFFER_CHUNK, Math.max(BUFFER_CHUNK, config.bufferMemory()));
@@ -192,14 +200,17 @@ public final class TcpLayer implements ProtocolHandler {
   // ---------------------------------------------------------------- input
 
   @Override
-  public void receive(Ipv4Header ipHeader, ByteBuf buf, int payloadIndex, int payloadLength, long nowNs) {
+  public void receive(Ipv4Header ipHeader, ByteBuf buf, int payloadIndex, int payloadLength, int offload, long nowNs) {
     counters.increment(StackCounter.TCP_IN_SEGS);
     if (rx.wrapChecked(buf, payloadIndex, payloadLength) != WireCheck.OK) {
       counters.increment(StackCounter.TCP_IN_ERRS);
       return;
     }
     int source = ipHeader.source();
-    if (!rx.isChecksumValid(source, address)) {
+    // RFC 9293 §3.1 (MUST-2/3): the checksum is verified, unless the link already did (a TUN
+    // device's DATA_VALID) or the segment was made by the local host and never summed (its
+    // NEEDS_CSUM: the field holds only the pseudo-header sum).
+    if (!Offload.isChecksumValid(offload) && !rx.isChecksumValid(source, address)) {
       counters.increment(StackCounter.TCP_IN_BAD_CHECKSUM);
       return;
     }
@@ -440,13 +451,34 @@ public final class TcpLayer implements ProtocolHandler {
         .setAcknowledgmentNumber(seg.ack)
         .setDataOffsetAndFlags(headerLength, seg.flags)
         .setWindow(seg.window)
-        .setUrgentPointer(0)
-        .fillChecksum(address, remoteAddress, headerLength + dataLength);
+        .setUrgentPointer(0);
+    int offload = Offload.NONE;
+    if (checksumOffload) {
+      // The link sums header and data; we leave it the pseudo-header sum (Offload.TX_CHECKSUM).
+      tx.setChecksum(SoftwareOffload.partialChecksum(address, remoteAddress, headerLength + dataLength));
+      offload = Offload.partialChecksum(seg.segmentSize);
+    } else {
+      tx.fillChecksum(address, remoteAddress, headerLength + dataLength);
+    }
     counters.increment(StackCounter.TCP_OUT_SEGS);
     if (seg.has(TcpHeader.FLAG_RST)) {
       counters.increment(StackCounter.TCP_OUT_RSTS);
     }
-    ip.sendDatagram(IpProtocol.TCP, remoteAddress, true);
+    ip.sendDatagram(IpProtocol.TCP, remoteAddress, true, offload);
+  }
+
+  /**
+   * The most payload one segment built by a connection with send MSS {@code mss} may carry: the
+   * MSS, or with a link that segments (TSO, {@link Offload#TX_SEGMENTATION}) as many whole MSS as
+   * fit in one 65535-byte datagram with the largest headers — a super-segment the link cuts into
+   * MSS-sized segments on the wire.
+   */
+  int maxSegmentPayload(int mss) {
+    if (!segmentationOffload || mss <= 0) {
+      return mss;
+    }
+    int room = StackConfig.MAX_DATAGRAM - Ipv4Header.MIN_LENGTH - TcpHeader.MAX_HEADER_LENGTH;
+    return Math.max(mss, (room / mss) * mss);
   }
 
   private void sendReset(int remoteAddress, int remotePort, int localPort, int seq, int ack, boolean withAck) {

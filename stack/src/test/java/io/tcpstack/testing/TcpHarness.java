@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tcpstack.NetworkStack;
 import io.tcpstack.StackConfig;
+import io.tcpstack.ip.Offload;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpConnection;
@@ -29,6 +30,7 @@ public final class TcpHarness implements AutoCloseable {
   private final CapturingSink sink = new CapturingSink();
   private final NetworkStack stack;
   private final List<Seg> emitted = new ArrayList<>();
+  private final List<Integer> emittedOffloads = new ArrayList<>();
   private long nowNs;
 
   public TcpHarness() {
@@ -41,10 +43,19 @@ public final class TcpHarness implements AutoCloseable {
 
   /** A harness whose stack's configuration {@code tune} may change (limits, buffer memory). */
   public TcpHarness(java.util.function.UnaryOperator<StackConfig.Builder> tune) {
+    this(tune, Offload.NONE);
+  }
+
+  /**
+   * A harness whose link has the {@link Offload} capabilities {@code linkOffloads}: segments arrive
+   * finished (checksum completed, super-segments whole) and their metadata in {@link
+   * #takeOffloads()}.
+   */
+  public TcpHarness(java.util.function.UnaryOperator<StackConfig.Builder> tune, int linkOffloads) {
     this.stack = new NetworkStack(tune.apply(StackConfig.builder()
         .address(Packets.STACK, 24)
         .isnKey(new byte[16])
-        .ephemeralPortSeed(0)).build(), sink);
+        .ephemeralPortSeed(0)).build(), sink, linkOffloads);
   }
 
   public NetworkStack stack() {
@@ -72,11 +83,16 @@ public final class TcpHarness implements AutoCloseable {
 
   /** Delivers a segment from the peer (198.18.0.1) to the stack. */
   public TcpHarness send(Seg s) {
-    byte[] packet = Packets.ipv4(Packets.HOST, Packets.STACK, 6, 0x4242, true, false, 0, 64, s.toBytes(Packets.HOST, Packets.STACK));
+    return send(Packets.ipv4(Packets.HOST, Packets.STACK, 6, 0x4242, true, false, 0, 64, s.toBytes(Packets.HOST, Packets.STACK)),
+        Offload.NONE);
+  }
+
+  /** Delivers an IP packet from the link, with what the link says about it ({@link Offload#CHECKSUM_VALID}). */
+  public TcpHarness send(byte[] packet, int offload) {
     ByteBuf b = Unpooled.directBuffer(packet.length);
     try {
       b.writeBytes(packet);
-      stack.receive(b, nowNs);
+      stack.receive(b, offload, nowNs);
     } finally {
       b.release();
     }
@@ -103,7 +119,16 @@ public final class TcpHarness implements AutoCloseable {
     return copy;
   }
 
+  /** The offload metadata of the segments emitted since the last call, in order (after {@link #take()}). */
+  public List<Integer> takeOffloads() {
+    collect();
+    List<Integer> copy = new ArrayList<>(emittedOffloads);
+    emittedOffloads.clear();
+    return copy;
+  }
+
   private void collect() {
+    emittedOffloads.addAll(sink.takeOffloads());
     for (byte[] p : sink.take()) {
       if (Packets.u32(p, 16) != Packets.HOST || Packets.u32(p, 12) != Packets.STACK) {
         throw new AssertionError("packet not from the stack to the peer");

@@ -41,11 +41,30 @@ public final class TunStack implements AutoCloseable {
   }
 
   /**
+   * The stack on a plain TUN device (no virtio-net header, one packet per system call, as {@code
+   * serve --offload off}): for tests that count or drop single packets with nftables or tc, whose
+   * hooks would otherwise see the kernel's and the stack's 64 KiB super-segments.
+   */
+  public static TunStack startPlain() throws IOException {
+    return start(null, 0);
+  }
+
+  /**
    * The stack behind a {@link FaultInjector} that impairs both directions as {@code impairment}
    * says (with {@code System::nanoTime} and the stack's allocator, as {@code serve --impair});
    * {@code null} for a perfect link, as {@link #start()}.
    */
   public static TunStack start(Impairment impairment) throws IOException {
+    return start(impairment, TunLink.TUN_OFFLOADS);
+  }
+
+  /**
+   * As {@link #start(Impairment)}, asking the kernel for the TUN_F_* {@code tunOffloads} ({@link
+   * TunLink#TUN_OFFLOADS} as {@code serve} does by default; 0 for a plain device without the
+   * virtio-net header, as {@code serve --offload off}). Below an impairment the link cuts
+   * super-segments into packets, as in {@code serve --impair}.
+   */
+  public static TunStack start(Impairment impairment, int tunOffloads) throws IOException {
     Privileged.assumeRootAndTun();
     TestNamespace ns = TestNamespace.create();
     try {
@@ -54,10 +73,12 @@ public final class TunStack implements AutoCloseable {
           .hostAddress(Ipv4Address.toInet(Ipv4Address.parse(HOST)), 24)
           .mtu(1500)
           .txQueueLength(TunLink.TX_QUEUE_PACKETS)
+          .vnetHeader(tunOffloads != 0)
+          .offloads(tunOffloads)
           .up(true)
           .open();
       StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500).build();
-      Device link = new TunLink(tun);
+      Device link = new TunLink(tun, impairment != null);
       FaultInjector faults = null;
       if (impairment != null) {
         faults = new FaultInjector(link, impairment, System::nanoTime, config.allocator());
@@ -89,6 +110,11 @@ public final class TunStack implements AutoCloseable {
 
   public String device() {
     return device;
+  }
+
+  /** The {@link io.tcpstack.ip.Offload} capabilities the link gave the stack. */
+  public int linkOffloads() {
+    return runtime.stack().ip().linkOffloads();
   }
 
   /**

@@ -39,6 +39,9 @@ public interface LibC {
   /** write(2) from a buffer at its position (slow path). */
   @ssize_t long write(int fd, @In ByteBuffer buf, @size_t long count);
 
+  /** writev(2) of {@code iovcnt} {@code struct iovec} at {@code iov}. */
+  @ssize_t long writev(int fd, @intptr_t long iov, int iovcnt);
+
   /** ioctl(2) whose argument is a pointer, e.g. to a {@code struct ifreq}. */
   int ioctl(int fd, @u_int64_t long request, @intptr_t long argp);
 

@@ -98,6 +98,8 @@ public final class TunDevice implements Closeable {
   private final Pointer pollFds;
   private final Pointer eventOne;
   private final Pointer eventDrain;
+  /** Two {@code struct iovec} for {@link #write(ByteBuf, ByteBuf)}; guarded by itself. */
+  private final Pointer iovecs;
 
   private final AtomicInteger state = new AtomicInteger();
   private final Object closeLock = new Object();
@@ -124,7 +126,11 @@ public final class TunDevice implements Closeable {
     this.eventOne = Memory.allocateDirect(runtime, 8, true);
     eventOne.putLong(0, 1); // eventfd(2): a write adds this 8-byte counter value
     this.eventDrain = Memory.allocateDirect(runtime, 8, true);
+    this.iovecs = Memory.allocateDirect(runtime, 2 * IOVEC_SIZE, true);
   }
+
+  // struct iovec { void *iov_base; size_t iov_len; } (writev(2)) on a 64-bit host.
+  private static final int IOVEC_SIZE = 16;
 
   /** {@code TUN_F_CSUM} (<linux/if_tun.h>): the stack takes packets with partial checksums. */
   public static final int TUN_F_CSUM = 0x01;
@@ -264,6 +270,45 @@ public final class TunDevice implements Closeable {
       if (n != length) {
         throw new TunException(Reason.OTHER, 0,
             "short write to TUN device " + name + ": " + n + " of " + length + " bytes");
+      }
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Writes {@code header}'s readable bytes followed by {@code packet}'s as one packet with one
+   * writev(2): the virtio-net header in front of a packet that was built without room for it, with
+   * no copy. Neither buffer's indices change. Both must be direct buffers with a memory address.
+   *
+   * @throws IllegalArgumentException if either buffer has no memory address
+   * @throws TunException as {@link #write(ByteBuf)}
+   */
+  public void write(ByteBuf header, ByteBuf packet) throws TunException {
+    if (!header.hasMemoryAddress() || !packet.hasMemoryAddress()) {
+      throw new IllegalArgumentException("write(header, packet) needs direct buffers with a memory address"
+          + " (Netty's pooled or unpooled direct buffers with Unsafe); use write(ByteBuf) otherwise");
+    }
+    if (!enter()) {
+      throw new TunException(Reason.CLOSED, 0, "TUN device " + name + " is closed");
+    }
+    try {
+      int headerLength = header.readableBytes();
+      int packetLength = packet.readableBytes();
+      long n;
+      synchronized (iovecs) {
+        iovecs.putLong(0, header.memoryAddress() + header.readerIndex());
+        iovecs.putLong(8, headerLength);
+        iovecs.putLong(IOVEC_SIZE, packet.memoryAddress() + packet.readerIndex());
+        iovecs.putLong(IOVEC_SIZE + 8, packetLength);
+        n = libc.writev(tunFd, iovecs.address(), 2);
+      }
+      if (n < 0) {
+        throw failure("write to", Native.errno());
+      }
+      if (n != headerLength + packetLength) {
+        throw new TunException(Reason.OTHER, 0, "short write to TUN device " + name + ": " + n + " of "
+            + (headerLength + packetLength) + " bytes");
       }
     } finally {
       exit();

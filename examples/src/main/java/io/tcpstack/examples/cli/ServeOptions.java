@@ -36,9 +36,15 @@ public final class ServeOptions {
   public final int maxConnections;
   /** Bytes of TCP buffers all connections may hold ({@code --buffer-memory}, {@link StackConfig#bufferMemory()}). */
   public final long bufferMemory;
+  /**
+   * Whether to ask the kernel for TUN offloads ({@code --offload on|off}, default on): checksums
+   * and TCP super-segments both ways (see io.tcpstack.ip.Offload and TunLink).
+   */
+  public final boolean offload;
 
   private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu,
-      Impairment impairment, int backlog, int maxConnections, long bufferMemory) {
+      Impairment impairment, int backlog, int maxConnections, long bufferMemory, boolean offload) {
+    this.offload = offload;
     this.netns = netns;
     this.tun = tun;
     this.stackAddress = stackAddress;
@@ -62,7 +68,7 @@ public final class ServeOptions {
 
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
-          + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE]\n"
+          + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
           + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
@@ -79,7 +85,11 @@ public final class ServeOptions {
           + "      --max-connections N     connections at once, at least 1 (default " + StackConfig.DEFAULT_MAX_CONNECTIONS
           + ")\n"
           + "      --buffer-memory SIZE    TCP buffer memory of all connections together, e.g. 256m, 1g, or bytes;\n"
-          + "                              at least 1m (default " + (StackConfig.DEFAULT_BUFFER_MEMORY >> 20) + "m)\n";
+          + "                              at least 1m (default " + (StackConfig.DEFAULT_BUFFER_MEMORY >> 20) + "m)\n"
+          + "      --offload on|off        TUN offloads: the kernel checksums and cuts 64 KiB TCP super-segments\n"
+          + "                              both ways (default on; off: one packet per system call). Where the\n"
+          + "                              kernel or a prepared device refuses, one log line says so and plain\n"
+          + "                              TUN is used\n";
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
@@ -100,6 +110,7 @@ public final class ServeOptions {
     int backlog = StackConfig.DEFAULT_BACKLOG;
     int maxConnections = StackConfig.DEFAULT_MAX_CONNECTIONS;
     long bufferMemory = StackConfig.DEFAULT_BUFFER_MEMORY;
+    boolean offload = true;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -119,6 +130,7 @@ public final class ServeOptions {
         case "--backlog":
         case "--max-connections":
         case "--buffer-memory":
+        case "--offload":
           if (value == null) {
             if (i + 1 >= args.size()) {
               throw new UsageException(name + " needs a value");
@@ -158,6 +170,12 @@ public final class ServeOptions {
         case "--buffer-memory":
           bufferMemory = parseSize("--buffer-memory", value, 1L << 20, MAX_BUFFER_MEMORY);
           break;
+        case "--offload":
+          if (!value.equals("on") && !value.equals("off")) {
+            throw new UsageException("--offload takes on or off, got '" + value + "'");
+          }
+          offload = value.equals("on");
+          break;
         default:
           mtu = value;
           break;
@@ -186,7 +204,7 @@ public final class ServeOptions {
     }
     int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
     return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment, backlog, maxConnections,
-        bufferMemory);
+        bufferMemory, offload);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */

@@ -97,6 +97,10 @@ public final class StackHost implements AutoCloseable {
           .mtu(options.mtu)
           .txQueueLength(TunLink.TX_QUEUE_PACKETS) // raised, never lowered; best effort on a prepared device
           .up(true);
+      if (options.offload) {
+        // Negotiated: a kernel or a prepared device that refuses gives plain TUN, with one log line.
+        builder.vnetHeader(true).offloads(TunLink.TUN_OFFLOADS);
+      }
       if (options.tun != null) {
         builder.name(options.tun);
       }
@@ -105,7 +109,8 @@ public final class StackHost implements AutoCloseable {
       }
       tun = builder.open();
       StackConfig config = options.stackConfig().build();
-      Device link = new TunLink(tun);
+      // Below an impairment, super-segments are cut into packets first: loss and corruption are per packet.
+      Device link = new TunLink(tun, !options.impairment.isNone());
       FaultInjector faults = null;
       if (!options.impairment.isNone()) {
         // The runtime's clock is System.nanoTime, so the injector's must be too.
