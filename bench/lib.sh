@@ -9,6 +9,7 @@
 #   live_pids             processes to stop on exit
 #   bench_namespaces      network namespaces to delete on exit (those that exist then)
 #   stack_ns              the stack's namespace (start_server stack); created by the stack itself
+#   stack_serve_args      options added to ./tcpstack serve by start_server stack* (default none)
 #   server_pid cns addr   set by start_server: the server's PID, the clients' namespace, the address
 #
 # Nothing here touches the root namespace: veth pairs are created with both ends inside
@@ -156,16 +157,18 @@ client_sysctls() {
 }
 
 server_pid=""
-# start_server TARGET [SRV_NS CLI_NS]: TARGET stack is ./tcpstack serve in $stack_ns; anything else
-# is ReferenceServer in SRV_NS (default $srv_ns), its clients in CLI_NS (default $cli_ns). Waits
-# for the ready line; sets server_pid, cns, addr (and, for the stack, stack_dev: its TUN device).
+stack_serve_args=()
+# start_server TARGET [SRV_NS CLI_NS]: a TARGET starting with "stack" (stack, stack_on, ...) is
+# ./tcpstack serve in $stack_ns, with the options in stack_serve_args; anything else is
+# ReferenceServer in SRV_NS (default $srv_ns), its clients in CLI_NS (default $cli_ns). Waits for
+# the ready line; sets server_pid, cns, addr (and, for the stack, stack_dev: its TUN device).
 start_server() {
   local target="$1" rsrv="${2:-${srv_ns:-}}" rcli="${3:-${cli_ns:-}}"
-  local out="$tmp/$1.server.out" err="$tmp/$1.server.err" i
+  local out="$tmp/$1.server.out" err="$tmp/$1.server.err" i is_stack=0
+  case "$target" in stack*) is_stack=1 ;; esac
   : >"$out"
-  if [ "$target" = stack ]; then
-    # shellcheck disable=SC2086
-    "$root/tcpstack" serve --netns "$stack_ns" >"$out" 2>"$err" &
+  if [ "$is_stack" = 1 ]; then
+    "$root/tcpstack" serve --netns "$stack_ns" "${stack_serve_args[@]+"${stack_serve_args[@]}"}" >"$out" 2>"$err" &
     cns="$stack_ns"; addr=198.18.0.2
   else
     # shellcheck disable=SC2086
@@ -181,7 +184,7 @@ start_server() {
     sleep 0.2
   done
   grep -q '^ready:' "$out" || die "the $target server was not ready within 120 s: $(tail -n 3 "$err" | tr '\n' ' ')"
-  if [ "$target" = stack ]; then
+  if [ "$is_stack" = 1 ]; then
     client_sysctls "$stack_ns"
     # "ready: stack 198.18.0.2 on tun0 in netns ..."
     stack_dev="$(sed -n 's/^ready:.* on \([^ ]*\) in netns .*/\1/p' "$out" | head -n 1)"

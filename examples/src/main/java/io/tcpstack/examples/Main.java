@@ -38,6 +38,9 @@ public final class Main {
           + "      Runs one example program on the stack:\n"
           + Examples.usage()
           + "  test                        install what the tests need (as root) and run them all\n"
+          + "  bench [run] [OPTIONS]       the comparison with Linux's TCP: throughput, latency, CPU per GiB, the\n"
+          + "                              stack with --offload on and off, 3 runs each, medians, one table; also\n"
+          + "                              'bench throughput' (bench/throughput --help; needs root and ab)\n"
           + "  bench scale [OPTIONS]       the scale benchmark: the stack against Linux's TCP, one table\n"
           + "                              (bench/scale --help; needs root and ab from apache2-utils)\n"
           + "  --help                      this text\n\n"
