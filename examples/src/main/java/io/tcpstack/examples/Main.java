@@ -43,6 +43,8 @@ public final class Main {
           + "                              'bench throughput' (bench/throughput --help; needs root and ab)\n"
           + "  bench scale [OPTIONS]       the scale benchmark: the stack against Linux's TCP, one table\n"
           + "                              (bench/scale --help; needs root and ab from apache2-utils)\n"
+          + "  bench jmh [--quick] [ARGS]  microbenchmarks (JMH) of the hot paths: checksum, header views, a\n"
+          + "                              segment in and out of a connection (bench/jmh --help; no root)\n"
           + "  --help                      this text\n\n"
           + "Servers print a line starting with 'ready' once serving; SIGINT or SIGTERM stop them (exit 0).\n"
           + "Needs root or CAP_NET_ADMIN, or a persistent TUN device prepared for the user (--tun DEV).\n";
