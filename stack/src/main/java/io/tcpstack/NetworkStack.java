@@ -65,6 +65,23 @@ public final class NetworkStack implements AutoCloseable {
   public void receive(ByteBuf packet, int offload, long nowNs) {
     advance(nowNs);
     ip.receive(packet, offload, nowNs);
+    if (!tcp.batching()) {
+      tcp.deliverEvents();
+    }
+  }
+
+  /**
+   * The packets {@link #receive}d until {@link #endBatch()} are one batch read from the link in one
+   * turn: the connections answer the whole batch at its end (one ACK for a run of in-order
+   * segments, data those ACKs let go in larger segments), and events are delivered then. A
+   * duplicate ACK still leaves at once. The runtime wraps each turn's reads in a batch.
+   */
+  public void beginBatch() {
+    tcp.beginBatch();
+  }
+
+  /** Ends the batch begun with {@link #beginBatch()}: sends what it made due and delivers its events. */
+  public void endBatch() {
     tcp.deliverEvents();
   }
 

@@ -286,6 +286,19 @@ public final class StackRuntime implements AutoCloseable {
   }
 
   private int receiveBatch(long nowNs) throws IOException {
+    stack.beginBatch();
+    try {
+      return receivePackets(nowNs);
+    } finally {
+      try {
+        stack.endBatch();
+      } catch (RuntimeException e) {
+        loopError(e);
+      }
+    }
+  }
+
+  private int receivePackets(long nowNs) throws IOException {
     int packets = 0;
     while (packets < RX_BATCH) {
       rx.clear();

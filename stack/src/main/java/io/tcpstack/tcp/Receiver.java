@@ -23,6 +23,12 @@ final class Receiver {
   /** RFC 9293 §3.8.6.2.1 / 3.7.1: without window scaling the window field tops out at 65535. */
   static final int MAX_UNSCALED_WINDOW = 0xFFFF;
 
+  /**
+   * RFC 7323 §2.3 Rcv.Wind.Shift: our window fields are the window shifted right by this (0: no
+   * scaling, the window at most 65535).
+   */
+  int rcvShift;
+
   private final TcpConnection conn;
   final SegmentedBuffer buffer;
   private final Assembler outOfOrder = new Assembler();
@@ -38,6 +44,8 @@ final class Receiver {
   int advertisedEdge;
   /** An ACK is owed now. */
   boolean ackNeeded;
+  /** The ACK owed may not wait for the end of a batch of segments (see {@link TcpLayer#batching()}). */
+  boolean ackUrgent;
   /** In-order bytes received since our last ACK: every second full-sized segment is acknowledged. */
   private int unackedBytes;
   /** The largest segment the peer sent so far (its effective MSS as far as we can tell). */
@@ -84,7 +92,7 @@ final class Receiver {
     }
     int room = buffer.free();
     if (length <= 0 || offset >= room) {
-      ackNeeded = true;
+      ackNow();
       return false;
     }
     length = Math.min(length, room - offset); // trim to the window
@@ -95,7 +103,7 @@ final class Receiver {
         // The stack's buffer memory is exhausted: drop it as if the window were closed; the peer
         // retransmits, and our window shrinks until memory is back.
         conn.layer.counters().increment(StackCounter.TCP_RCV_MEMORY_DROPS);
-        ackNeeded = true;
+        ackNow();
         return false;
       }
       int ready = outOfOrder.advance(length);
@@ -114,8 +122,17 @@ final class Receiver {
         conn.layer.counters().increment(StackCounter.TCP_RCV_MEMORY_DROPS);
       }
     }
-    ackNeeded = true;
+    ackNow();
     return false;
+  }
+
+  /**
+   * An ACK that must not wait even for the end of a batch of segments: a duplicate ACK for data out
+   * of order or out of the window, so that the sender counts one per segment (RFC 5681 §4.2, §3.2).
+   */
+  private void ackNow() {
+    ackNeeded = true;
+    ackUrgent = true;
   }
 
   /**
@@ -125,7 +142,9 @@ final class Receiver {
    */
   private void ackInOrderData(int bytes, boolean filledGap, long nowNs) {
     unackedBytes += bytes;
-    if (filledGap || conn.config.delayedAckNs == 0 || unackedBytes >= 2 * peerMss) {
+    if (filledGap) {
+      ackNow();
+    } else if (conn.config.delayedAckNs == 0 || unackedBytes >= 2 * peerMss) {
       ackNeeded = true;
     } else {
       conn.timers.setIfIdle(TcpTimers.DELAYED_ACK, nowNs + conn.config.delayedAckNs);
@@ -137,12 +156,13 @@ final class Receiver {
     finReceived = true;
     pendingFin = false;
     rcvNxt = add(rcvNxt, 1);
-    ackNeeded = true;
+    ackNow();
   }
 
   /** An ACK left (any segment with ACK set carries RCV.NXT): nothing is owed any more. */
   void ackSent() {
     ackNeeded = false;
+    ackUrgent = false;
     unackedBytes = 0;
     conn.timers.cancel(TcpTimers.DELAYED_ACK);
   }
@@ -172,9 +192,14 @@ final class Receiver {
 
   // ---------------------------------------------------------------- window
 
-  /** The largest window we can ever offer: the buffer, capped by the unscaled window field. */
+  /** The largest window we can ever offer: the buffer, capped by what the window field can say. */
   int maxWindow() {
-    return Math.min(buffer.capacity(), MAX_UNSCALED_WINDOW);
+    return Math.min(buffer.capacity(), maxFieldWindow());
+  }
+
+  /** 65535, scaled (RFC 7323 §2.3). */
+  private int maxFieldWindow() {
+    return MAX_UNSCALED_WINDOW << rcvShift;
   }
 
   /**
@@ -182,12 +207,12 @@ final class Receiver {
    * can still hold (so a stack short of memory offers less, rather than accepting data it drops).
    */
   int roomWindow() {
-    return (int) Math.min(Math.min(buffer.free(), MAX_UNSCALED_WINDOW), conn.layer.pool().available());
+    return (int) Math.min(Math.min(buffer.free(), maxFieldWindow()), conn.layer.pool().available());
   }
 
   /** What is left of the window we last offered: the offered right edge minus RCV.NXT. */
   int offeredWindow() {
-    return Math.max(0, Math.min(diff(advertisedEdge, rcvNxt), MAX_UNSCALED_WINDOW));
+    return Math.max(0, Math.min(diff(advertisedEdge, rcvNxt), maxFieldWindow()));
   }
 
   /**
@@ -203,11 +228,28 @@ final class Receiver {
     return free - offered >= step ? roomWindow() : offered;
   }
 
-  /** The window for a segment about to leave; remembers the right edge it offers. */
-  int takeWindow() {
+  /**
+   * The window field for a segment about to leave, and remembers the right edge it offers. A SYN's
+   * window is never scaled (RFC 7323 §2.2); otherwise the window is shifted right by {@link
+   * #rcvShift}, rounded down — or up when the window is the one already offered and the buffer has
+   * the room, so that the granularity does not move the right edge to the left (RFC 7323 §2.4); a
+   * full buffer never offers more than it can hold.
+   */
+  int takeWindow(boolean syn) {
     int window = window();
-    advertisedEdge = add(rcvNxt, window);
-    return window;
+    if (syn) {
+      window = Math.min(window, MAX_UNSCALED_WINDOW);
+      advertisedEdge = add(rcvNxt, window);
+      return window;
+    }
+    int field;
+    field = window >>> rcvShift;
+    if ((field << rcvShift) < window && window == offeredWindow() && field < MAX_UNSCALED_WINDOW
+        && (field + 1) << rcvShift <= roomWindow()) {
+      field++;
+    }
+    advertisedEdge = add(rcvNxt, field << rcvShift);
+    return field;
   }
 
   /** The application can read {@code n} bytes now. */

@@ -21,6 +21,11 @@ final class SegmentRepr {
   int window;
   /** RFC 9293 §3.7.1: the MSS option of a SYN, or 0 when absent (incoming) / not to be sent. */
   int mss;
+  /**
+   * RFC 7323 §2.2: the Window Scale option of a SYN, 0 to 14, or {@link TcpOptions#NO_WINDOW_SCALE}
+   * when absent (incoming) / not to be sent (outgoing; only with {@link #mss} &gt; 0).
+   */
+  int windowScale = TcpOptions.NO_WINDOW_SCALE;
 
   /** Incoming: the payload's buffer and range. Outgoing: unused. */
   ByteBuf payload;
@@ -53,6 +58,7 @@ final class SegmentRepr {
     this.ack = ack;
     this.window = window;
     this.mss = 0;
+    this.windowScale = TcpOptions.NO_WINDOW_SCALE;
     this.payload = null;
     this.payloadIndex = 0;
     this.payloadLength = 0;

@@ -40,6 +40,8 @@ final class Sender {
   /** Sequence number of the first byte in {@link #buffer}. */
   int bufSeq;
   int sendMss = TcpOptions.DEFAULT_MSS;
+  /** RFC 7323 §2.3 Snd.Wind.Shift: the peer's window fields are shifted left by this (0: no scaling). */
+  int sndShift;
   /** The application shut down output: a FIN follows the data. */
   boolean finQueued;
   /** Sequence number of our FIN, valid once {@link #finQueued}. */

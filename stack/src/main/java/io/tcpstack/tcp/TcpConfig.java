@@ -54,6 +54,7 @@ public final class TcpConfig {
   final int synRetries;
   final int dataRetries;
   final boolean noDelay;
+  final boolean windowScaling;
   final long delayedAckNs;
   final boolean keepAlive;
   final long keepAliveIdleNs;
@@ -72,6 +73,7 @@ public final class TcpConfig {
     this.synRetries = b.synRetries;
     this.dataRetries = b.dataRetries;
     this.noDelay = b.noDelay;
+    this.windowScaling = b.windowScaling;
     this.delayedAckNs = b.delayedAck.toNanos();
     this.keepAlive = b.keepAlive;
     this.keepAliveIdleNs = b.keepAliveIdle.toNanos();
@@ -98,6 +100,7 @@ public final class TcpConfig {
     b.synRetries = synRetries;
     b.dataRetries = dataRetries;
     b.noDelay = noDelay;
+    b.windowScaling = windowScaling;
     b.delayedAck = Duration.ofNanos(delayedAckNs);
     b.keepAlive = keepAlive;
     b.keepAliveIdle = Duration.ofNanos(keepAliveIdleNs);
@@ -118,6 +121,11 @@ public final class TcpConfig {
 
   public long timeWaitNs() {
     return 2 * mslNs;
+  }
+
+  /** Whether SYNs offer window scaling (RFC 7323 §2). */
+  public boolean windowScaling() {
+    return windowScaling;
   }
 
   public boolean noDelay() {
@@ -144,6 +152,7 @@ public final class TcpConfig {
     private int synRetries = DEFAULT_SYN_RETRIES;
     private int dataRetries = DEFAULT_DATA_RETRIES;
     private boolean noDelay;
+    private boolean windowScaling = true;
     private Duration delayedAck = DEFAULT_DELAYED_ACK;
     private boolean keepAlive;
     private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
@@ -190,6 +199,15 @@ public final class TcpConfig {
       }
       this.synRetries = syn;
       this.dataRetries = data;
+      return this;
+    }
+
+    /**
+     * Whether to offer window scaling (RFC 7323 §2) in SYNs, so that windows beyond 65535 bytes can
+     * be advertised and used; both ends must offer it. On by default, as in Linux.
+     */
+    public Builder windowScaling(boolean windowScaling) {
+      this.windowScaling = windowScaling;
       return this;
     }
 

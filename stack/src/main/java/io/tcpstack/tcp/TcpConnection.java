@@ -61,6 +61,15 @@ public final class TcpConnection extends Timed implements EventSource {
 
   /** Consecutive retransmissions without progress (RFC 9293 §3.8.3, R2). */
   int retries;
+  /**
+   * The Window Scale our SYN or SYN-ACK carries (RFC 7323 §2.2), or {@link
+   * TcpOptions#NO_WINDOW_SCALE}; once both SYNs carried one, the shifts are in {@link
+   * Sender#sndShift} and {@link Receiver#rcvShift}.
+   */
+  private int offeredWindowScale = TcpOptions.NO_WINDOW_SCALE;
+  /** Data a handler sent waits for the end of the turn's event delivery ({@link TcpLayer#cork}). */
+  private boolean corked;
+  private long corkedNs;
   /** The SYN or SYN-ACK had to be retransmitted (RFC 6298 §5.7). */
   private boolean synRetransmitted;
 
@@ -108,6 +117,7 @@ public final class TcpConnection extends Timed implements EventSource {
 
   /** Active open (RFC 9293 §3.10.1): sends SYN, enters SYN-SENT. */
   void open(int isn, long nowNs) {
+    offeredWindowScale = ownWindowScale(); // RFC 7323 §2.2: our SYN offers it
     sender.start(isn);
     recovery.start(isn);
     state = TcpState.SYN_SENT;
@@ -119,11 +129,32 @@ public final class TcpConnection extends Timed implements EventSource {
     sender.start(isn);
     recovery.start(isn);
     receiver.synchronize(syn.seq);
+    // RFC 7323 §2.2: a SYN-ACK may carry Window Scale only if the SYN did; then both directions scale.
+    if (syn.windowScale != TcpOptions.NO_WINDOW_SCALE && ownWindowScale() != TcpOptions.NO_WINDOW_SCALE) {
+      offeredWindowScale = ownWindowScale();
+      sender.sndShift = syn.windowScale;
+      receiver.rcvShift = offeredWindowScale;
+    }
     sender.initWindow(receiver.irs, isn, syn.window); // RFC 7323 §2.2: never scaled in a SYN
     sender.sendMss = effectiveMss(syn.mss);
     state = TcpState.SYN_RECEIVED;
     segmentsIn++;
     output(nowNs);
+  }
+
+  /**
+   * The shift we offer (RFC 7323 §2.3): the smallest that lets the window field say the whole
+   * receive buffer, at most 14; {@link TcpOptions#NO_WINDOW_SCALE} if the configuration turns it off.
+   */
+  private int ownWindowScale() {
+    if (!config.windowScaling) {
+      return TcpOptions.NO_WINDOW_SCALE;
+    }
+    int shift = 0;
+    while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferSize >>> shift) > Receiver.MAX_UNSCALED_WINDOW) {
+      shift++;
+    }
+    return shift;
   }
 
   private int effectiveMss(int peerMss) {
@@ -250,9 +281,30 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     int n = sender.queue(src, max);
     if (n > 0) {
-      output(nowNs);
+      if (layer.delivering()) {
+        hold(nowNs); // a handler's write: sent with the others when this turn's handlers are done
+      } else {
+        output(nowNs);
+      }
     }
     return n;
+  }
+
+  /** Holds output until {@link TcpLayer#deliverEvents} (see {@link #send} and {@link #process}). */
+  private void hold(long nowNs) {
+    if (!corked) {
+      corked = true;
+      layer.cork(this);
+    }
+    corkedNs = nowNs;
+  }
+
+  /** Sends what was held during the turn (see {@link #hold}). */
+  void uncork() {
+    corked = false;
+    if (state != TcpState.CLOSED) {
+      output(corkedNs);
+    }
   }
 
   /**
@@ -337,6 +389,9 @@ public final class TcpConnection extends Timed implements EventSource {
   /** A segment for this connection; the layer has verified its checksum and parsed its options. */
   void process(SegmentRepr seg, long nowNs) {
     segmentsIn++;
+    if (!seg.has(TcpHeader.FLAG_SYN)) {
+      seg.window <<= sender.sndShift; // RFC 7323 §2.3: SND.WND = SEG.WND << Snd.Wind.Shift; never in a SYN
+    }
     if (timers.isSet(TcpTimers.KEEPALIVE)) { // anything from the peer shows it is alive (RFC 1122 §4.2.3.6)
       timers.set(TcpTimers.KEEPALIVE, nowNs + config.keepAliveIdleNs);
       keepAlivesUnanswered = 0;
@@ -346,7 +401,13 @@ public final class TcpConnection extends Timed implements EventSource {
     } else {
       processSynchronized(seg, nowNs);
     }
-    if (state != TcpState.CLOSED) {
+    if (state == TcpState.ESTABLISHED && layer.batching() && !receiver.ackUrgent) {
+      // One of a batch of segments read in one turn: what this one makes due (an ACK of in-order
+      // data, data the ACK let go) leaves with what the rest of the batch makes due, when the batch
+      // ends — one ACK for a run of segments and larger segments, as Linux's GRO gives. Duplicate
+      // ACKs are never held (RFC 5681 §4.2: at once, one per segment out of order).
+      hold(nowNs);
+    } else if (state != TcpState.CLOSED) {
       output(nowNs);
     }
   }
@@ -373,7 +434,13 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     // Fourth: SYN.
     receiver.synchronize(seg.seq);
-    receiver.advertisedEdge = add(receiver.rcvNxt, receiver.roomWindow()); // what our SYN offered
+    // RFC 7323 §2.2: scaling is in force both ways only if both SYNs carried the option.
+    if (seg.windowScale != TcpOptions.NO_WINDOW_SCALE && offeredWindowScale != TcpOptions.NO_WINDOW_SCALE) {
+      sender.sndShift = seg.windowScale;
+      receiver.rcvShift = offeredWindowScale;
+    }
+    // What our SYN offered (never scaled, so at most 65535).
+    receiver.advertisedEdge = add(receiver.rcvNxt, Math.min(receiver.roomWindow(), Receiver.MAX_UNSCALED_WINDOW));
     sender.sendMss = effectiveMss(seg.mss);
     if (ack) {
       sender.acknowledge(seg.ack, nowNs, true);
@@ -610,6 +677,7 @@ public final class TcpConnection extends Timed implements EventSource {
     timers.cancelAll();
     layer.remove(this);
     TimeWaitRecord record = layer.enterTimeWait(this, sender.sndMax(), receiver.rcvNxt, receiver.offeredWindow(),
+        receiver.offeredWindow() >>> receiver.rcvShift,
         nowNs + config.timeWaitNs());
     raise(EVENT_READABLE); // end of stream
     raise(EVENT_CLOSED);
@@ -678,10 +746,12 @@ public final class TcpConnection extends Timed implements EventSource {
    * offered right edge is remembered) and, when it has ACK, settles any ACK we owed.
    */
   void emit(int flags, int seq, int ack, int dataOffset, int dataLength, boolean synOptions) {
-    SegmentRepr out = layer.outgoing().outgoing(flags, seq, ack, receiver.takeWindow())
+    boolean syn = (flags & TcpHeader.FLAG_SYN) != 0;
+    SegmentRepr out = layer.outgoing().outgoing(flags, seq, ack, receiver.takeWindow(syn))
         .withData(sender.buffer, dataOffset, dataLength);
     if (synOptions) {
       out.mss = layer.localMss();
+      out.windowScale = offeredWindowScale;
     }
     if (dataLength > sender.sendMss) {
       out.segmentSize = sender.sendMss; // a super-segment: the link cuts it (TSO)

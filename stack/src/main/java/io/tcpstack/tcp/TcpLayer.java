@@ -66,6 +66,10 @@ public final class TcpLayer implements ProtocolHandler {
   /** Connections the application holds, closed or not: released at the latest when the stack closes. */
   private final Set<TcpConnection> owned = Collections.newSetFromMap(new IdentityHashMap<>());
   private int nextEphemeral;
+  private boolean delivering;
+  private boolean batching;
+  /** Connections whose handlers sent data during this turn's delivery (see {@link #delivering()}). */
+  private final ArrayDeque<TcpConnection> corked = new ArrayDeque<>();
   /** The link completes our TCP checksums ({@link Offload#TX_CHECKSUM}). */
   private final boolean checksumOffload;
   /** The link cuts our super-segments ({@link Offload#TX_SEGMENTATION}). */
@@ -215,6 +219,7 @@ public final class TcpLayer implements ProtocolHandler {
       return;
     }
     int peerMss = 0;
+    int peerWindowScale = TcpOptions.NO_WINDOW_SCALE;
     if (rx.optionsLength() > 0) {
       // RFC 9293 MUST-7: a malformed option list must not crash us; Linux drops such segments too.
       if (options.parse(buf, rx.optionsIndex(), rx.optionsLength()) != TcpOptions.Status.OK) {
@@ -224,6 +229,9 @@ public final class TcpLayer implements ProtocolHandler {
       if (rx.hasFlags(TcpHeader.FLAG_SYN) && options.hasMss()) {
         peerMss = options.mss(); // RFC 9293 §3.7.1: MSS is only sent, and only honoured, in SYNs
       }
+      if (rx.hasFlags(TcpHeader.FLAG_SYN) && options.hasWindowScale()) {
+        peerWindowScale = options.windowScale(); // RFC 7323 §2.2: only in a SYN; above 14 taken as 14
+      }
     }
     SegmentRepr seg = in;
     seg.seq = rx.sequenceNumber();
@@ -231,6 +239,7 @@ public final class TcpLayer implements ProtocolHandler {
     seg.flags = rx.flags();
     seg.window = rx.window();
     seg.mss = peerMss;
+    seg.windowScale = peerWindowScale;
     seg.payload = buf;
     seg.payloadIndex = rx.payloadIndex();
     seg.payloadLength = rx.payloadLength();
@@ -348,10 +357,56 @@ public final class TcpLayer implements ProtocolHandler {
     if (!memoryWaiters.isEmpty() && pool.available() >= BUFFER_CHUNK) {
       wakeMemoryWaiters();
     }
-    EventSource source;
-    while ((source = eventsPending.poll()) != null) {
-      source.deliverEvents();
+    if (delivering) {
+      return; // a handler's call: the outer delivery goes on with what it raised
     }
+    batching = false;
+    delivering = true;
+    try {
+      do {
+        EventSource source;
+        while ((source = eventsPending.poll()) != null) {
+          source.deliverEvents();
+        }
+        TcpConnection c;
+        while ((c = corked.poll()) != null) {
+          c.uncork();
+        }
+      } while (!eventsPending.isEmpty());
+    } finally {
+      delivering = false;
+    }
+  }
+
+  /**
+   * Whether the application's handlers are running ({@link #deliverEvents}): data they send is
+   * held until they are done, so that several writes in one turn leave as one (super-)segment — what
+   * Linux's autocorking does for writes made while earlier data still waits to leave.
+   */
+  boolean delivering() {
+    return delivering;
+  }
+
+  /**
+   * Between {@link #beginBatch()} and the next {@link #deliverEvents()}: segments are arriving in a
+   * batch read in one turn, and each connection's output waits for the end of it.
+   */
+  boolean batching() {
+    return batching;
+  }
+
+  /**
+   * The segments until the next {@link #deliverEvents()} are one batch (read from the link in one
+   * turn): connections hold their output — ACKs of in-order data, data those ACKs let go — until
+   * then, and send once for the whole batch. Events are delivered then too.
+   */
+  public void beginBatch() {
+    batching = true;
+  }
+
+  /** {@code c} holds data its handler sent; it goes out when the handlers of this turn are done. */
+  void cork(TcpConnection c) {
+    corked.add(c);
   }
 
   /**
@@ -381,11 +436,11 @@ public final class TcpLayer implements ProtocolHandler {
    * Returns the record, or null when the stack already keeps {@code maxConnections} of them — the
    * 4-tuple is then free at once, as Linux does past {@code tcp_max_tw_buckets}.
    */
-  TimeWaitRecord enterTimeWait(TcpConnection c, int sndMax, int rcvNxt, int window, long untilNs) {
+  TimeWaitRecord enterTimeWait(TcpConnection c, int sndMax, int rcvNxt, int window, int windowField, long untilNs) {
     if (timeWaits.size() >= maxConnections) {
       return null;
     }
-    TimeWaitRecord record = new TimeWaitRecord(this, c, sndMax, rcvNxt, window, c.config.timeWaitNs());
+    TimeWaitRecord record = new TimeWaitRecord(this, c, sndMax, rcvNxt, window, windowField, c.config.timeWaitNs());
     timeWaits.put(record.key, record);
     timers.schedule(record, untilNs);
     return record;
@@ -434,11 +489,11 @@ public final class TcpLayer implements ProtocolHandler {
   void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
     ByteBuf packet = ip.beginDatagram();
     int start = packet.writerIndex();
-    int optionsLength = seg.mss > 0 ? TcpOptions.synOptionsLength(-1, false, false) : 0;
+    int optionsLength = seg.mss > 0 ? TcpOptions.synOptionsLength(seg.windowScale, false, false) : 0;
     int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
     packet.writeZero(headerLength);
     if (seg.mss > 0) {
-      TcpOptions.writeSynOptions(packet, start + TcpHeader.MIN_LENGTH, seg.mss, -1, false, false, 0, 0);
+      TcpOptions.writeSynOptions(packet, start + TcpHeader.MIN_LENGTH, seg.mss, seg.windowScale, false, false, 0, 0);
     }
     int dataLength = seg.data != null ? seg.payloadLength : 0;
     if (dataLength > 0) {

@@ -31,11 +31,13 @@ final class TimeWaitRecord extends Timed {
   final int rcvNxt;
   /** The window we last offered: what acceptability is judged against. */
   private final int window;
+  /** The window field our ACKs carry: {@link #window} scaled (RFC 7323 §2.3). */
+  private final int windowField;
   private final long timeWaitNs;
   /** The connection, while the application still holds it (it reads TIME_WAIT, then CLOSED); else null. */
   private TcpConnection holder;
 
-  TimeWaitRecord(TcpLayer layer, TcpConnection c, int sndMax, int rcvNxt, int window, long timeWaitNs) {
+  TimeWaitRecord(TcpLayer layer, TcpConnection c, int sndMax, int rcvNxt, int window, int windowField, long timeWaitNs) {
     this.layer = layer;
     this.key = c.key;
     this.remoteAddress = c.remoteAddress;
@@ -44,6 +46,7 @@ final class TimeWaitRecord extends Timed {
     this.sndMax = sndMax;
     this.rcvNxt = rcvNxt;
     this.window = window;
+    this.windowField = windowField;
     this.timeWaitNs = timeWaitNs;
   }
 
@@ -99,7 +102,7 @@ final class TimeWaitRecord extends Timed {
 
   private void sendAck() {
     layer.transmit(remoteAddress, remotePort, localPort,
-        layer.outgoing().outgoing(TcpHeader.FLAG_ACK, sndMax, rcvNxt, window));
+        layer.outgoing().outgoing(TcpHeader.FLAG_ACK, sndMax, rcvNxt, windowField));
   }
 
   /** 2 MSL passed: the 4-tuple is free. */

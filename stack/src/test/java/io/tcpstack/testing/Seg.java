@@ -28,6 +28,11 @@ public final class Seg {
   public final byte[] payload;
   /** Raw options bytes (padded), overriding {@link #mss} when not null (for malformed-option tests). */
   public final byte[] rawOptions;
+  /**
+   * The Window Scale option {@link #parse} found (RFC 7323 §2.2), or -1: read it where a test cares;
+   * it is not part of {@link #equals}.
+   */
+  public int windowScale = -1;
 
   public Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] payload, byte[] rawOptions) {
     this.srcPort = srcPort;
@@ -95,6 +100,7 @@ public final class Seg {
       throw new AssertionError("reserved bits must be sent as zero");
     }
     int mss = -1;
+    int windowScale = -1;
     for (int i = 20; i < hl; ) {
       int kind = Packets.u8(t, i);
       if (kind == 0) {
@@ -108,10 +114,15 @@ public final class Seg {
       if (kind == 2 && len == 4) {
         mss = Packets.u16(t, i + 2);
       }
+      if (kind == 3 && len == 3) {
+        windowScale = Packets.u8(t, i + 2);
+      }
       i += len;
     }
-    return new Seg(Packets.u16(t, 0), Packets.u16(t, 2), Packets.u32(t, 4), Packets.u32(t, 8), Packets.u8(t, 13),
+    Seg parsed = new Seg(Packets.u16(t, 0), Packets.u16(t, 2), Packets.u32(t, 4), Packets.u32(t, 8), Packets.u8(t, 13),
         Packets.u16(t, 14), mss, Arrays.copyOfRange(t, hl, t.length), null);
+    parsed.windowScale = windowScale;
+    return parsed;
   }
 
   @Override
