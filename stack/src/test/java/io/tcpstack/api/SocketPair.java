@@ -10,7 +10,6 @@ import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.PipeDevice;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.time.Duration;
 
 /**
@@ -45,7 +44,7 @@ final class SocketPair implements AutoCloseable {
     StackRuntime clientStack = StackRuntime.start(config(Packets.HOST), link[0]);
     StackRuntime serverStack = StackRuntime.start(config(Packets.STACK), link[1]);
     try (TcpServerSocket listening = TcpServerSocket.bind(serverStack, PORT, 4, config)) {
-      TcpSocket c = TcpSocket.connect(clientStack, (Inet4Address) Ipv4Address.toInet(Packets.STACK), PORT, GUARD, config);
+      TcpSocket c = TcpSocket.connect(clientStack, Ipv4Address.toInet(Packets.STACK), PORT, GUARD, config);
       TcpSocket s = listening.accept(GUARD);
       return new SocketPair(link, clientStack, serverStack, c, s);
     } catch (IOException | RuntimeException e) {
