@@ -13,10 +13,22 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * How an application thread waits for a socket: it asks the stack thread (the only one that may
- * touch the core) with {@link #call}, and if the answer is "not yet", sleeps until the connection
- * signals a change. A generation counter read before asking closes the race between the answer and
- * the sleep: a change in between is never missed.
+ * How an application thread waits for a socket. Two ways:
+ *
+ * <ul>
+ *   <li>{@link #await}: it asks the stack thread (the only one that may touch the core) with {@link
+ *       #call}, and if the answer is "not yet", sleeps until the connection signals a change. A
+ *       generation counter read before asking closes the race between the answer and the sleep: a
+ *       change in between is never missed. For the rare calls (connect, accept).
+ *   <li>{@link #beginWait}/{@link #awaitSignal}/{@link #endWait}: it checks state the stack thread
+ *       publishes in volatile fields (the socket's rings) itself, and sleeps until a signal. For
+ *       reads and writes, which cross to the stack thread only to wait.
+ * </ul>
+ *
+ * <p>A thread counts itself in {@link #waiters} before it looks at anything, and the stack thread
+ * {@link #signal}s after it published its change, reading the count: with both volatile, one of the
+ * two sees the other, so a signal is skipped — no lock taken on the stack thread — only when no one
+ * can be about to sleep.
  */
 final class StackCall {
 
@@ -24,6 +36,8 @@ final class StackCall {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long generation;
+  /** Threads waiting or about to; changed under {@link #lock}, read by {@link #signal} without it. */
+  private volatile int waiters;
 
   StackCall(StackRuntime runtime) {
     this.runtime = runtime;
@@ -33,8 +47,14 @@ final class StackCall {
     return runtime;
   }
 
-  /** Something about the connection changed. Called on the stack thread. */
+  /**
+   * Something about the connection changed (published before this call). Called on the stack
+   * thread, and by an application thread that closes the socket.
+   */
   void signal() {
+    if (waiters == 0) {
+      return;
+    }
     lock.lock();
     try {
       generation++;
@@ -77,38 +97,75 @@ final class StackCall {
    * the wait with {@link SocketTimeoutException}.
    */
   <T> T await(Supplier<T> attempt, long deadlineNs, String timeoutMessage) throws IOException {
-    while (true) {
-      long seen;
-      lock.lock();
-      try {
-        seen = generation;
-      } finally {
-        lock.unlock();
-      }
-      T result = call(attempt);
-      if (result != null) {
-        return result;
-      }
-      lock.lock();
-      try {
-        while (generation == seen) {
-          if (deadlineNs == Long.MAX_VALUE) {
-            changed.await();
-          } else {
-            long left = deadlineNs - System.nanoTime();
-            if (left <= 0) {
+    lock.lock();
+    waiters++; // from now on every signal counts a generation
+    lock.unlock();
+    try {
+      while (true) {
+        long seen;
+        lock.lock();
+        try {
+          seen = generation;
+        } finally {
+          lock.unlock();
+        }
+        T result = call(attempt);
+        if (result != null) {
+          return result;
+        }
+        lock.lock();
+        try {
+          while (generation == seen) {
+            if (!awaitSignal(deadlineNs)) {
               throw new SocketTimeoutException(timeoutMessage);
             }
-            changed.awaitNanos(left);
           }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting");
+        } finally {
+          lock.unlock();
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while waiting");
-      } finally {
-        lock.unlock();
       }
+    } finally {
+      lock.lock();
+      waiters--;
+      lock.unlock();
     }
+  }
+
+  /**
+   * Takes the lock and counts the caller as a waiter: from here on, any change the stack thread
+   * publishes is followed by a signal the caller cannot miss. Check the state, then {@link
+   * #awaitSignal} while it is not what you wait for, then {@link #endWait} in {@code finally}.
+   */
+  void beginWait() {
+    lock.lock();
+    waiters++;
+  }
+
+  /**
+   * Sleeps until a signal (or a spurious wake-up), with the lock from {@link #beginWait}. Returns
+   * false, at once, if {@code deadlineNs} (System.nanoTime terms; {@link Long#MAX_VALUE}: none) has
+   * passed.
+   */
+  boolean awaitSignal(long deadlineNs) throws InterruptedException {
+    if (deadlineNs == Long.MAX_VALUE) {
+      changed.await();
+      return true;
+    }
+    long left = deadlineNs - System.nanoTime();
+    if (left <= 0) {
+      return false;
+    }
+    changed.awaitNanos(left);
+    return true;
+  }
+
+  /** Ends what {@link #beginWait} began. */
+  void endWait() {
+    waiters--;
+    lock.unlock();
   }
 
   /** The exception an application sees for a connection that ended with {@code error}. */

@@ -17,11 +17,13 @@ public final class TcpServerSocket implements Closeable {
 
   private final StackCall stack;
   private final TcpListener listener;
+  private final TcpConfig config;
   private volatile boolean closed;
 
-  private TcpServerSocket(StackCall stack, TcpListener listener) {
+  private TcpServerSocket(StackCall stack, TcpListener listener, TcpConfig config) {
     this.stack = stack;
     this.listener = listener;
+    this.config = config;
   }
 
   /**
@@ -44,7 +46,7 @@ public final class TcpServerSocket implements Closeable {
       b.initCause(e);
       throw b;
     }
-    return new TcpServerSocket(stack, l);
+    return new TcpServerSocket(stack, l, config);
   }
 
   public static TcpServerSocket bind(StackRuntime runtime, int port, int backlog) throws IOException {
@@ -76,7 +78,7 @@ public final class TcpServerSocket implements Closeable {
         throw new java.io.UncheckedIOException(new SocketClosedException("server socket on port " + port() + " is closed"));
       }
       TcpConnection c = listener.accept();
-      return c == null ? null : TcpSocket.accepted(runtime, c);
+      return c == null ? null : TcpSocket.accepted(runtime, c, config);
     }, StackCall.deadline(timeout.toNanos()), "accept on port " + port() + " timed out after " + timeout.toMillis() + " ms");
   }
 

@@ -1,7 +1,5 @@
 package io.tcpstack.api;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpInfo;
@@ -21,7 +19,16 @@ import java.util.Objects;
 /**
  * A TCP connection on the stack, in the spirit of {@link java.net.Socket}: blocking streams,
  * half-close, graceful close and abort, a read timeout. Safe to use from application threads while
- * the stack thread runs the protocol; one reader and one writer thread may work at once.
+ * the stack thread runs the protocol; a reader and a writer may work at once (more readers, or
+ * more writers, take turns: one read, or one write, at a time).
+ *
+ * <p>Reads and writes go through two rings shared with the stack thread ({@link SocketBuffers}):
+ * they copy directly when data or room is there and cross to the stack thread only to wait or to
+ * kick it, so {@link #write} returning means the bytes are queued to be sent, promptly. {@link
+ * #close()} and {@link #shutdownOutput()} send FIN after every byte written. An interrupt ends a
+ * wait with {@link java.io.InterruptedIOException} and loses nothing: an interrupted read leaves its
+ * bytes for the next one; an interrupted write reports in {@code bytesTransferred} how many of its
+ * bytes were taken (they will be sent).
  *
  * <p>Errors are {@link IOException}s that say what happened: {@link ConnectionRefusedException},
  * {@link ConnectionResetException}, {@link ConnectionTimedOutException}, {@link
@@ -31,9 +38,9 @@ public final class TcpSocket implements Closeable {
 
   private final StackCall stack;
   private final String peer;
+  private final SocketBuffers buffers;
   /** Touched only on the stack thread. */
   private TcpConnection conn;
-  private volatile boolean closed;
   private volatile long readTimeoutNs;
   private final InputStream in = new In();
   private final OutputStream out = new Out();
@@ -45,30 +52,34 @@ public final class TcpSocket implements Closeable {
 
     @Override
     public void onReadable(TcpConnection c) {
-      stack.signal();
+      buffers.fill();
     }
 
     @Override
     public void onWritable(TcpConnection c) {
-      stack.signal();
+      buffers.drain();
     }
 
     @Override
     public void onClosed(TcpConnection c) {
-      stack.signal();
+      buffers.drain();
+      buffers.fill();
+      stack.signal(); // a connect waiting for the handshake
     }
   };
 
-  private TcpSocket(StackRuntime runtime, String peer) {
+  private TcpSocket(StackRuntime runtime, String peer, TcpConfig config) {
     this.stack = new StackCall(runtime);
     this.peer = peer;
+    this.buffers = new SocketBuffers(stack, peer, config.sendBufferSize(), config.receiveBufferSize());
   }
 
-  /** Wraps a connection a listener accepted. On the stack thread. */
-  static TcpSocket accepted(StackRuntime runtime, TcpConnection c) {
-    TcpSocket s = new TcpSocket(runtime, Ipv4Address.toString(c.remoteAddress()) + ":" + c.remotePort());
+  /** Wraps a connection a listener accepted, with the listener's settings. On the stack thread. */
+  static TcpSocket accepted(StackRuntime runtime, TcpConnection c, TcpConfig config) {
+    TcpSocket s = new TcpSocket(runtime, Ipv4Address.toString(c.remoteAddress()) + ":" + c.remotePort(), config);
     s.conn = c;
     c.subscribe(s.events);
+    s.buffers.attach(c);
     return s;
   }
 
@@ -85,10 +96,11 @@ public final class TcpSocket implements Closeable {
       throws IOException {
     Objects.requireNonNull(address, "address");
     int remote = Ipv4Address.fromInet(address);
-    TcpSocket s = new TcpSocket(runtime, address.getHostAddress() + ":" + port);
+    TcpSocket s = new TcpSocket(runtime, address.getHostAddress() + ":" + port, config);
     s.stack.call(() -> {
       s.conn = runtime.stack().tcp().connect(remote, port, config, runtime.nowNs());
       s.conn.subscribe(s.events);
+      s.buffers.attach(s.conn);
       return Boolean.TRUE;
     });
     try {
@@ -123,30 +135,13 @@ public final class TcpSocket implements Closeable {
    * Reads up to {@code len} bytes, blocking until at least one is available.
    *
    * @return the number read, or -1 once the peer closed its side (FIN) and every byte was read
+   * @throws java.net.SocketTimeoutException the read timeout passed first (nothing was read)
+   * @throws java.io.InterruptedIOException the thread was interrupted while waiting (nothing was
+   *     read; the interrupt flag is set)
    */
   public int read(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
-    ensureOpen();
-    if (len == 0) {
-      return 0;
-    }
-    long timeout = readTimeoutNs;
-    return stack.await(() -> {
-      int n = receiveOnStack(b, off, len);
-      if (n > 0) {
-        return n;
-      }
-      if (conn.isEndOfStream()) {
-        return -1;
-      }
-      if (conn.state() == TcpState.CLOSED) {
-        if (conn.error() != null) {
-          throw new UncheckedIOException(StackCall.exceptionFor(conn.error(), "reading from " + peer));
-        }
-        return -1;
-      }
-      return null;
-    }, StackCall.deadline(timeout), "read from " + peer + " timed out after " + timeout / 1_000_000 + " ms");
+    return buffers.read(b, off, len, readTimeoutNs);
   }
 
   /**
@@ -154,53 +149,27 @@ public final class TcpSocket implements Closeable {
    * once the socket is closed).
    */
   public int available() throws IOException {
-    if (closed) {
-      return 0;
-    }
-    return stack.call(conn::readable);
+    return buffers.available();
   }
 
-  private int receiveOnStack(byte[] b, int off, int len) {
-    ByteBuf dst = Unpooled.wrappedBuffer(b, off, len).clear();
-    try {
-      return conn.receive(dst, len, stack.runtime().nowNs());
-    } finally {
-      dst.release();
-    }
-  }
-
-  /** Writes all of {@code b[off, off+len)}, blocking while the send buffer is full. */
+  /**
+   * Writes all of {@code b[off, off+len)}, blocking while the send buffer is full. The bytes are
+   * sent promptly (subject to the windows and Nagle's algorithm), after any written before.
+   *
+   * @throws java.io.InterruptedIOException the thread was interrupted while waiting for room: its
+   *     {@code bytesTransferred} bytes of this write were taken and will be sent, the rest not
+   */
   public void write(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
-    ensureOpen();
-    int done = 0;
-    while (done < len) {
-      int start = off + done;
-      int remaining = len - done;
-      int n = stack.await(() -> {
-        if (!conn.canSend()) {
-          if (conn.error() != null) {
-            throw new UncheckedIOException(StackCall.exceptionFor(conn.error(), "writing to " + peer));
-          }
-          throw new UncheckedIOException(new SocketClosedException("output to " + peer + " is shut down"));
-        }
-        ByteBuf src = Unpooled.wrappedBuffer(b, start, remaining);
-        try {
-          int taken = conn.send(src, remaining, stack.runtime().nowNs());
-          return taken > 0 ? taken : null;
-        } finally {
-          src.release();
-        }
-      }, Long.MAX_VALUE, "unreachable");
-      done += n;
-    }
+    buffers.write(b, off, len);
   }
 
   /** Half-close: sends FIN after the data already written; reading goes on (RFC 9293 §3.6). */
   public void shutdownOutput() throws IOException {
     ensureOpen();
+    buffers.shutOutput();
     stack.call(() -> {
-      conn.shutdownOutput(stack.runtime().nowNs());
+      buffers.finishOutput();
       return Boolean.TRUE;
     });
   }
@@ -211,23 +180,22 @@ public final class TcpSocket implements Closeable {
    */
   @Override
   public void close() throws IOException {
-    if (closed) {
+    if (!buffers.markClosed()) {
       return;
     }
-    closed = true;
     stack.call(() -> {
-      conn.shutdownOutput(stack.runtime().nowNs());
-      conn.dispose();
+      conn.dispose(); // ours no more; what the rings still hold is sent all the same
+      buffers.finishOutput();
       return Boolean.TRUE;
     });
   }
 
   /** Abortive close: sends RST and discards whatever is queued in both directions. Idempotent. */
   public void abort() throws IOException {
-    boolean wasClosed = closed;
-    closed = true;
+    boolean wasClosed = !buffers.markClosed();
     stack.call(() -> {
       if (conn != null) {
+        buffers.discardOutput();
         conn.abort(stack.runtime().nowNs());
         if (!wasClosed) {
           conn.dispose();
@@ -292,26 +260,38 @@ public final class TcpSocket implements Closeable {
   }
 
   public boolean isClosed() {
-    return closed;
+    return buffers.isClosed();
+  }
+
+  /** The connection and the rings now, for diagnostics (a call to the stack thread). */
+  String describe() {
+    try {
+      return stack.call(() -> conn.describe()) + " " + buffers;
+    } catch (IOException e) {
+      return buffers + " (connection: " + e + ")";
+    }
+  }
+
+  /** Hand-offs to the stack thread that reads and writes needed so far (kicks; for tests). */
+  long loopTasks() {
+    return buffers.loopTasks();
   }
 
   private void ensureOpen() throws SocketClosedException {
-    if (closed) {
+    if (buffers.isClosed()) {
       throw new SocketClosedException("socket to " + peer + " is closed");
     }
   }
 
   @Override
   public String toString() {
-    return "TcpSocket[" + peer + (closed ? ", closed" : "") + "]";
+    return "TcpSocket[" + peer + (buffers.isClosed() ? ", closed" : "") + "]";
   }
 
   private final class In extends InputStream {
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = TcpSocket.this.read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xFF;
+      return buffers.read(readTimeoutNs);
     }
 
     @Override
@@ -333,7 +313,7 @@ public final class TcpSocket implements Closeable {
   private final class Out extends OutputStream {
     @Override
     public void write(int b) throws IOException {
-      TcpSocket.this.write(new byte[] {(byte) b}, 0, 1);
+      buffers.write(b);
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -51,6 +52,15 @@ public final class StackRuntime implements AutoCloseable {
   private final LongSupplier clock;
   private final ByteBuf rx;
   private volatile boolean running = true;
+  /**
+   * Where the runtime's own loop is, for {@link #execute}: {@link #AWAKE} (it runs the queue before
+   * it waits again: no wake-up needed), {@link #WAITING} (in {@link #awaitWork}, or about to be:
+   * the first task wakes it) or {@link #WOKEN} (the wake-up is sent: no second one).
+   */
+  private final AtomicInteger wake = new AtomicInteger(AWAKE);
+  private static final int AWAKE = 0;
+  private static final int WAITING = 1;
+  private static final int WOKEN = 2;
   private volatile Throwable failure;
   private boolean closed;
 
@@ -150,7 +160,9 @@ public final class StackRuntime implements AutoCloseable {
 
   /**
    * Runs {@code task} on the stack thread, which is the only thread allowed to touch the {@link
-   * NetworkStack}. Any thread.
+   * NetworkStack}. Any thread. Tasks run in the order given; the runtime's own loop is woken only if
+   * it waits, once per wait however many tasks arrive, so handing over costs no system call while
+   * the loop is busy.
    *
    * @throws RejectedExecutionException once the runtime is closed
    */
@@ -160,7 +172,13 @@ public final class StackRuntime implements AutoCloseable {
       throw new RejectedExecutionException("the stack runtime is closed");
     }
     tasks.add(task);
-    device.wakeup();
+    // Coalesced: the device is woken (an eventfd write) only if the loop waits or is about to, and
+    // once per wait. The loop announces WAITING before its last look at the queue (awaitWork), and
+    // this thread looks at the state after adding: one of the two sees the other, so no task is
+    // left behind a sleeping loop. A loop driven from outside may wait anywhere: wake it each time.
+    if (thread == null || (wake.get() == WAITING && wake.compareAndSet(WAITING, WOKEN))) {
+      device.wakeup();
+    }
     if (!running && (thread == null || !thread.isAlive())) {
       rejectPendingCalls(); // closed while this was being added: nobody will run it
     }
@@ -280,8 +298,18 @@ public final class StackRuntime implements AutoCloseable {
   public void awaitWork() throws IOException {
     long deadline = stack.pollAt();
     long timeoutNs = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - clock.getAsLong();
-    if (timeoutNs > 0 && running && tasks.isEmpty()) {
-      device.await(timeoutNs);
+    if (timeoutNs <= 0 || !running) {
+      return;
+    }
+    wake.set(WAITING); // before the last look at the queue: a task added after it wakes the device
+    try {
+      if (tasks.isEmpty()) {
+        device.await(timeoutNs);
+      }
+    } finally {
+      // The caller runs the queue next (doWork), so tasks added from now on need no wake-up. A
+      // wake-up sent meanwhile is left on the device and ends the next wait early, once: harmless.
+      wake.set(AWAKE);
     }
   }
 
