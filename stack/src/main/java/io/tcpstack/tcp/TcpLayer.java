@@ -391,7 +391,7 @@ public final class TcpLayer implements ProtocolHandler {
    * Between {@link #beginBatch()} and the next {@link #deliverEvents()}: segments are arriving in a
    * batch read in one turn, and each connection's output waits for the end of it.
    */
-  boolean batching() {
+  public boolean batching() {
     return batching;
   }
 
