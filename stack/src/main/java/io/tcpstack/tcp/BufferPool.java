@@ -28,6 +28,14 @@ public final class BufferPool {
   private final ByteBufAllocator allocator;
   private final int chunkSize;
   private final long maxBytes;
+  /**
+   * Chunks given back and kept for the next takes instead of being released (at most {@code
+   * spares.length}): a connection streaming data frees a chunk per acknowledged 4 KiB and takes one
+   * per 4 KiB written, and the allocator's own pool would build and drop a page descriptor for that
+   * churn — garbage per packet. Kept chunks do not count as in use.
+   */
+  private final ByteBuf[] spares;
+  private int spareCount;
 
   // Written only by the stack thread, so read-modify-write on a volatile is safe here; volatile only
   // so that metrics read from other threads see whole, recent values.
@@ -41,6 +49,18 @@ public final class BufferPool {
    * @param maxBytes the budget: the most bytes of chunks out at once, at least one chunk
    */
   public BufferPool(ByteBufAllocator allocator, int chunkSize, long maxBytes) {
+    this(allocator, chunkSize, maxBytes, 0);
+  }
+
+  /**
+   * As {@link #BufferPool(ByteBufAllocator, int, long)}, keeping up to {@code spareChunks} chunks
+   * given back for the next takes instead of releasing them ({@link #close()} releases them).
+   */
+  public BufferPool(ByteBufAllocator allocator, int chunkSize, long maxBytes, int spareChunks) {
+    if (spareChunks < 0) {
+      throw new IllegalArgumentException("spareChunks must be 0 or more, got " + spareChunks);
+    }
+    this.spares = new ByteBuf[spareChunks];
     this.allocator = Objects.requireNonNull(allocator, "allocator");
     if (chunkSize <= 0) {
       throw new IllegalArgumentException(
@@ -65,7 +85,14 @@ public final class BufferPool {
       refusals = refusals + 1;
       return null;
     }
-    ByteBuf chunk = allocator.directBuffer(chunkSize, chunkSize);
+    ByteBuf chunk;
+    if (spareCount > 0) {
+      chunk = spares[--spareCount];
+      spares[spareCount] = null;
+      chunk.clear();
+    } else {
+      chunk = allocator.directBuffer(chunkSize, chunkSize);
+    }
     inUse = after;
     if (after > peakInUse) {
       peakInUse = after;
@@ -96,9 +123,27 @@ public final class BufferPool {
       throw new IllegalArgumentException("not a chunk of this pool: capacity " + chunk.capacity()
           + ", chunk size " + chunkSize + "; give chunks back to the pool that handed them out");
     }
-    // Release first: a chunk given twice fails here (IllegalReferenceCountException) uncounted.
-    chunk.release();
+    if (spareCount < spares.length && chunk.refCnt() == 1) {
+      spares[spareCount++] = chunk; // kept for the next take (see spares)
+    } else {
+      // Release first: a chunk given twice fails here (IllegalReferenceCountException) uncounted.
+      chunk.release();
+    }
     inUse = inUse - chunkSize;
+  }
+
+  /** Chunks kept for the next takes (not in use). */
+  int spareCount() {
+    return spareCount;
+  }
+
+  /** Releases the chunks kept for the next takes. Chunks still out are their takers' to give back. */
+  public void close() {
+    while (spareCount > 0) {
+      ByteBuf chunk = spares[--spareCount];
+      spares[spareCount] = null;
+      chunk.release();
+    }
   }
 
   /** Bytes of chunks out now. */

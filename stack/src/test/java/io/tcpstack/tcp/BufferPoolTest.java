@@ -255,4 +255,56 @@ class BufferPoolTest {
       pool.give(chunk);
     }
   }
+
+  /** Spare chunks: given back and kept for the next takes, so a streaming connection's churn allocates nothing. */
+  @Nested
+  class Spares {
+
+    @Test
+    void aChunkGivenBackIsTakenAgainCleared() {
+      BufferPool pool = new BufferPool(POOLED, CHUNK, 4 * CHUNK, 2);
+      ByteBuf chunk = pool.take();
+      chunk.writeInt(42);
+      pool.give(chunk);
+      assertEquals(0, pool.inUse(), "a spare is not in use");
+      assertEquals(1, pool.spareCount());
+      assertEquals(1, chunk.refCnt(), "kept, not released");
+      ByteBuf again = pool.take();
+      assertTrue(again == chunk, "the spare is handed out again");
+      assertEquals(0, again.readerIndex());
+      assertEquals(0, again.writerIndex());
+      assertEquals(CHUNK, pool.inUse());
+      pool.give(again);
+      pool.close();
+      assertEquals(0, chunk.refCnt(), "close releases the spares");
+      assertEquals(0, pool.spareCount());
+    }
+
+    @Test
+    void beyondTheSparesChunksAreReleased() {
+      BufferPool pool = new BufferPool(POOLED, CHUNK, 4 * CHUNK, 1);
+      ByteBuf a = pool.take();
+      ByteBuf b = pool.take();
+      pool.give(a);
+      pool.give(b);
+      assertEquals(1, a.refCnt());
+      assertEquals(0, b.refCnt(), "no room among the spares: released at once");
+      pool.close();
+      assertEquals(0, a.refCnt());
+    }
+
+    @Test
+    void sparesDoNotStretchTheBudget() {
+      BufferPool pool = new BufferPool(POOLED, CHUNK, 2 * CHUNK, 4);
+      List<ByteBuf> out = new ArrayList<>();
+      out.add(pool.take());
+      out.add(pool.take());
+      giveAll(pool, out);
+      out.add(pool.take());
+      out.add(pool.take());
+      assertNull(pool.take(), "the budget counts chunks out, spares or not");
+      giveAll(pool, out);
+      pool.close();
+    }
+  }
 }
