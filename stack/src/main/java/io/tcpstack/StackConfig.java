@@ -43,6 +43,7 @@ public final class StackConfig {
   private final int prefixLength;
   private final int maxConnections;
   private final long bufferMemory;
+  private final boolean transmitThread;
   private final int synBacklog;
   private final int mtu;
   private final long reassemblyTimeoutNs;
@@ -64,6 +65,7 @@ public final class StackConfig {
     this.ephemeralPortSeed = b.ephemeralPortSeed;
     this.maxConnections = b.maxConnections;
     this.bufferMemory = b.bufferMemory;
+    this.transmitThread = b.transmitThread;
     this.synBacklog = b.synBacklog;
   }
 
@@ -121,6 +123,11 @@ public final class StackConfig {
     return bufferMemory;
   }
 
+  /** Whether the runtime writes packets to the device from a thread of their own (see the builder). */
+  public boolean transmitThread() {
+    return transmitThread;
+  }
+
   /** Half-open connections per listener; SYNs beyond it are dropped and counted. */
   public int synBacklog() {
     return synBacklog;
@@ -145,6 +152,7 @@ public final class StackConfig {
     private int ephemeralPortSeed;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private long bufferMemory = DEFAULT_BUFFER_MEMORY;
+    private boolean transmitThread;
     private int synBacklog = DEFAULT_SYN_BACKLOG;
 
     private Builder() {
@@ -223,6 +231,18 @@ public final class StackConfig {
         throw new IllegalArgumentException("buffer memory must be at least 1 MiB (1048576 bytes), got " + bytes);
       }
       this.bufferMemory = bytes;
+      return this;
+    }
+
+    /**
+     * Whether the runtime ({@code StackRuntime.start}) writes packets to a device without
+     * segmentation offload from a second thread, through a ring, so that the kernel's work for each
+     * write (on a TUN device, Linux's whole receive path for the packet) runs beside the stack
+     * thread instead of in it. Off by default; {@code serve --offload off} turns it on. Ignored for
+     * a device that cuts super-segments (one write carries up to 64 KiB there).
+     */
+    public Builder transmitThread(boolean on) {
+      this.transmitThread = on;
       return this;
     }
 

@@ -402,11 +402,15 @@ public final class TcpConnection extends Timed implements EventSource {
       processSynchronized(seg, nowNs);
     }
     if (state == TcpState.ESTABLISHED && layer.batching() && !receiver.ackUrgent) {
-      // One of a batch of segments read in one turn: what this one makes due (an ACK of in-order
-      // data, data the ACK let go) leaves with what the rest of the batch makes due, when the batch
-      // ends — one ACK for a run of segments and larger segments, as Linux's GRO gives. Duplicate
-      // ACKs are never held (RFC 5681 §4.2: at once, one per segment out of order).
-      hold(nowNs);
+      // One of a batch of segments read in one turn: data the segment lets go leaves now (and
+      // carries the ACK), so the peer's answer may already wait at the next read; a pure ACK of
+      // in-order data waits for the end of the batch — one ACK for a run of segments, as Linux's
+      // GRO gives. Duplicate ACKs are never held (RFC 5681 §4.2: at once, one per segment out of
+      // order).
+      sender.sendData(nowNs);
+      if (receiver.ackNeeded) {
+        hold(nowNs);
+      }
     } else if (state != TcpState.CLOSED) {
       output(nowNs);
     }

@@ -77,7 +77,9 @@ public final class TunStack implements AutoCloseable {
           .offloads(tunOffloads)
           .up(true)
           .open();
-      StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500).build();
+      // As serve: a plain device writes from a thread of its own.
+      StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500)
+          .transmitThread(tun.vnetHeaderSize() == 0).build();
       Device link = new TunLink(tun, impairment != null);
       FaultInjector faults = null;
       if (impairment != null) {

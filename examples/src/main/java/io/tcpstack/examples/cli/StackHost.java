@@ -108,7 +108,11 @@ public final class StackHost implements AutoCloseable {
         builder.netns(Netns.path(options.netns)).loopbackUp(true);
       }
       tun = builder.open();
-      StackConfig config = options.stackConfig().build();
+      // Without offloads every packet is a write(2) in which the kernel runs its receive path: a
+      // thread of its own for those writes keeps the stack thread reading and building.
+      StackConfig config = options.stackConfig()
+          .transmitThread(tun.vnetHeaderSize() == 0 || !options.impairment.isNone())
+          .build();
       // Below an impairment, super-segments are cut into packets first: loss and corruption are per packet.
       Device link = new TunLink(tun, !options.impairment.isNone());
       FaultInjector faults = null;
