@@ -59,10 +59,10 @@ public final class SimulatedClients implements AutoCloseable {
   /**
    * Buffers the server stack holds beyond its connections' send and receive buffers, not counting
    * copies of its packets still on the simulated link (the link takes them from the stack's
-   * allocator): its scratch, and what the services hold.
+   * allocator) nor the chunks its pool keeps for reuse: its scratch, and what the services hold.
    */
   public long serverHeld() {
-    return serverBuffers.live() - net.b().inFlight() - serverChunks();
+    return serverBuffers.live() - net.b().inFlight() - serverChunks() - server().tcp().pool().spareCount();
   }
 
   /** Chunks the server's connections hold in their send and receive buffers (taken while data waits). */

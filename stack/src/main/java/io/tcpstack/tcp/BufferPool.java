@@ -132,8 +132,8 @@ public final class BufferPool {
     inUse = inUse - chunkSize;
   }
 
-  /** Chunks kept for the next takes (not in use). */
-  int spareCount() {
+  /** Chunks kept for the next takes (not in use; at most the {@code spareChunks} given at construction). */
+  public int spareCount() {
     return spareCount;
   }
 
