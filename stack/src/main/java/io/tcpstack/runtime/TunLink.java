@@ -62,6 +62,8 @@ public final class TunLink implements Device {
   private final SoftwareOffload software;
   private final ArrayDeque<ByteBuf> segments;
   private final ByteBuf splitScratch;
+  /** Where {@link SoftwareOffload} builds each segment before it is copied into {@link #segments}. */
+  private final ByteBuf segmentScratch;
   private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
 
   /** A link that passes the device's offloads on to the stack. */
@@ -84,6 +86,7 @@ public final class TunLink implements Device {
     this.software = split ? new SoftwareOffload() : null;
     this.segments = split ? new ArrayDeque<>() : null;
     this.splitScratch = split ? Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(tun.maxPacketSize())) : null;
+    this.segmentScratch = split ? Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(tun.mtu())) : null;
   }
 
   private static int offloadsOf(TunDevice tun) {
@@ -166,12 +169,8 @@ public final class TunLink implements Device {
         dst.writeBytes(splitScratch);
         return length;
       }
-      ByteBuf segment = allocator.directBuffer(tun.mtu());
-      try {
-        software.finish(splitScratch, Offload.partialChecksum(gsoSize), segment, p -> segments.add(p.copy()));
-      } finally {
-        segment.release();
-      }
+      software.finish(splitScratch, Offload.partialChecksum(gsoSize), segmentScratch,
+          p -> segments.add(allocator.directBuffer(p.readableBytes()).writeBytes(p)));
       next = segments.poll();
       if (next == null) {
         return 0;
