@@ -26,9 +26,11 @@ import java.util.function.LongSupplier;
  * counted ({@link ImpairmentCounter#DEVICE_ERRORS}) and dropped, not thrown, because the call that
  * found it due may be a {@code receive} that should not fail for it.
  *
- * <p>Threads: as for any {@link Device}, one thread calls {@code receive}, {@code transmit} and
- * {@code await}; any thread may call {@link #wakeup} and {@link #close}. The counters may be read
- * from any thread.
+ * <p>Threads: one thread calls {@code receive} and {@code await}; {@code transmit} may come from
+ * that thread or one other (the runtime's transmit thread, {@code StackConfig.transmitThread}). A
+ * packet transmitted while the first thread waits, and held to leave before that wait would end,
+ * wakes it ({@link Device#wakeup} of the wrapped device), so it is not sent late. Any thread may
+ * call {@link #wakeup} and {@link #close}. The counters may be read from any thread.
  */
 public final class FaultInjector implements Device {
 
@@ -48,6 +50,13 @@ public final class FaultInjector implements Device {
   /** Guards the two paths: close() may come from another thread while the stack thread uses them. */
   private final Object lock = new Object();
   private volatile boolean closed;
+  /**
+   * Whether a thread is in {@link #await}, and until when (a time of the {@code nanoClock}) it
+   * waits. Guarded by {@link #lock}. A packet another thread transmits meanwhile and that is held
+   * to leave before then wakes the waiter, which would otherwise sleep past its due time.
+   */
+  private boolean waiting;
+  private long waitingUntilNs;
 
   /** Impairs both directions alike (with independent random streams). */
   public FaultInjector(Device inner, Impairment impairment, LongSupplier nanoClock, ByteBufAllocator allocator) {
@@ -178,7 +187,21 @@ public final class FaultInjector implements Device {
         }
       } finally {
         flushTransmit(nowNs); // a duplicate, or reordered packets this one overtook
+        wakeWaiterIfDueSooner();
       }
+    }
+  }
+
+  /**
+   * A transmit from another thread than the one in {@link #await} (the runtime's transmit thread)
+   * may hold a packet due before that wait ends: wake the waiter so that it shortens its wait. Under
+   * {@link #lock}.
+   */
+  private void wakeWaiterIfDueSooner() {
+    long next = transmit.nextReleaseNs();
+    if (waiting && next != Long.MAX_VALUE && (waitingUntilNs == Long.MAX_VALUE || next - waitingUntilNs < 0)) {
+      waitingUntilNs = next; // once per earlier deadline: the waiter recomputes when it wakes
+      inner.wakeup();
     }
   }
 
@@ -205,15 +228,24 @@ public final class FaultInjector implements Device {
       if (next != Long.MAX_VALUE && next - nowNs < waitNs) {
         waitNs = next - nowNs;
       }
+      waiting = true;
+      waitingUntilNs = waitNs == Long.MAX_VALUE ? Long.MAX_VALUE : nowNs + waitNs;
     }
-    boolean waiting = inner.await(waitNs);
+    boolean ready;
+    try {
+      ready = inner.await(waitNs);
+    } finally {
+      synchronized (lock) {
+        waiting = false;
+      }
+    }
     nowNs = nanoClock.getAsLong();
     synchronized (lock) {
       if (closed) {
         return false;
       }
       flushTransmit(nowNs);
-      return waiting || receive.hasDue(nowNs);
+      return ready || receive.hasDue(nowNs);
     }
   }
 

@@ -31,6 +31,7 @@ import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.TrackingAllocator;
 import io.tcpstack.testing.VirtualClock;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -347,6 +348,41 @@ class FaultInjectorTest {
 
       assertFalse(injector.await(3 * MS));
       assertEquals(List.of(3 * MS), device.takeAwaitTimeouts(), "nothing held: the caller's timeout stands");
+    }
+
+    @Test
+    void aPacketTransmittedByAnotherThreadDuringAnUnlimitedWaitWakesTheWaiter() throws IOException {
+      // The runtime's transmit thread hands packets to the injector while the stack thread waits in
+      // await(MAX): a ping reply held for 50 ms must not wait for the next packet to arrive.
+      inject("delay=10ms");
+      long t0 = clock.nowNs();
+      device.duringNextAwait(() -> {
+        try {
+          transmit(packet(1, 40));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      assertFalse(injector.await(Long.MAX_VALUE));
+      assertEquals(1, device.wakeups(), "the held packet woke the waiting thread");
+      assertFalse(injector.await(Long.MAX_VALUE));
+      assertEquals(List.of(Long.MAX_VALUE, 10 * MS), device.takeAwaitTimeouts(), "the next wait ends when it is due");
+      assertEquals(List.of(1), sentIds(device.take()));
+      assertEquals(t0 + 10 * MS, clock.nowNs());
+    }
+
+    @Test
+    void aPacketDueAfterTheWaitEndsDoesNotWakeTheWaiter() throws IOException {
+      inject("delay=10ms");
+      device.duringNextAwait(() -> {
+        try {
+          transmit(packet(1, 40));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      assertFalse(injector.await(5 * MS));
+      assertEquals(0, device.wakeups(), "the wait ends before the packet is due anyway");
     }
 
     @Test

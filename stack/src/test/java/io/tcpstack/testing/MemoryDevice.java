@@ -26,6 +26,7 @@ public final class MemoryDevice implements Device {
   private final List<Long> awaitTimeouts = new ArrayList<>();
   private boolean open = true;
   private int wakeups;
+  private Runnable duringAwait;
 
   public MemoryDevice(int mtu, VirtualClock clock) {
     this.mtu = mtu;
@@ -55,6 +56,14 @@ public final class MemoryDevice implements Device {
     List<Long> copy = new ArrayList<>(awaitTimeouts);
     awaitTimeouts.clear();
     return copy;
+  }
+
+  /**
+   * Runs {@code action} inside the next {@link #await} call, once: what another thread does while
+   * the stack thread waits.
+   */
+  public void duringNextAwait(Runnable action) {
+    duringAwait = action;
   }
 
   public int wakeups() {
@@ -93,6 +102,11 @@ public final class MemoryDevice implements Device {
   @Override
   public boolean await(long timeoutNs) {
     awaitTimeouts.add(timeoutNs);
+    Runnable during = duringAwait;
+    duringAwait = null;
+    if (during != null) {
+      during.run();
+    }
     if (!open) {
       return false;
     }
