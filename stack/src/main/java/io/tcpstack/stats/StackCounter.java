@@ -109,6 +109,24 @@ public enum StackCounter {
   TCP_CHALLENGE_ACKS(false),
   /** Segments that arrived ahead of a gap and were kept. */
   TCP_OUT_OF_ORDER(false),
+  /** SACK blocks received (RFC 2018 §3). */
+  TCP_SACK_BLOCKS_IN(false),
+  /** SACK blocks ignored: outside SND.UNA..SND.MAX or malformed (RFC 2018 §3, RFC 6675 §3). */
+  TCP_SACK_BLOCKS_INVALID(true),
+  /** Duplicate segments reported to the peer with a D-SACK (RFC 2883 §4). */
+  TCP_DSACKS_OUT(false),
+  /** D-SACK blocks received: the peer got something twice (RFC 2883 §4). */
+  TCP_DSACKS_IN(false),
+  /** Loss recoveries with SACK (RFC 6675 §5). */
+  TCP_SACK_RECOVERIES(false),
+  /** Segments found lost by the SACK scoreboard (RFC 6675 IsLost, or RACK, RFC 8985 §6.2). */
+  TCP_SACK_LOST_SEGMENTS(false),
+  /** Segments found lost by RACK's time-based test (RFC 8985 §6.2). */
+  TCP_RACK_LOST_SEGMENTS(false),
+  /** Tail loss probes sent (RFC 8985 §7). */
+  TCP_TLP_PROBES(false),
+  /** Recoveries undone: every retransmission in them proved unneeded (D-SACK, RFC 2883 §5; RFC 8985 §7.4). */
+  TCP_SPURIOUS_RECOVERY_UNDOS(false),
   /** Retransmission timer expiries on established connections (RFC 6298 §5.4). */
   TCP_RTO_EXPIRIES(false),
   /** Fast retransmits on the third duplicate ACK (RFC 5681 §3.2). */

@@ -30,6 +30,25 @@ final class Assembler {
     return ends[i];
   }
 
+  /** The index of the range holding offset {@code offset}, or -1. */
+  int indexOf(int offset) {
+    for (int i = 0; i < count; i++) {
+      if (starts[i] <= offset && offset < ends[i]) {
+        return i;
+      }
+      if (starts[i] > offset) {
+        break;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether [start, end) has arrived already, all of it. */
+  boolean covers(int start, int end) {
+    int i = indexOf(start);
+    return i >= 0 && end <= ends[i];
+  }
+
   /** Whether {@link #add} would record [start, end) (it refuses when the ranges would run out). */
   boolean wouldAdd(int start, int end) {
     if (start >= end || count < MAX_RANGES) {

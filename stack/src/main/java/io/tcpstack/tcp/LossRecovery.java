@@ -7,12 +7,30 @@ import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.cc.CongestionControl;
 
 /**
- * Loss detection and recovery of a connection's sender, by duplicate ACKs: fast retransmit and
- * NewReno fast recovery (RFC 5681 §3.2, RFC 6582) with limited transmit (RFC 3042), driving a
- * {@link CongestionControl}. The retransmission timeout is the sender's; a SACK scoreboard and RACK
- * belong here when they come. Stack thread only.
+ * Loss detection and recovery of a connection's sender, driving a {@link CongestionControl}. The
+ * retransmission timeout is the sender's. Two ways, chosen at the handshake:
+ *
+ * <ul>
+ *   <li>Without SACK: duplicate ACKs — fast retransmit and NewReno fast recovery (RFC 5681 §3.2, RFC
+ *       6582) with limited transmit (RFC 3042).
+ *   <li>With SACK (RFC 2018): a {@link Scoreboard} of what the peer holds; losses found by RACK's
+ *       time-based test (RFC 8985 §6) and by RFC 6675's IsLost (DupThresh SACKed segments above);
+ *       recovery per RFC 6675 §5 — the window is cut once per episode, and what is sent is limited by
+ *       the pipe (the octets still in the network), lost segments first (NextSeg rule 1), then new
+ *       data; tail loss probes (RFC 8985 §7); D-SACK (RFC 2883) noted, and an episode whose every
+ *       retransmission the peer reports as duplicate is undone (RFC 2883 §5).
+ * </ul>
+ *
+ * Stack thread only.
  */
-final class LossRecovery {
+final class LossRecovery implements Scoreboard.Delivered {
+
+  /** RFC 8985 §7.2: the worst-case delayed ACK time added to a probe timeout for a single segment in flight. */
+  static final long TLP_WORST_CASE_DELAYED_ACK_NS = 200_000_000L;
+  /** RFC 8985 §6.2 step 4: the reordering window is a quarter of the minimum RTT (times a multiplier). */
+  static final int REORDER_WINDOW_DIVISOR = 4;
+  /** RFC 8985 §6.2 step 4: the multiplier grows after a D-SACK, at most to this. */
+  static final int MAX_REORDER_WINDOW_MULTIPLIER = 16;
 
   /** RFC 5681 §3.2: fast retransmit on the third duplicate ACK. */
   static final int DUP_ACK_THRESHOLD = 3;
@@ -29,6 +47,32 @@ final class LossRecovery {
   long fastRetransmits;
   long duplicateAcksIn;
 
+  // ---- SACK (RFC 2018, RFC 6675) and RACK-TLP (RFC 8985): only once both SYNs offered SACK
+  /** SACK is in force: {@link #board} keeps the scoreboard. */
+  boolean sack;
+  Scoreboard board;
+  /** RACK (RFC 8985 §6.1): the most recently sent segment delivered — its time, end and RTT. */
+  private boolean rackValid;
+  private long rackSentNs;
+  private int rackEndSeq;
+  private long rackRttNs;
+  /** RACK.fack: the highest end delivered, to see reordering (RFC 8985 §6.2 step 3). */
+  private int rackFack;
+  private boolean reorderingSeen;
+  private int reorderWindowMultiplier = 1;
+  /** The smallest RTT seen (RACK.min_RTT, over the connection's life). */
+  private long minRttNs = Long.MAX_VALUE;
+  /** The time of the ACK being processed (for {@link #delivered}). */
+  private long deliveryNowNs;
+  /** RFC 8985 §7: a tail loss probe is out, ending at {@code tlpHighSeq}. */
+  private boolean tlpOutstanding;
+  private int tlpHighSeq;
+  /** D-SACK undo (RFC 2883 §5): retransmissions in this episode, and how many proved unneeded. */
+  private int episodeRetransmits;
+  private int episodeDsacked;
+  long tailLossProbes;
+  long sackRecoveries;
+
   LossRecovery(TcpConnection conn, Sender sender, CongestionControl cc) {
     this.conn = conn;
     this.sender = sender;
@@ -37,6 +81,244 @@ final class LossRecovery {
 
   void start(int iss) {
     recover = iss;
+  }
+
+  /** Both SYNs offered SACK (RFC 2018 §2): recovery by scoreboard from now on. */
+  void enableSack() {
+    sack = true;
+    board = new Scoreboard(64);
+  }
+
+  /** How much may be in flight now: cwnd, but not above ssthresh while a SACK recovery lasts (RFC 6675 §5 step 4.2). */
+  int sendWindow() {
+    return sack && inRecovery ? Math.min(cc.cwnd(), cc.ssthresh()) : cc.cwnd();
+  }
+
+  /** The octets in the network: RFC 6675's pipe with SACK, else everything sent and not acknowledged. */
+  int inFlight() {
+    return sack ? board.pipe() : SeqNum.diff(sender.sndNxt, sender.sndUna);
+  }
+
+  /**
+   * An acceptable ACK on a connection with SACK (RFC 9293 §3.10.7.4 fifth step with RFC 6675 §5):
+   * its SACK blocks update the scoreboard, its cumulative acknowledgment frees data, then RACK and
+   * IsLost look for losses, and recovery starts or ends. Returns whether SND.UNA advanced.
+   */
+  boolean onAckWithSack(SegmentRepr seg, long nowNs) {
+    int segAck = seg.ack;
+    boolean advanced = SeqNum.gt(segAck, sender.sndUna);
+    int flightBefore = sender.flightSize();
+    deliveryNowNs = nowNs;
+    long lostBefore = board.lostBytes();
+    for (int b = 0; b < seg.sackBlocks; b++) {
+      int left = seg.sackLeft[b];
+      int right = seg.sackRight[b];
+      conn.layer.counters().increment(StackCounter.TCP_SACK_BLOCKS_IN);
+      if (b == 0 && isDsack(seg, left, right)) {
+        onDsack(left, right);
+        continue;
+      }
+      // RFC 2018 §3 / RFC 6675 §3: only blocks within what is outstanding mean anything.
+      if (!SeqNum.gt(right, left) || SeqNum.lt(left, sender.sndUna) || SeqNum.gt(right, sender.sndMax())) {
+        if (!(SeqNum.le(right, segAck))) {
+          conn.layer.counters().increment(StackCounter.TCP_SACK_BLOCKS_INVALID);
+        }
+        continue;
+      }
+      board.sack(left, right, this);
+    }
+    if (advanced) {
+      int acked = diff(segAck, sender.sndUna);
+      board.acknowledge(segAck, this);
+      dupAcks = 0;
+      sender.acknowledge(segAck, nowNs, true);
+      if (tlpOutstanding && ge(segAck, tlpHighSeq)) {
+        tlpOutstanding = false;
+      }
+      if (!inRecovery && ge(sender.sndUna, recover)) {
+        cc.onAck(acked, flightBefore, nowNs);
+      }
+    } else if (seg.sackBlocks > 0 || seg.payloadLength == 0) {
+      dupAcks++;
+    }
+    detectLosses(nowNs);
+    if (inRecovery && ge(sender.sndUna, recover)) {
+      inRecovery = false; // RFC 6675 §5: the episode ends when everything sent before it is acknowledged
+      cc.onExitRecovery(sender.flightSize(), nowNs);
+      maybeUndo();
+    }
+    if (!inRecovery && board.lostBytes() > lostBefore && ge(sender.sndUna, recover)) {
+      enterSackRecovery(flightBefore, nowNs);
+    }
+    return advanced;
+  }
+
+  /** RFC 2883 §4: the first block is a D-SACK if it lies below the cumulative ACK or inside the second block. */
+  private static boolean isDsack(SegmentRepr seg, int left, int right) {
+    if (SeqNum.le(right, seg.ack) && SeqNum.lt(left, right)) {
+      return true;
+    }
+    return seg.sackBlocks > 1 && SeqNum.le(seg.sackLeft[1], left) && SeqNum.le(right, seg.sackRight[1])
+        && SeqNum.lt(left, right);
+  }
+
+  /**
+   * The peer got [left, right) twice (RFC 2883 §4): a retransmission was unneeded, or the network
+   * duplicated. RACK widens its reordering window (RFC 8985 §6.2 step 4); the episode counts it
+   * toward an undo.
+   */
+  private void onDsack(int left, int right) {
+    conn.layer.counters().increment(StackCounter.TCP_DSACKS_IN);
+    reorderingSeen = true;
+    reorderWindowMultiplier = Math.min(reorderWindowMultiplier + 1, MAX_REORDER_WINDOW_MULTIPLIER);
+    if (episodeRetransmits > 0) {
+      episodeDsacked++;
+    }
+  }
+
+  private void enterSackRecovery(int flightSize, long nowNs) {
+    inRecovery = true;
+    recover = sender.sndMax();
+    cc.onEnterRecovery(flightSize, nowNs);
+    episodeRetransmits = 0;
+    episodeDsacked = 0;
+    fastRetransmits++;
+    sackRecoveries++;
+    conn.layer.counters().increment(StackCounter.TCP_FAST_RETRANSMITS);
+    conn.layer.counters().increment(StackCounter.TCP_SACK_RECOVERIES);
+  }
+
+  /** RFC 2883 §5: every retransmission of the episode reached the peer twice: the losses were not. */
+  private void maybeUndo() {
+    if (episodeRetransmits > 0 && episodeDsacked >= episodeRetransmits) {
+      cc.undo();
+      conn.layer.counters().increment(StackCounter.TCP_SPURIOUS_RECOVERY_UNDOS);
+    }
+    episodeRetransmits = 0;
+    episodeDsacked = 0;
+  }
+
+  /** A retransmission of the scoreboard's record left (for the undo count). */
+  void countRetransmission() {
+    episodeRetransmits++;
+  }
+
+  /**
+   * RACK (RFC 8985 §6.2 step 5) and RFC 6675 IsLost: mark what is lost, and arm the reordering timer
+   * for the first segment not lost yet but due to be if nothing arrives.
+   */
+  void detectLosses(long nowNs) {
+    long lostBefore = board.lostBytes();
+    long due = Long.MAX_VALUE;
+    if (rackValid) {
+      long before = board.lostBytes();
+      due = board.rackDetectLoss(rackSentNs, rackEndSeq, rackRttNs, reorderWindowNs(), nowNs);
+      if (board.lostBytes() > before) {
+        conn.layer.counters().add(StackCounter.TCP_RACK_LOST_SEGMENTS,
+            Math.max(1, (board.lostBytes() - before) / Math.max(1, sender.sendMss)));
+      }
+    }
+    if (!reorderingSeen) {
+      board.markLostByDupThresh(DUP_ACK_THRESHOLD); // RFC 6675 §4 IsLost, while no reordering was seen
+    }
+    if (board.lostBytes() > lostBefore) {
+      conn.layer.counters().add(StackCounter.TCP_SACK_LOST_SEGMENTS,
+          Math.max(1, (board.lostBytes() - lostBefore) / Math.max(1, sender.sendMss)));
+    }
+    if (due != Long.MAX_VALUE) {
+      conn.timers.set(TcpTimers.REORDER, due);
+    } else {
+      conn.timers.cancel(TcpTimers.REORDER);
+    }
+  }
+
+  /** The reordering timer expired (RFC 8985 §6.3): losses are due; recovery may start. */
+  void onReorderTimeout(long nowNs) {
+    long lostBefore = board.lostBytes();
+    int flight = sender.flightSize();
+    detectLosses(nowNs);
+    if (!inRecovery && board.lostBytes() > lostBefore && ge(sender.sndUna, recover)) {
+      enterSackRecovery(flight, nowNs);
+    }
+  }
+
+  /**
+   * RFC 8985 §6.2 step 4: RACK.reo_wnd — zero once recovery started with no reordering ever seen
+   * (losses are losses), else a quarter of the minimum RTT times the multiplier, at most SRTT.
+   */
+  private long reorderWindowNs() {
+    if (!reorderingSeen && inRecovery) {
+      return 0;
+    }
+    if (minRttNs == Long.MAX_VALUE) {
+      return 0;
+    }
+    long w = reorderWindowMultiplier * minRttNs / REORDER_WINDOW_DIVISOR;
+    long srtt = conn.rtt.srttNs();
+    return srtt > 0 ? Math.min(w, srtt) : w;
+  }
+
+  /** RFC 8985 §6.2 steps 1–3: a segment the peer now holds updates RACK's most recent delivery. */
+  @Override
+  public void delivered(int start, int end, int flags, long sentNs) {
+    long rtt = deliveryNowNs - sentNs;
+    boolean retransmitted = (flags & Scoreboard.EVER_RETRANSMITTED) != 0;
+    if (retransmitted && minRttNs != Long.MAX_VALUE && rtt < minRttNs) {
+      return; // step 2: maybe the original's ACK — no inference from it
+    }
+    if (!retransmitted) {
+      minRttNs = Math.min(minRttNs, Math.max(0, rtt));
+    }
+    if (!rackValid || sentNs - rackSentNs > 0 || (sentNs == rackSentNs && SeqNum.gt(end, rackEndSeq))) {
+      rackValid = true;
+      rackSentNs = sentNs;
+      rackEndSeq = end;
+      rackRttNs = Math.max(0, rtt);
+    }
+    // Step 3: a segment delivered below one delivered before it, never retransmitted: reordering.
+    if (!retransmitted && SeqNum.lt(end, rackFack) && rackValid) {
+      reorderingSeen = true;
+    } else if (SeqNum.gt(end, rackFack) || board.size() == 0) {
+      rackFack = end;
+    }
+  }
+
+  /**
+   * RFC 8985 §7.2: when to send a tail loss probe — 2·SRTT after the last transmission (plus the
+   * worst-case delayed ACK when one segment is in flight), never later than the retransmission
+   * timer; or {@link Long#MAX_VALUE} when no probe is due (no SACK, in recovery, a probe out, no RTT
+   * yet, nothing in flight).
+   */
+  long probeTimeoutAt(long nowNs) {
+    if (!sack || inRecovery || tlpOutstanding || conn.rtt.srttNs() == 0 || sender.flightSize() == 0) {
+      return Long.MAX_VALUE;
+    }
+    long pto = 2 * conn.rtt.srttNs();
+    if (sender.flightSize() <= sender.sendMss) {
+      pto += TLP_WORST_CASE_DELAYED_ACK_NS;
+    }
+    return nowNs + pto;
+  }
+
+  /**
+   * The probe timer expired (RFC 8985 §7.3): send one new segment if the windows allow, else
+   * retransmit the last one; the retransmission timer is restarted.
+   */
+  void onProbeTimeout(long nowNs) {
+    if (!sack || inRecovery || sender.flightSize() == 0) {
+      return;
+    }
+    tlpOutstanding = true;
+    tailLossProbes++;
+    conn.layer.counters().increment(StackCounter.TCP_TLP_PROBES);
+    if (!sender.sendProbeSegment(nowNs)) {
+      int last = board.lastIndex();
+      if (last >= 0 && (board.flags(last) & Scoreboard.SACKED) == 0) {
+        sender.retransmitRecord(last, nowNs);
+      }
+    }
+    tlpHighSeq = sender.sndMax();
+    conn.timers.set(TcpTimers.RETRANSMIT, nowNs + conn.rtt.rtoNs());
   }
 
   /** A new cumulative ACK (RFC 9293 §3.10.7.4 fifth step): congestion control and NewReno recovery. */
@@ -97,6 +379,14 @@ final class LossRecovery {
     inRecovery = false;
     dupAcks = 0;
     recover = sender.sndMax();
+    if (sack) {
+      // RFC 6675 §5.1, RFC 8985 §6.3: everything not SACKed is lost; resent in order, SACKed data skipped.
+      board.markAllLost();
+      tlpOutstanding = false;
+      episodeRetransmits = 0;
+      episodeDsacked = 0;
+      conn.timers.cancel(TcpTimers.REORDER);
+    }
   }
 
   /**
@@ -105,7 +395,7 @@ final class LossRecovery {
    * fast retransmit needs. cwnd itself does not change.
    */
   int limitedTransmitAllowance() {
-    return !inRecovery && dupAcks > 0 && dupAcks < DUP_ACK_THRESHOLD && !SeqNum.lt(sender.sndNxt, sender.sndMax())
+    return !sack && !inRecovery && dupAcks > 0 && dupAcks < DUP_ACK_THRESHOLD && !SeqNum.lt(sender.sndNxt, sender.sndMax())
         ? dupAcks * sender.sendMss : 0;
   }
 }

@@ -51,6 +51,19 @@ final class Receiver {
   /** The largest segment the peer sent so far (its effective MSS as far as we can tell). */
   int peerMss = TcpOptions.DEFAULT_MSS;
 
+  /** SACK was negotiated (RFC 2018 §2): our ACKs carry SACK blocks while data is out of order. */
+  boolean sackEnabled;
+  /**
+   * A sequence number inside each of the blocks most recently changed, the most recent first: the
+   * order in which RFC 2018 §4 wants blocks reported (the first holds the latest segment).
+   */
+  private final int[] recentBlocks = new int[TcpOptions.MAX_SACK_BLOCKS];
+  private int recentCount;
+  /** RFC 2883 §4: a duplicate segment to report in the next ACK's first block (D-SACK). */
+  private boolean dsackPending;
+  private int dsackLeft;
+  private int dsackRight;
+
   Receiver(TcpConnection conn, SegmentedBuffer buffer) {
     this.conn = conn;
     this.buffer = buffer;
@@ -86,6 +99,9 @@ final class Receiver {
   boolean receiveText(int seq, ByteBuf buf, int index, int length, long nowNs) {
     int offset = diff(seq, rcvNxt);
     if (offset < 0) { // starts before RCV.NXT: trim what we already have
+      if (sackEnabled && length > 0) {
+        duplicate(seq, offset + length < 0 ? add(seq, length) : rcvNxt); // RFC 2883 §4: D-SACK it
+      }
       index -= offset;
       length += offset;
       offset = 0;
@@ -114,10 +130,15 @@ final class Receiver {
       return true;
     }
     // RFC 5681 §4.2: out-of-order data is acknowledged at once (a duplicate ACK).
-    if (outOfOrder.wouldAdd(offset, offset + length)) {
+    if (sackEnabled && outOfOrder.covers(offset, offset + length)) {
+      duplicate(add(rcvNxt, offset), add(rcvNxt, offset + length)); // RFC 2883 §4
+    } else if (outOfOrder.wouldAdd(offset, offset + length)) {
       if (buffer.writeAt(buffer.length() + offset, buf, index, length)) {
         outOfOrder.add(offset, offset + length);
         conn.layer.counters().increment(StackCounter.TCP_OUT_OF_ORDER);
+        if (sackEnabled) {
+          recentBlock(add(rcvNxt, offset));
+        }
       } else {
         conn.layer.counters().increment(StackCounter.TCP_RCV_MEMORY_DROPS);
       }
@@ -159,8 +180,72 @@ final class Receiver {
     ackNow();
   }
 
+  /** RFC 2883 §4: [left, right) arrived again; the next ACK reports it first. */
+  private void duplicate(int left, int right) {
+    dsackPending = true;
+    dsackLeft = left;
+    dsackRight = right;
+    conn.layer.counters().increment(StackCounter.TCP_DSACKS_OUT);
+  }
+
+  /** The block holding {@code seq} changed: it goes first in the next ACK (RFC 2018 §4). */
+  private void recentBlock(int seq) {
+    int n = Math.min(recentCount, recentBlocks.length - 1);
+    System.arraycopy(recentBlocks, 0, recentBlocks, 1, n);
+    recentBlocks[0] = seq;
+    recentCount = n + 1;
+  }
+
+  /**
+   * The SACK blocks for the ACK about to leave (RFC 2018 §4), into {@code left}/{@code right}, at
+   * most {@code max}; returns how many. A pending D-SACK goes first (RFC 2883 §4); then the block
+   * with the most recently received segment, then the other recently changed blocks, then the rest
+   * from the lowest — so a block reported once is repeated in the next ACKs while room allows.
+   */
+  int sackBlocks(int[] left, int[] right, int max) {
+    if (!sackEnabled) {
+      return 0;
+    }
+    int n = 0;
+    if (dsackPending && max > 0) {
+      left[0] = dsackLeft;
+      right[0] = dsackRight;
+      n = 1;
+    }
+    for (int r = 0; r < recentCount && n < max; r++) {
+      int offset = diff(recentBlocks[r], rcvNxt);
+      int i = offset < 0 ? -1 : outOfOrder.indexOf(offset);
+      if (i >= 0) {
+        n = addBlock(left, right, n, i);
+      }
+    }
+    for (int i = 0; i < outOfOrder.rangeCount() && n < max; i++) {
+      n = addBlock(left, right, n, i);
+    }
+    return n;
+  }
+
+  private int addBlock(int[] left, int[] right, int n, int range) {
+    int l = add(rcvNxt, outOfOrder.start(range));
+    int r = add(rcvNxt, outOfOrder.end(range));
+    for (int k = dsackPending ? 1 : 0; k < n; k++) {
+      if (left[k] == l) {
+        return n;
+      }
+    }
+    left[n] = l;
+    right[n] = r;
+    return n + 1;
+  }
+
+  /** How many SACK blocks the next ACK would carry if room allowed: a D-SACK and each out-of-order range. */
+  int sackBlocksPending() {
+    return sackEnabled ? (dsackPending ? 1 : 0) + outOfOrder.rangeCount() : 0;
+  }
+
   /** An ACK left (any segment with ACK set carries RCV.NXT): nothing is owed any more. */
   void ackSent() {
+    dsackPending = false;
     ackNeeded = false;
     ackUrgent = false;
     unackedBytes = 0;

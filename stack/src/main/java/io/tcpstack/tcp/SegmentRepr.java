@@ -26,6 +26,15 @@ final class SegmentRepr {
    * when absent (incoming) / not to be sent (outgoing; only with {@link #mss} &gt; 0).
    */
   int windowScale = TcpOptions.NO_WINDOW_SCALE;
+  /** RFC 2018 §2: SACK-Permitted in a SYN (incoming: the peer's; outgoing: ours, with {@link #mss} &gt; 0). */
+  boolean sackPermitted;
+  /**
+   * RFC 2018 §3: the SACK blocks, [left, right) each, in the order they appear (incoming) or are to
+   * be sent (outgoing: most recent first, RFC 2018 §4; a D-SACK first of all, RFC 2883 §4).
+   */
+  final int[] sackLeft = new int[TcpOptions.MAX_SACK_BLOCKS];
+  final int[] sackRight = new int[TcpOptions.MAX_SACK_BLOCKS];
+  int sackBlocks;
 
   /** Incoming: the payload's buffer and range. Outgoing: unused. */
   ByteBuf payload;
@@ -59,6 +68,8 @@ final class SegmentRepr {
     this.window = window;
     this.mss = 0;
     this.windowScale = TcpOptions.NO_WINDOW_SCALE;
+    this.sackPermitted = false;
+    this.sackBlocks = 0;
     this.payload = null;
     this.payloadIndex = 0;
     this.payloadLength = 0;

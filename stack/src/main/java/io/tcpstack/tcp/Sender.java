@@ -184,8 +184,12 @@ final class Sender {
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (sndUna == sndMax()) {
       conn.timers.cancel(TcpTimers.RETRANSMIT);
-    } else if (restartTimer || !conn.timers.isSet(TcpTimers.RETRANSMIT)) {
-      conn.timers.set(TcpTimers.RETRANSMIT, nowNs + conn.rtt.rtoNs());
+      conn.timers.cancel(TcpTimers.PROBE);
+    } else {
+      if (restartTimer || !conn.timers.isSet(TcpTimers.RETRANSMIT)) {
+        conn.timers.set(TcpTimers.RETRANSMIT, nowNs + conn.rtt.rtoNs());
+      }
+      armProbe(nowNs);
     }
     if (freed > 0) {
       conn.raise(TcpConnection.EVENT_WRITABLE);
@@ -211,15 +215,18 @@ final class Sender {
    * persist timer if data waits for a window that is closed.
    */
   void sendData(long nowNs) {
+    if (recovery.sack) {
+      sendLost(nowNs);
+    }
     while (true) {
       int offset = diff(sndNxt, bufSeq);
       int unsent = buffer.length() - offset;
       if (unsent <= 0) {
         break;
       }
-      int inFlight = diff(sndNxt, sndUna);
+      int inFlight = recovery.inFlight();
       int peerRoom = diff(add(sndUna, sndWnd), sndNxt);
-      int room = Math.min(peerRoom, recovery.cc.cwnd() + recovery.limitedTransmitAllowance() - inFlight);
+      int room = Math.min(peerRoom, recovery.sendWindow() + recovery.limitedTransmitAllowance() - inFlight);
       int n = Math.min(Math.min(unsent, conn.layer.maxSegmentPayload(sendMss)), room);
       if (n > sendMss) {
         // A super-segment for a link that cuts it (TSO): whole segments, and a partial last one
@@ -239,6 +246,8 @@ final class Sender {
       conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndNxt, conn.receiver.rcvNxt, 0, 0, false);
       if (lt(sndNxt, sndMax())) {
         countRetransmission();
+      } else if (recovery.sack) {
+        recovery.board.sent(sndNxt, add(sndNxt, 1), true, nowNs);
       }
       sndNxt = add(sndNxt, 1);
       if (gt(sndNxt, highestSent)) {
@@ -296,7 +305,86 @@ final class Sender {
     if (fresh == n) {
       startTiming(nowNs); // Karn (RFC 6298 §3): time only segments sent for the first time
     }
+    if (recovery.sack && fresh > 0) {
+      // The scoreboard keeps one record per segment as the link sends it (a super-segment is cut at the MSS).
+      int seq = add(sndNxt, -fresh);
+      for (int done = 0; done < fresh; ) {
+        int len = Math.min(sendMss, fresh - done);
+        recovery.board.sent(add(seq, done), add(seq, done + len), false, nowNs);
+        done += len;
+      }
+    }
     armRetransmit(nowNs);
+    armProbe(nowNs);
+  }
+
+  /** RFC 8985 §7.2: (re)arms the tail loss probe after a transmission or an ACK, if one is due. */
+  private void armProbe(long nowNs) {
+    if (recovery.sack) {
+      long at = recovery.probeTimeoutAt(nowNs);
+      long rto = conn.timers.get(TcpTimers.RETRANSMIT);
+      if (at == Long.MAX_VALUE || (rto != TcpTimers.NEVER && rto - at <= 0)) {
+        conn.timers.cancel(TcpTimers.PROBE); // the retransmission timer comes first anyway
+      } else {
+        conn.timers.set(TcpTimers.PROBE, at);
+      }
+    }
+  }
+
+  /**
+   * RFC 6675 §5 step 4 with NextSeg() rule 1: while the pipe leaves room in the window, retransmit
+   * the segments the scoreboard holds lost, in sequence order.
+   */
+  private void sendLost(long nowNs) {
+    Scoreboard board = recovery.board;
+    int i;
+    while ((i = board.nextLost()) >= 0 && recovery.inFlight() < recovery.sendWindow()) {
+      retransmitRecord(i, nowNs);
+    }
+  }
+
+  /** Sends scoreboard record {@code i} again (in pieces of at most the MSS, which may have shrunk). */
+  void retransmitRecord(int i, long nowNs) {
+    Scoreboard board = recovery.board;
+    int start = board.start(i);
+    int end = board.end(i);
+    if ((board.flags(i) & Scoreboard.FIN) != 0) {
+      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, start, conn.receiver.rcvNxt, 0, 0, false);
+    } else {
+      int offset = diff(start, bufSeq);
+      int n = diff(end, start);
+      for (int done = 0; done < n; ) {
+        int len = Math.min(sendMss, n - done);
+        conn.emit(TcpHeader.FLAG_ACK, add(start, done), conn.receiver.rcvNxt, offset + done, len, false);
+        done += len;
+      }
+    }
+    board.retransmitted(i, nowNs);
+    recovery.countRetransmission();
+    countRetransmission();
+    timingRtt = false; // Karn: an ACK from now on could be for either copy
+    armRetransmit(nowNs);
+  }
+
+  /**
+   * RFC 8985 §7.3: a tail loss probe with new data, one segment, if there is data and the peer's
+   * window takes it. Returns false when the probe must retransmit instead.
+   */
+  boolean sendProbeSegment(long nowNs) {
+    int offset = diff(sndNxt, bufSeq);
+    int unsent = buffer.length() - offset;
+    int peerRoom = diff(add(sndUna, sndWnd), sndNxt);
+    int n = Math.min(Math.min(unsent, sendMss), peerRoom);
+    if (n <= 0) {
+      return false;
+    }
+    transmit(offset, n, nowNs);
+    return true;
+  }
+
+  /** The retransmission timer expired on a connection with SACK: the scoreboard resends; Karn stops timing. */
+  void onTimeoutWithSack() {
+    timingRtt = false;
   }
 
   private void countOut(int octets) {

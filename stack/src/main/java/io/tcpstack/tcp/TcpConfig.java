@@ -55,6 +55,7 @@ public final class TcpConfig {
   final int dataRetries;
   final boolean noDelay;
   final boolean windowScaling;
+  final boolean sack;
   final long delayedAckNs;
   final boolean keepAlive;
   final long keepAliveIdleNs;
@@ -74,6 +75,7 @@ public final class TcpConfig {
     this.dataRetries = b.dataRetries;
     this.noDelay = b.noDelay;
     this.windowScaling = b.windowScaling;
+    this.sack = b.sack;
     this.delayedAckNs = b.delayedAck.toNanos();
     this.keepAlive = b.keepAlive;
     this.keepAliveIdleNs = b.keepAliveIdle.toNanos();
@@ -101,6 +103,7 @@ public final class TcpConfig {
     b.dataRetries = dataRetries;
     b.noDelay = noDelay;
     b.windowScaling = windowScaling;
+    b.sack = sack;
     b.delayedAck = Duration.ofNanos(delayedAckNs);
     b.keepAlive = keepAlive;
     b.keepAliveIdle = Duration.ofNanos(keepAliveIdleNs);
@@ -121,6 +124,11 @@ public final class TcpConfig {
 
   public long timeWaitNs() {
     return 2 * mslNs;
+  }
+
+  /** Whether SYNs offer selective acknowledgments (RFC 2018). */
+  public boolean sack() {
+    return sack;
   }
 
   /** Whether SYNs offer window scaling (RFC 7323 §2). */
@@ -153,6 +161,7 @@ public final class TcpConfig {
     private int dataRetries = DEFAULT_DATA_RETRIES;
     private boolean noDelay;
     private boolean windowScaling = true;
+    private boolean sack = true;
     private Duration delayedAck = DEFAULT_DELAYED_ACK;
     private boolean keepAlive;
     private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
@@ -208,6 +217,16 @@ public final class TcpConfig {
      */
     public Builder windowScaling(boolean windowScaling) {
       this.windowScaling = windowScaling;
+      return this;
+    }
+
+    /**
+     * Whether to offer selective acknowledgments (RFC 2018: SACK-Permitted in SYNs, SACK blocks in
+     * ACKs, RFC 6675 loss recovery with RACK, RFC 8985); both ends must offer it. On by default,
+     * as in Linux.
+     */
+    public Builder sack(boolean sack) {
+      this.sack = sack;
       return this;
     }
 

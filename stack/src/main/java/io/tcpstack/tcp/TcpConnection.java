@@ -67,6 +67,8 @@ public final class TcpConnection extends Timed implements EventSource {
    * Sender#sndShift} and {@link Receiver#rcvShift}.
    */
   private int offeredWindowScale = TcpOptions.NO_WINDOW_SCALE;
+  /** Our SYN (or SYN-ACK) offered SACK-Permitted (RFC 2018 §2). */
+  private boolean offeredSack;
   /** Data a handler sent waits for the end of the turn's event delivery ({@link TcpLayer#cork}). */
   private boolean corked;
   private long corkedNs;
@@ -118,6 +120,7 @@ public final class TcpConnection extends Timed implements EventSource {
   /** Active open (RFC 9293 §3.10.1): sends SYN, enters SYN-SENT. */
   void open(int isn, long nowNs) {
     offeredWindowScale = ownWindowScale(); // RFC 7323 §2.2: our SYN offers it
+    offeredSack = config.sack; // RFC 2018 §2
     sender.start(isn);
     recovery.start(isn);
     state = TcpState.SYN_SENT;
@@ -134,6 +137,10 @@ public final class TcpConnection extends Timed implements EventSource {
       offeredWindowScale = ownWindowScale();
       sender.sndShift = syn.windowScale;
       receiver.rcvShift = offeredWindowScale;
+    }
+    if (syn.sackPermitted && config.sack) {
+      offeredSack = true; // RFC 2018 §2: a SYN-ACK offers SACK only if the SYN did
+      enableSack();
     }
     sender.initWindow(receiver.irs, isn, syn.window); // RFC 7323 §2.2: never scaled in a SYN
     sender.sendMss = effectiveMss(syn.mss);
@@ -155,6 +162,17 @@ public final class TcpConnection extends Timed implements EventSource {
       shift++;
     }
     return shift;
+  }
+
+  /** SACK is in force both ways (RFC 2018 §2): ACKs carry blocks, and recovery uses the scoreboard. */
+  private void enableSack() {
+    receiver.sackEnabled = true;
+    recovery.enableSack();
+  }
+
+  /** Whether SACK was negotiated on this connection (RFC 2018 §2). */
+  public boolean sackEnabled() {
+    return recovery.sack;
   }
 
   private int effectiveMss(int peerMss) {
@@ -443,6 +461,9 @@ public final class TcpConnection extends Timed implements EventSource {
       sender.sndShift = seg.windowScale;
       receiver.rcvShift = offeredWindowScale;
     }
+    if (seg.sackPermitted && offeredSack) {
+      enableSack(); // RFC 2018 §2: both SYNs offered it
+    }
     // What our SYN offered (never scaled, so at most 65535).
     receiver.advertisedEdge = add(receiver.rcvNxt, Math.min(receiver.roomWindow(), Receiver.MAX_UNSCALED_WINDOW));
     sender.sendMss = effectiveMss(seg.mss);
@@ -598,7 +619,9 @@ public final class TcpConnection extends Timed implements EventSource {
       return false;
     }
     sender.probesUnanswered = 0; // any acceptable ACK shows the peer is there (RFC 1122 §4.2.2.17)
-    if (gt(segAck, sender.sndUna)) {
+    if (recovery.sack) {
+      recovery.onAckWithSack(seg, nowNs);
+    } else if (gt(segAck, sender.sndUna)) {
       recovery.onNewAck(segAck, nowNs);
     } else if (seg.payloadLength == 0 && !fin && segAck == sender.sndUna && seg.window == sender.sndWnd
         && sender.sndMax() != sender.sndUna && !timers.isSet(TcpTimers.PERSIST)) {
@@ -751,11 +774,26 @@ public final class TcpConnection extends Timed implements EventSource {
    */
   void emit(int flags, int seq, int ack, int dataOffset, int dataLength, boolean synOptions) {
     boolean syn = (flags & TcpHeader.FLAG_SYN) != 0;
+    int sackRoom = TcpOptions.MAX_SACK_BLOCKS;
+    if (dataLength > 0 && !syn && (flags & TcpHeader.FLAG_ACK) != 0 && receiver.sackBlocksPending() > 0) {
+      // RFC 6691 §2: options and data together stay within the MSS. A full segment has no room for
+      // SACK blocks: the blocks that do not fit go first in a pure ACK of their own (RFC 2018 §4:
+      // the peer must hear of every out-of-order segment).
+      int room = sender.sendMss - Math.min(dataLength, sender.sendMss);
+      sackRoom = room >= TcpOptions.sackLength(1) ? Math.min(TcpOptions.MAX_SACK_BLOCKS, (room - 4) / TcpOptions.SACK_BLOCK_LENGTH) : 0;
+      if (sackRoom < Math.min(receiver.sackBlocksPending(), TcpOptions.MAX_SACK_BLOCKS)) {
+        emit(TcpHeader.FLAG_ACK, sender.acceptableSeq(), receiver.rcvNxt, 0, 0, false);
+      }
+    }
     SegmentRepr out = layer.outgoing().outgoing(flags, seq, ack, receiver.takeWindow(syn))
         .withData(sender.buffer, dataOffset, dataLength);
     if (synOptions) {
       out.mss = layer.localMss();
       out.windowScale = offeredWindowScale;
+      out.sackPermitted = offeredSack;
+    } else if (receiver.sackEnabled && (flags & TcpHeader.FLAG_ACK) != 0) {
+      // RFC 2018 §4: an ACK while data is out of order carries SACK blocks (4 fit, 3 beside timestamps).
+      out.sackBlocks = receiver.sackBlocks(out.sackLeft, out.sackRight, sackRoom);
     }
     if (dataLength > sender.sendMss) {
       out.segmentSize = sender.sendMss; // a super-segment: the link cuts it (TSO)
@@ -792,6 +830,16 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     if (state != TcpState.CLOSED && timers.isDue(TcpTimers.KEEPALIVE, nowNs)) {
       onKeepAliveTimeout(nowNs);
+    }
+    if (recovery.sack && timers.isDue(TcpTimers.REORDER, nowNs)) {
+      timers.cancel(TcpTimers.REORDER);
+      recovery.onReorderTimeout(nowNs);
+      output(nowNs);
+    }
+    if (recovery.sack && timers.isDue(TcpTimers.PROBE, nowNs)) {
+      timers.cancel(TcpTimers.PROBE);
+      recovery.onProbeTimeout(nowNs);
+      output(nowNs);
     }
     if (state == TcpState.FIN_WAIT_2 && timers.isDue(TcpTimers.FIN_WAIT_2, nowNs)) {
       onFinWait2Timeout(nowNs);
@@ -832,7 +880,11 @@ public final class TcpConnection extends Timed implements EventSource {
     timeoutRetransmits++;
     layer.counters().increment(StackCounter.TCP_RTO_EXPIRIES);
     recovery.onRetransmitTimeout(nowNs);
-    sender.goBack();
+    if (recovery.sack) {
+      sender.onTimeoutWithSack(); // the scoreboard marked everything not SACKed lost: resent in order
+    } else {
+      sender.goBack();
+    }
     sender.sendData(nowNs);
     if (receiver.ackNeeded) {
       sendAck();

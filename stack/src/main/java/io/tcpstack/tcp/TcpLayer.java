@@ -228,6 +228,9 @@ public final class TcpLayer implements ProtocolHandler {
     }
     int peerMss = 0;
     int peerWindowScale = TcpOptions.NO_WINDOW_SCALE;
+    SegmentRepr seg = in;
+    seg.sackPermitted = false;
+    seg.sackBlocks = 0;
     if (rx.optionsLength() > 0) {
       // RFC 9293 MUST-7: a malformed option list must not crash us; Linux drops such segments too.
       if (options.parse(buf, rx.optionsIndex(), rx.optionsLength()) != TcpOptions.Status.OK) {
@@ -240,8 +243,17 @@ public final class TcpLayer implements ProtocolHandler {
       if (rx.hasFlags(TcpHeader.FLAG_SYN) && options.hasWindowScale()) {
         peerWindowScale = options.windowScale(); // RFC 7323 §2.2: only in a SYN; above 14 taken as 14
       }
+      if (rx.hasFlags(TcpHeader.FLAG_SYN)) {
+        seg.sackPermitted = options.sackPermitted(); // RFC 2018 §2: only in a SYN
+      } else {
+        int blocks = options.sackBlockCount(); // RFC 2018 §3
+        for (int b = 0; b < blocks; b++) {
+          seg.sackLeft[b] = options.sackLeft(b);
+          seg.sackRight[b] = options.sackRight(b);
+        }
+        seg.sackBlocks = blocks;
+      }
     }
-    SegmentRepr seg = in;
     seg.seq = rx.sequenceNumber();
     seg.ack = rx.acknowledgmentNumber();
     seg.flags = rx.flags();
@@ -498,11 +510,21 @@ public final class TcpLayer implements ProtocolHandler {
   void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
     ByteBuf packet = ip.beginDatagram();
     int start = packet.writerIndex();
-    int optionsLength = seg.mss > 0 ? TcpOptions.synOptionsLength(seg.windowScale, false, false) : 0;
+    int optionsLength = 0;
+    if (seg.mss > 0) {
+      optionsLength += TcpOptions.synOptionsLength(seg.windowScale, seg.sackPermitted, false);
+    }
+    if (seg.sackBlocks > 0) {
+      optionsLength += TcpOptions.sackLength(seg.sackBlocks);
+    }
     int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
     packet.writeZero(headerLength);
+    int at = start + TcpHeader.MIN_LENGTH;
     if (seg.mss > 0) {
-      TcpOptions.writeSynOptions(packet, start + TcpHeader.MIN_LENGTH, seg.mss, seg.windowScale, false, false, 0, 0);
+      at += TcpOptions.writeSynOptions(packet, at, seg.mss, seg.windowScale, seg.sackPermitted, false, 0, 0);
+    }
+    if (seg.sackBlocks > 0) {
+      at += TcpOptions.writeSack(packet, at, seg.sackLeft, seg.sackRight, seg.sackBlocks);
     }
     int dataLength = seg.data != null ? seg.payloadLength : 0;
     if (dataLength > 0) {

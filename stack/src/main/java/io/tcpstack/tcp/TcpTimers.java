@@ -21,9 +21,13 @@ final class TcpTimers {
   static final int DELAYED_ACK = 3;
   /** An orphaned connection's wait for the peer's FIN (Linux's {@code tcp_fin_timeout}). */
   static final int FIN_WAIT_2 = 4;
-  private static final int KINDS = 5;
+  /** RACK's reordering timer (RFC 8985 §6.3): a segment becomes lost when it expires. */
+  static final int REORDER = 5;
+  /** The tail loss probe timer (RFC 8985 §7.2). */
+  static final int PROBE = 6;
+  private static final int KINDS = 7;
 
-  private final long[] at = {NEVER, NEVER, NEVER, NEVER, NEVER};
+  private final long[] at = {NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER};
   private final TcpConnection owner;
   /** The earliest of the slots, as filed in the heap. */
   private long earliest = NEVER;

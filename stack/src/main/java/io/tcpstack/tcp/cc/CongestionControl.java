@@ -44,6 +44,12 @@ public interface CongestionControl {
   /** A full ACK ended recovery; {@code flightSize} is what is still in flight (RFC 6582 §3.2 step 5, full). */
   void onExitRecovery(int flightSize, long nowNs);
 
+  /**
+   * The last window reduction proved unneeded (every retransmission of the episode reached the peer
+   * twice, RFC 2883 §5): restore what the reduction took, if the algorithm keeps it. No-op by default.
+   */
+  default void undo() {}
+
   /** The retransmission timer expired (RFC 5681 §3.1 equation 4 and the loss window). */
   void onRetransmitTimeout(int flightSize, long nowNs);
 }
