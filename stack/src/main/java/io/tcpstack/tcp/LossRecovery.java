@@ -87,6 +87,7 @@ final class LossRecovery implements Scoreboard.Delivered {
   void enableSack() {
     sack = true;
     board = new Scoreboard(64);
+    rackFack = sender.sndUna;
   }
 
   /** How much may be in flight now: cwnd, but not above ssthresh while a SACK recovery lasts (RFC 6675 §5 step 4.2). */
@@ -109,7 +110,7 @@ final class LossRecovery implements Scoreboard.Delivered {
     boolean advanced = SeqNum.gt(segAck, sender.sndUna);
     int flightBefore = sender.flightSize();
     deliveryNowNs = nowNs;
-    long lostBefore = board.lostBytes();
+    long marksBefore = board.lossMarks();
     for (int b = 0; b < seg.sackBlocks; b++) {
       int left = seg.sackLeft[b];
       int right = seg.sackRight[b];
@@ -147,7 +148,7 @@ final class LossRecovery implements Scoreboard.Delivered {
       cc.onExitRecovery(sender.flightSize(), nowNs);
       maybeUndo();
     }
-    if (!inRecovery && board.lostBytes() > lostBefore && ge(sender.sndUna, recover)) {
+    if (!inRecovery && board.lossMarks() > marksBefore && ge(sender.sndUna, recover)) {
       enterSackRecovery(flightBefore, nowNs);
     }
     return advanced;
@@ -186,6 +187,11 @@ final class LossRecovery implements Scoreboard.Delivered {
     sackRecoveries++;
     conn.layer.counters().increment(StackCounter.TCP_FAST_RETRANSMITS);
     conn.layer.counters().increment(StackCounter.TCP_SACK_RECOVERIES);
+    // RFC 6675 §5 step (4.3): the first segment presumed lost goes at once, whatever the pipe says.
+    int first = board.nextLost();
+    if (first >= 0) {
+      sender.retransmitRecord(first, nowNs);
+    }
   }
 
   /** RFC 2883 §5: every retransmission of the episode reached the peer twice: the losses were not. */
@@ -208,23 +214,16 @@ final class LossRecovery implements Scoreboard.Delivered {
    * for the first segment not lost yet but due to be if nothing arrives.
    */
   void detectLosses(long nowNs) {
-    long lostBefore = board.lostBytes();
+    long marksBefore = board.lossMarks();
     long due = Long.MAX_VALUE;
     if (rackValid) {
-      long before = board.lostBytes();
       due = board.rackDetectLoss(rackSentNs, rackEndSeq, rackRttNs, reorderWindowNs(), nowNs);
-      if (board.lostBytes() > before) {
-        conn.layer.counters().add(StackCounter.TCP_RACK_LOST_SEGMENTS,
-            Math.max(1, (board.lostBytes() - before) / Math.max(1, sender.sendMss)));
-      }
+      conn.layer.counters().add(StackCounter.TCP_RACK_LOST_SEGMENTS, board.lossMarks() - marksBefore);
     }
     if (!reorderingSeen) {
       board.markLostByDupThresh(DUP_ACK_THRESHOLD); // RFC 6675 §4 IsLost, while no reordering was seen
     }
-    if (board.lostBytes() > lostBefore) {
-      conn.layer.counters().add(StackCounter.TCP_SACK_LOST_SEGMENTS,
-          Math.max(1, (board.lostBytes() - lostBefore) / Math.max(1, sender.sendMss)));
-    }
+    conn.layer.counters().add(StackCounter.TCP_SACK_LOST_SEGMENTS, board.lossMarks() - marksBefore);
     if (due != Long.MAX_VALUE) {
       conn.timers.set(TcpTimers.REORDER, due);
     } else {
@@ -234,10 +233,10 @@ final class LossRecovery implements Scoreboard.Delivered {
 
   /** The reordering timer expired (RFC 8985 §6.3): losses are due; recovery may start. */
   void onReorderTimeout(long nowNs) {
-    long lostBefore = board.lostBytes();
+    long marksBefore = board.lossMarks();
     int flight = sender.flightSize();
     detectLosses(nowNs);
-    if (!inRecovery && board.lostBytes() > lostBefore && ge(sender.sndUna, recover)) {
+    if (!inRecovery && board.lossMarks() > marksBefore && ge(sender.sndUna, recover)) {
       enterSackRecovery(flight, nowNs);
     }
   }

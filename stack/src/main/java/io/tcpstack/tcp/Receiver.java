@@ -180,6 +180,16 @@ final class Receiver {
     ackNow();
   }
 
+  /**
+   * A segment of {@code length} octets at {@code seq} was not acceptable (RFC 9293 §3.10.7.4): if it
+   * lies wholly below RCV.NXT it is a duplicate, which the ACK it draws reports (RFC 2883 §4).
+   */
+  void unacceptable(int seq, int length) {
+    if (sackEnabled && length > 0 && le(add(seq, length), rcvNxt)) {
+      duplicate(seq, add(seq, length));
+    }
+  }
+
   /** RFC 2883 §4: [left, right) arrived again; the next ACK reports it first. */
   private void duplicate(int left, int right) {
     dsackPending = true;

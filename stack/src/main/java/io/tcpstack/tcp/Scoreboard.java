@@ -63,6 +63,8 @@ final class Scoreboard {
   private int lostCursor;
   /** The highest SACKed sequence number's end (RFC 6675 HighACK's counterpart), valid if {@link #sackedBytes} > 0. */
   private int highestSacked;
+  /** Segments (or their retransmissions) found lost so far, for the counters. */
+  private long lossMarks;
 
   Scoreboard(int initialCapacity) {
     int c = Integer.highestOneBit(Math.max(16, initialCapacity - 1)) << 1;
@@ -113,6 +115,11 @@ final class Scoreboard {
 
   long sackedBytes() {
     return sackedBytes;
+  }
+
+  /** How many times a segment or a retransmission was found lost, over the connection's life. */
+  long lossMarks() {
+    return lossMarks;
   }
 
   long lostBytes() {
@@ -319,9 +326,11 @@ final class Scoreboard {
     int len = length(s);
     if ((f & LOST) == 0) {
       lostBytes += len;
+      lossMarks++;
     }
     if ((f & RETRANSMITTED) != 0) {
       retransmittedBytes -= len;
+      lossMarks++; // its retransmission is lost too
     }
     flags[s] = (f | LOST) & ~RETRANSMITTED;
     unlink(s);

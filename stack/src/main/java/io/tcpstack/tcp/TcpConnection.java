@@ -501,6 +501,7 @@ public final class TcpConnection extends Timed implements EventSource {
     if (!receiver.acceptable(seq, seg.segmentLength())) {
       if (!rst) {
         receiver.ackNeeded = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+        receiver.unacceptable(seq, seg.payloadLength);
         // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
         // made to accept valid ACKs": a peer probing our closed window (or whose ACKs follow its
         // probe) still acknowledges our data. Its text and FIN wait for the window to open.

@@ -33,6 +33,10 @@ public final class Seg {
    * it is not part of {@link #equals}.
    */
   public int windowScale = -1;
+  /** Whether {@link #parse} found SACK-Permitted (RFC 2018 §2); not part of {@link #equals}. */
+  public boolean sackPermitted;
+  /** The SACK blocks {@link #parse} found, as left, right, left, right... (RFC 2018 §3); not part of {@link #equals}. */
+  public int[] sack = new int[0];
 
   public Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] payload, byte[] rawOptions) {
     this.srcPort = srcPort;
@@ -55,6 +59,16 @@ public final class Seg {
   public Seg payload(byte[] v) { return new Seg(srcPort, dstPort, seq, ack, flags, window, mss, v, rawOptions); }
   public Seg payload(String v) { return payload(v.getBytes(java.nio.charset.StandardCharsets.UTF_8)); }
   public Seg ports(int src, int dst) { return new Seg(src, dst, seq, ack, flags, window, mss, payload, rawOptions); }
+  /** A SACK option (NOP, NOP, kind 5) with the given edges: left, right, left, right... (RFC 2018 §3). */
+  public Seg sack(int... edges) {
+    ByteBuffer b = ByteBuffer.allocate(4 + 4 * edges.length);
+    b.put((byte) 1).put((byte) 1).put((byte) 5).put((byte) (2 + 4 * edges.length));
+    for (int e : edges) {
+      b.putInt(e);
+    }
+    return rawOptions(b.array());
+  }
+
   public Seg rawOptions(byte[] v) { return new Seg(srcPort, dstPort, seq, ack, flags, window, mss, payload, v); }
 
   /** Segment length in sequence space (RFC 9293 §3.4). */
@@ -101,6 +115,8 @@ public final class Seg {
     }
     int mss = -1;
     int windowScale = -1;
+    boolean sackPermitted = false;
+    int[] sack = new int[0];
     for (int i = 20; i < hl; ) {
       int kind = Packets.u8(t, i);
       if (kind == 0) {
@@ -117,11 +133,22 @@ public final class Seg {
       if (kind == 3 && len == 3) {
         windowScale = Packets.u8(t, i + 2);
       }
+      if (kind == 4 && len == 2) {
+        sackPermitted = true;
+      }
+      if (kind == 5 && len >= 10 && (len - 2) % 8 == 0) {
+        sack = new int[(len - 2) / 4];
+        for (int k = 0; k < sack.length; k++) {
+          sack[k] = Packets.u32(t, i + 2 + 4 * k);
+        }
+      }
       i += len;
     }
     Seg parsed = new Seg(Packets.u16(t, 0), Packets.u16(t, 2), Packets.u32(t, 4), Packets.u32(t, 8), Packets.u8(t, 13),
         Packets.u16(t, 14), mss, Arrays.copyOfRange(t, hl, t.length), null);
     parsed.windowScale = windowScale;
+    parsed.sackPermitted = sackPermitted;
+    parsed.sack = sack;
     return parsed;
   }
 
