@@ -27,10 +27,17 @@ final class LossRecovery implements Scoreboard.Delivered {
 
   /** RFC 8985 §7.2: the worst-case delayed ACK time added to a probe timeout for a single segment in flight. */
   static final long TLP_WORST_CASE_DELAYED_ACK_NS = 200_000_000L;
+  /**
+   * The least probe timeout (Linux's choice, which we share): on a sub-millisecond path 2·SRTT is
+   * shorter than the time a receiver may take to answer a burst, and every probe would be spurious.
+   */
+  static final long MIN_PROBE_TIMEOUT_NS = 10_000_000L;
   /** RFC 8985 §6.2 step 4: the reordering window is a quarter of the minimum RTT (times a multiplier). */
   static final int REORDER_WINDOW_DIVISOR = 4;
   /** RFC 8985 §6.2 step 4: the multiplier grows after a D-SACK, at most to this. */
   static final int MAX_REORDER_WINDOW_MULTIPLIER = 16;
+  /** The least reordering window once reordering was seen (our choice: the loop's clock is coarse under load). */
+  static final long MIN_REORDER_WINDOW_NS = 1_000_000L;
 
   /** RFC 5681 §3.2: fast retransmit on the third duplicate ACK. */
   static final int DUP_ACK_THRESHOLD = 3;
@@ -54,7 +61,8 @@ final class LossRecovery implements Scoreboard.Delivered {
   /** RACK (RFC 8985 §6.1): the most recently sent segment delivered — its time, end and RTT. */
   private boolean rackValid;
   private long rackSentNs;
-  private int rackEndSeq;
+  /** The transmission order of that segment (see {@link Scoreboard}): what was sent before it. */
+  private long rackOrder;
   private long rackRttNs;
   /** RACK.fack: the highest end delivered, to see reordering (RFC 8985 §6.2 step 3). */
   private int rackFack;
@@ -217,7 +225,7 @@ final class LossRecovery implements Scoreboard.Delivered {
     long marksBefore = board.lossMarks();
     long due = Long.MAX_VALUE;
     if (rackValid) {
-      due = board.rackDetectLoss(rackSentNs, rackEndSeq, rackRttNs, reorderWindowNs(), nowNs);
+      due = board.rackDetectLoss(rackOrder, rackRttNs, reorderWindowNs(), nowNs);
       conn.layer.counters().add(StackCounter.TCP_RACK_LOST_SEGMENTS, board.lossMarks() - marksBefore);
     }
     if (!reorderingSeen) {
@@ -249,17 +257,20 @@ final class LossRecovery implements Scoreboard.Delivered {
     if (!reorderingSeen && inRecovery) {
       return 0;
     }
-    if (minRttNs == Long.MAX_VALUE) {
-      return 0;
+    long minRtt = minRttNs == Long.MAX_VALUE ? 0 : minRttNs;
+    long w = reorderWindowMultiplier * minRtt / REORDER_WINDOW_DIVISOR;
+    if (reorderingSeen) {
+      // Our clock is read once per turn of the loop, so RTT samples on a fast path are often 0:
+      // a path seen to reorder gets at least this much, or reordering would read as loss forever.
+      w = Math.max(w, reorderWindowMultiplier * MIN_REORDER_WINDOW_NS);
     }
-    long w = reorderWindowMultiplier * minRttNs / REORDER_WINDOW_DIVISOR;
     long srtt = conn.rtt.srttNs();
-    return srtt > 0 ? Math.min(w, srtt) : w;
+    return srtt > 0 ? Math.min(w, Math.max(srtt, MIN_REORDER_WINDOW_NS)) : w;
   }
 
   /** RFC 8985 §6.2 steps 1–3: a segment the peer now holds updates RACK's most recent delivery. */
   @Override
-  public void delivered(int start, int end, int flags, long sentNs) {
+  public void delivered(int start, int end, int flags, long sentNs, long order) {
     long rtt = deliveryNowNs - sentNs;
     boolean retransmitted = (flags & Scoreboard.EVER_RETRANSMITTED) != 0;
     if (retransmitted && minRttNs != Long.MAX_VALUE && rtt < minRttNs) {
@@ -268,16 +279,16 @@ final class LossRecovery implements Scoreboard.Delivered {
     if (!retransmitted) {
       minRttNs = Math.min(minRttNs, Math.max(0, rtt));
     }
-    if (!rackValid || sentNs - rackSentNs > 0 || (sentNs == rackSentNs && SeqNum.gt(end, rackEndSeq))) {
+    if (!rackValid || order > rackOrder) {
       rackValid = true;
+      rackOrder = order;
       rackSentNs = sentNs;
-      rackEndSeq = end;
       rackRttNs = Math.max(0, rtt);
     }
     // Step 3: a segment delivered below one delivered before it, never retransmitted: reordering.
-    if (!retransmitted && SeqNum.lt(end, rackFack) && rackValid) {
+    if (!retransmitted && SeqNum.lt(end, rackFack)) {
       reorderingSeen = true;
-    } else if (SeqNum.gt(end, rackFack) || board.size() == 0) {
+    } else if (SeqNum.gt(end, rackFack)) {
       rackFack = end;
     }
   }
@@ -296,7 +307,7 @@ final class LossRecovery implements Scoreboard.Delivered {
     if (sender.flightSize() <= sender.sendMss) {
       pto += TLP_WORST_CASE_DELAYED_ACK_NS;
     }
-    return nowNs + pto;
+    return nowNs + Math.max(pto, MIN_PROBE_TIMEOUT_NS);
   }
 
   /**

@@ -43,6 +43,13 @@ final class Scoreboard {
   private int[] ends;
   private int[] flags;
   private long[] sentNs;
+  /**
+   * The order of each record's latest transmission (a counter, not a time): RACK's "sent after"
+   * (RFC 8985 §6.2). Transmit times alone cannot order what one turn of the loop sends, since the
+   * loop reads its clock once per turn; the counter does.
+   */
+  private long[] order;
+  private long nextOrder;
   /** The time-ordered list, by slot: previous and next record, or {@link #NONE}. */
   private int[] prev;
   private int[] next;
@@ -77,6 +84,7 @@ final class Scoreboard {
     ends = new int[c];
     flags = new int[c];
     sentNs = new long[c];
+    order = new long[c];
     prev = new int[c];
     next = new int[c];
     linked = new boolean[c];
@@ -159,6 +167,7 @@ final class Scoreboard {
     ends[s] = end;
     flags[s] = fin ? FIN : 0;
     sentNs[s] = nowNs;
+    order[s] = nextOrder++;
     linked[s] = false;
     count++;
     outstandingBytes += diff(end, start);
@@ -189,6 +198,7 @@ final class Scoreboard {
     }
     flags[s] |= RETRANSMITTED | EVER_RETRANSMITTED;
     sentNs[s] = nowNs;
+    order[s] = nextOrder++;
     unlink(s);
     linkTail(s); // RFC 8985 §6.2: the list is by the time of the latest transmission
   }
@@ -202,7 +212,7 @@ final class Scoreboard {
 
   /** What {@link #acknowledge} and {@link #sack} report for each record the peer newly holds. */
   interface Delivered {
-    void delivered(int start, int end, int flags, long sentNs);
+    void delivered(int start, int end, int flags, long sentNs, long order);
   }
 
   /**
@@ -214,7 +224,7 @@ final class Scoreboard {
       int s = head;
       if (le(ends[s], ack)) {
         if ((flags[s] & SACKED) == 0) {
-          delivered.delivered(starts[s], ends[s], flags[s], sentNs[s]);
+          delivered.delivered(starts[s], ends[s], flags[s], sentNs[s], order[s]);
         }
         forget(s, length(s));
         unlink(s);
@@ -280,7 +290,7 @@ final class Scoreboard {
       if (sackedBytes == len || gt(ends[s], highestSacked)) {
         highestSacked = ends[s];
       }
-      delivered.delivered(starts[s], ends[s], f, sentNs[s]);
+      delivered.delivered(starts[s], ends[s], f, sentNs[s], order[s]);
     }
     return newly;
   }
@@ -370,21 +380,19 @@ final class Scoreboard {
 
   /**
    * RACK's detection (RFC 8985 §6.2 step 5): walks the time-ordered list from its oldest record and
-   * marks lost each record sent before the most recently delivered one ({@code rackSentNs}, ending
-   * at {@code rackEndSeq}) for which {@code rtt + reorderWindow} has passed since it was sent.
-   * Returns the time at which the first record not yet due would be lost (for the reordering timer),
-   * or {@link Long#MAX_VALUE}; stops there, since every later record was sent later still.
+   * marks lost each record sent before the most recently sent one delivered (transmission order
+   * {@code rackOrder}) once {@code rtt + reorderWindow} has passed since it was sent. Returns the
+   * time at which the first record not yet due would be lost (for the reordering timer), or {@link
+   * Long#MAX_VALUE}; stops there, since every later record was sent later still.
    */
-  long rackDetectLoss(long rackSentNs, int rackEndSeq, long rttNs, long reorderWindowNs, long nowNs) {
+  long rackDetectLoss(long rackOrder, long rttNs, long reorderWindowNs, long nowNs) {
     int s = timeHead;
     while (s != NONE) {
       int after = next[s];
-      long sent = sentNs[s];
-      boolean sentBefore = sent - rackSentNs < 0 || (sent == rackSentNs && lt(ends[s], rackEndSeq));
-      if (!sentBefore) {
-        return Long.MAX_VALUE;
+      if (order[s] >= rackOrder) {
+        return Long.MAX_VALUE; // sent with or after the segment delivered: nothing to infer
       }
-      long dueNs = sent + rttNs + reorderWindowNs;
+      long dueNs = sentNs[s] + rttNs + reorderWindowNs;
       if (dueNs - nowNs > 0) {
         return dueNs;
       }
@@ -485,6 +493,7 @@ final class Scoreboard {
     int[] oEnds = ends;
     int[] oFlags = flags;
     long[] oSent = sentNs;
+    long[] oOrder = order;
     int[] oPrev = prev;
     int[] oNext = next;
     boolean[] oLinked = linked;
@@ -496,6 +505,7 @@ final class Scoreboard {
       ends[i] = oEnds[o];
       flags[i] = oFlags[o];
       sentNs[i] = oSent[o];
+      order[i] = oOrder[o];
       linked[i] = oLinked[o];
       prev[i] = oPrev[o] == NONE ? NONE : (oPrev[o] - oHead) & (oldCapacity - 1);
       next[i] = oNext[o] == NONE ? NONE : (oNext[o] - oHead) & (oldCapacity - 1);

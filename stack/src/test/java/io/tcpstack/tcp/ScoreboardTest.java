@@ -35,7 +35,7 @@ class ScoreboardTest {
     return SeqNum.add(base, offset);
   }
 
-  private final Scoreboard.Delivered recorder = (start, end, flags, sentNs) ->
+  private final Scoreboard.Delivered recorder = (start, end, flags, sentNs, order) ->
       delivered.add(SeqNum.diff(start, base) + "-" + SeqNum.diff(end, base));
 
   private void sackSegments(Scoreboard b, int from, int to) {
@@ -163,15 +163,15 @@ class ScoreboardTest {
     @Test
     void segmentsSentBeforeTheLatestDeliveredAreLostOnceRttPlusWindowPassed() {
       Scoreboard b = board(0, 5, MS); // sent at 0, 1, 2, 3, 4 ms
-      sackSegments(b, 3, 4); // segment 3 (sent at 3 ms) delivered
+      sackSegments(b, 3, 4); // segment 3 (sent at 3 ms, the fourth transmission: order 3) delivered
       long rtt = 10 * MS;
       long window = 2 * MS;
-      assertEquals(12 * MS, b.rackDetectLoss(3 * MS, seq(4 * MSS), rtt, window, 11 * MS),
+      assertEquals(12 * MS, b.rackDetectLoss(3, rtt, window, 11 * MS),
           "at 11 ms nothing is due: segment 0 becomes lost at 0 + 10 + 2 ms");
       assertEquals(-1, b.nextLost());
-      assertEquals(13 * MS, b.rackDetectLoss(3 * MS, seq(4 * MSS), rtt, window, 12 * MS));
+      assertEquals(13 * MS, b.rackDetectLoss(3, rtt, window, 12 * MS));
       assertEquals(0, b.nextLost(), "segment 0 is lost at 12 ms; segment 1 is due at 13 ms");
-      assertEquals(Long.MAX_VALUE, b.rackDetectLoss(3 * MS, seq(4 * MSS), rtt, window, 20 * MS),
+      assertEquals(Long.MAX_VALUE, b.rackDetectLoss(3, rtt, window, 20 * MS),
           "segments 1 and 2 lost; 4 was sent after the delivered one and is not judged");
       List<Integer> lost = new ArrayList<>();
       for (int i; (i = b.nextLost()) >= 0; ) {
@@ -182,12 +182,27 @@ class ScoreboardTest {
     }
 
     @Test
+    void whatOneTurnSendsIsOrderedByTransmissionNotByItsSingleTimestamp() {
+      Scoreboard b = board(0, 4, 0); // all four sent in one turn, at time 0: orders 0..3
+      b.markLost(0);
+      b.retransmitted(0, 0); // resent in the same turn, after 1..3: order 4
+      sackSegments(b, 3, 4); // 3 delivered (order 3)
+      b.rackDetectLoss(3, 0, 0, 0);
+      List<Integer> lost = new ArrayList<>();
+      for (int i; (i = b.nextLost()) >= 0; ) {
+        lost.add(i);
+        b.retransmitted(i, 0);
+      }
+      assertEquals(List.of(1, 2), lost, "1 and 2 were sent before 3; the retransmission of 0 after it");
+    }
+
+    @Test
     void aRetransmissionMovesToTheTailOfTheTimeOrder() {
       Scoreboard b = board(0, 3, MS);
       b.markLost(0);
       b.retransmitted(0, 5 * MS); // now the most recently sent
       sackSegments(b, 2, 3); // delivered: sent at 2 ms
-      assertEquals(Long.MAX_VALUE, b.rackDetectLoss(2 * MS, seq(3 * MSS), MS, 0, 100 * MS));
+      assertEquals(Long.MAX_VALUE, b.rackDetectLoss(2, MS, 0, 100 * MS));
       assertEquals(1, b.nextLost(), "segment 1 is lost; the retransmission of 0, sent later, is not judged");
       assertEquals(2 * MSS, b.lostBytes(), "0 (its retransmission still in flight) and 1");
       assertEquals(MSS, b.pipe(), "only the retransmission of 0 is in the network");

@@ -52,6 +52,20 @@ class TcpSimulationTest {
     t.run(1800 * SECOND);
   }
 
+  /**
+   * Issue 12: with SACK, RACK and RFC 6675, a single loss per window is repaired without a timeout,
+   * and each loss costs one retransmission — for every seed, through reordering and duplication too.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void singleLossesPerWindowAreRepairedWithoutATimeout(long seed) {
+    // 0.5% loss keeps the losses mostly one per window; duplicates and reordering come with them.
+    Transfer t = new Transfer(seed, Impairment.parse("loss=0.5%,dup=0.5%,reorder=1%,delay=2ms,seed=" + seed), 4_000_000, 0);
+    t.run(600 * SECOND);
+    assertEquals(0, t.aInfo.timeoutRetransmits(), "seed " + seed + ": " + t.aInfo + " " + t.aCounters);
+    assertTrue(t.aInfo.fastRetransmits() > 0, "losses were repaired by SACK recovery: " + t.aInfo);
+  }
+
   @Test
   void sixteenMegabytesOverACleanLink() {
     new Transfer(99, Impairment.parse("delay=1ms,seed=99"), 16_000_000, 1_000).run(600 * SECOND);
@@ -144,6 +158,7 @@ class TcpSimulationTest {
     java.util.List<TcpInfo> trace;
     TcpInfo aInfo;
     TcpInfo bInfo;
+    String aCounters;
 
     Transfer(long seed, Impairment impairment, int aToB, int bToA) {
       this.seed = seed;
@@ -206,6 +221,7 @@ class TcpSimulationTest {
         assertNull(sb[0].conn.error(), where);
         aInfo = sa.conn.info();
         bInfo = sb[0].conn.info();
+        aCounters = a.counters().toString();
         sa.conn.dispose();
         sb[0].conn.dispose();
       }
