@@ -26,6 +26,13 @@ final class SegmentRepr {
    * when absent (incoming) / not to be sent (outgoing; only with {@link #mss} &gt; 0).
    */
   int windowScale = TcpOptions.NO_WINDOW_SCALE;
+  /**
+   * RFC 7323 §3.2: the segment carries the Timestamps option, with {@link #tsVal} and {@link
+   * #tsEcr} (raw 32 bits; TSecr meaningful only with ACK). Incoming: received; outgoing: to be sent.
+   */
+  boolean timestamps;
+  int tsVal;
+  int tsEcr;
 
   /** Incoming: the payload's buffer and range. Outgoing: unused. */
   ByteBuf payload;
@@ -59,6 +66,9 @@ final class SegmentRepr {
     this.window = window;
     this.mss = 0;
     this.windowScale = TcpOptions.NO_WINDOW_SCALE;
+    this.timestamps = false;
+    this.tsVal = 0;
+    this.tsEcr = 0;
     this.payload = null;
     this.payloadIndex = 0;
     this.payloadLength = 0;
@@ -79,6 +89,7 @@ final class SegmentRepr {
   @Override
   public String toString() {
     return "seq=" + Integer.toUnsignedString(seq) + " ack=" + Integer.toUnsignedString(ack) + " flags=0x"
-        + Integer.toHexString(flags) + " win=" + window + " len=" + payloadLength + (mss > 0 ? " mss=" + mss : "");
+        + Integer.toHexString(flags) + " win=" + window + " len=" + payloadLength + (mss > 0 ? " mss=" + mss : "")
+        + (timestamps ? " TS val " + Integer.toUnsignedString(tsVal) + " ecr " + Integer.toUnsignedString(tsEcr) : "");
   }
 }
