@@ -55,6 +55,7 @@ public final class TcpConfig {
   final int dataRetries;
   final boolean noDelay;
   final boolean windowScaling;
+  final boolean timestamps;
   final long delayedAckNs;
   final boolean keepAlive;
   final long keepAliveIdleNs;
@@ -74,6 +75,7 @@ public final class TcpConfig {
     this.dataRetries = b.dataRetries;
     this.noDelay = b.noDelay;
     this.windowScaling = b.windowScaling;
+    this.timestamps = b.timestamps;
     this.delayedAckNs = b.delayedAck.toNanos();
     this.keepAlive = b.keepAlive;
     this.keepAliveIdleNs = b.keepAliveIdle.toNanos();
@@ -101,6 +103,7 @@ public final class TcpConfig {
     b.dataRetries = dataRetries;
     b.noDelay = noDelay;
     b.windowScaling = windowScaling;
+    b.timestamps = timestamps;
     b.delayedAck = Duration.ofNanos(delayedAckNs);
     b.keepAlive = keepAlive;
     b.keepAliveIdle = Duration.ofNanos(keepAliveIdleNs);
@@ -128,6 +131,11 @@ public final class TcpConfig {
     return windowScaling;
   }
 
+  /** Whether SYNs offer the Timestamps option (RFC 7323 §3–§5). */
+  public boolean timestamps() {
+    return timestamps;
+  }
+
   public boolean noDelay() {
     return noDelay;
   }
@@ -153,6 +161,7 @@ public final class TcpConfig {
     private int dataRetries = DEFAULT_DATA_RETRIES;
     private boolean noDelay;
     private boolean windowScaling = true;
+    private boolean timestamps = true;
     private Duration delayedAck = DEFAULT_DELAYED_ACK;
     private boolean keepAlive;
     private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
@@ -208,6 +217,16 @@ public final class TcpConfig {
      */
     public Builder windowScaling(boolean windowScaling) {
       this.windowScaling = windowScaling;
+      return this;
+    }
+
+    /**
+     * Whether to offer the Timestamps option (RFC 7323 §3) in SYNs: RTT measured from any ACK of new
+     * data, retransmissions included, and old duplicates recognised (PAWS, §5); both ends must offer
+     * it, and then every segment carries 12 more bytes of options. On by default, as in Linux.
+     */
+    public Builder timestamps(boolean timestamps) {
+      this.timestamps = timestamps;
       return this;
     }
 

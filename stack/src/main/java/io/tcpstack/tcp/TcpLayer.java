@@ -128,6 +128,11 @@ public final class TcpLayer implements ProtocolHandler {
     return counters;
   }
 
+  /** The offset of the timestamp clock of the connection {@code localPort} to {@code remoteAddress:remotePort} (RFC 7323 §5.4). */
+  int timestampOffset(int localPort, int remoteAddress, int remotePort) {
+    return isn.timestampOffset(address, localPort, remoteAddress, remotePort);
+  }
+
   /** The MSS this host announces: what fits in one IP datagram at our MTU. */
   int localMss() {
     return localMss;
@@ -228,6 +233,9 @@ public final class TcpLayer implements ProtocolHandler {
     }
     int peerMss = 0;
     int peerWindowScale = TcpOptions.NO_WINDOW_SCALE;
+    boolean timestamps = false;
+    int tsVal = 0;
+    int tsEcr = 0;
     if (rx.optionsLength() > 0) {
       // RFC 9293 MUST-7: a malformed option list must not crash us; Linux drops such segments too.
       if (options.parse(buf, rx.optionsIndex(), rx.optionsLength()) != TcpOptions.Status.OK) {
@@ -240,6 +248,11 @@ public final class TcpLayer implements ProtocolHandler {
       if (rx.hasFlags(TcpHeader.FLAG_SYN) && options.hasWindowScale()) {
         peerWindowScale = options.windowScale(); // RFC 7323 §2.2: only in a SYN; above 14 taken as 14
       }
+      if (options.hasTimestamps()) { // RFC 7323 §3.2: in any segment; the connection decides whether it counts
+        timestamps = true;
+        tsVal = options.tsVal();
+        tsEcr = options.tsEcr();
+      }
     }
     SegmentRepr seg = in;
     seg.seq = rx.sequenceNumber();
@@ -248,6 +261,9 @@ public final class TcpLayer implements ProtocolHandler {
     seg.window = rx.window();
     seg.mss = peerMss;
     seg.windowScale = peerWindowScale;
+    seg.timestamps = timestamps;
+    seg.tsVal = tsVal;
+    seg.tsEcr = tsEcr;
     seg.payload = buf;
     seg.payloadIndex = rx.payloadIndex();
     seg.payloadLength = rx.payloadLength();
@@ -268,9 +284,9 @@ public final class TcpLayer implements ProtocolHandler {
     }
     TimeWaitRecord tw = timeWaits.get(k);
     if (tw != null) {
-      // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space may
-      // reopen the 4-tuple from TIME-WAIT when a listener wants it.
-      if (isNewSyn(seg, tw.rcvNxt) && listeners.containsKey(localPort)) {
+      // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space, or
+      // with a newer timestamp, may reopen the 4-tuple from TIME-WAIT when a listener wants it.
+      if (isNewSyn(seg, tw) && listeners.containsKey(localPort)) {
         tw.end();
       } else {
         tw.process(seg, nowNs);
@@ -285,8 +301,14 @@ public final class TcpLayer implements ProtocolHandler {
     resetForNoConnection(source, sourcePort, localPort, seg);
   }
 
-  private static boolean isNewSyn(SegmentRepr seg, int rcvNxt) {
-    return seg.has(TcpHeader.FLAG_SYN) && !seg.has(TcpHeader.FLAG_ACK) && SeqNum.gt(seg.seq, rcvNxt);
+  /**
+   * A SYN of a new incarnation (RFC 6191 §2): its sequence number lies beyond the old one's RCV.NXT,
+   * or — when the old one used timestamps — its TSval is newer than the last it saw, whatever its
+   * sequence number (timestamps keep increasing across incarnations; Linux's rule too).
+   */
+  private static boolean isNewSyn(SegmentRepr seg, TimeWaitRecord tw) {
+    return seg.has(TcpHeader.FLAG_SYN) && !seg.has(TcpHeader.FLAG_ACK)
+        && (SeqNum.gt(seg.seq, tw.rcvNxt) || tw.olderThan(seg));
   }
 
   /** RFC 9293 §3.10.7.2: LISTEN. */
@@ -498,11 +520,18 @@ public final class TcpLayer implements ProtocolHandler {
   void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
     ByteBuf packet = ip.beginDatagram();
     int start = packet.writerIndex();
-    int optionsLength = seg.mss > 0 ? TcpOptions.synOptionsLength(seg.windowScale, false, false) : 0;
+    // The options: a SYN's (MSS, window scale, timestamps among them), or those of any other segment.
+    boolean synOptions = seg.mss > 0;
+    int optionsLength = (synOptions ? TcpOptions.synOptionsLength(seg.windowScale, false, seg.timestamps) : 0)
+        + (!synOptions && seg.timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0);
     int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
     packet.writeZero(headerLength);
-    if (seg.mss > 0) {
-      TcpOptions.writeSynOptions(packet, start + TcpHeader.MIN_LENGTH, seg.mss, seg.windowScale, false, false, 0, 0);
+    int at = start + TcpHeader.MIN_LENGTH;
+    if (synOptions) {
+      at += TcpOptions.writeSynOptions(packet, at, seg.mss, seg.windowScale, false, seg.timestamps, seg.tsVal,
+          seg.tsEcr);
+    } else if (seg.timestamps) {
+      at += TcpOptions.writeTimestamps(packet, at, seg.tsVal, seg.tsEcr);
     }
     int dataLength = seg.data != null ? seg.payloadLength : 0;
     if (dataLength > 0) {
