@@ -10,11 +10,15 @@
   tcp_peer.py slowrecv BIND PORT RATE PAUSE    as recv, but a slow reader: it reads RATE*PAUSE
                                                bytes (RATE in bytes/s, PAUSE in ms) as they come,
                                                then reads nothing for PAUSE ms, and so on
+  tcp_peer.py echoinfo HOST PORT NBYTES SEED   as echo, then a second line: what the kernel's
+                                               socket negotiated (see tcp_info below)
+  tcp_peer.py recvinfo BIND PORT               as recv, then that second line
 
 The stream is SHA-256 in counter mode over the seed, so both sides can produce the same bytes.
 """
 import hashlib
 import socket
+import struct
 import sys
 import threading
 import time
@@ -46,7 +50,7 @@ def send(host, port, nbytes, seed):
     print("sent", nbytes, h.hexdigest(), flush=True)
 
 
-def recv(bind, port):
+def recv(bind, port, info=False):
     l = socket.socket()
     l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     l.bind((bind, port))
@@ -63,12 +67,26 @@ def recv(bind, port):
             break
         n += len(data)
         h.update(data)
+    negotiated = tcp_info(c)
     c.close()
     l.close()
     print("received", n, h.hexdigest(), flush=True)
+    if info:
+        print(negotiated, flush=True)
 
 
-def echo(host, port, nbytes, seed):
+def tcp_info(s):
+    """The options the kernel's socket negotiated, from struct tcp_info (linux/tcp.h): tcpi_options
+    (TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_SACK 2, TCPI_OPT_WSCALE 4) at byte 5, the window shifts at byte
+    6 (tcpi_snd_wscale in the low nibble, tcpi_rcv_wscale in the high one), tcpi_snd_mss at 16."""
+    raw = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    options = raw[5]
+    (snd_mss,) = struct.unpack_from("I", raw, 16)
+    return "ts=%d sack=%d wscale=%d snd_wscale=%d rcv_wscale=%d snd_mss=%d" % (
+        options & 1, (options >> 1) & 1, (options >> 2) & 1, raw[6] & 15, raw[6] >> 4, snd_mss)
+
+
+def echo(host, port, nbytes, seed, info=False):
     s = socket.create_connection((host, port), timeout=120)
     sent = hashlib.sha256()
     got = hashlib.sha256()
@@ -89,8 +107,11 @@ def echo(host, port, nbytes, seed):
         sent.update(piece)
     s.shutdown(socket.SHUT_WR)
     t.join(120)
+    negotiated = tcp_info(s)
     s.close()
     print("echoed", count[0], sent.hexdigest(), got.hexdigest(), flush=True)
+    if info:
+        print(negotiated, flush=True)
 
 
 def slowrecv(bind, port, rate, pause_ms):
@@ -131,6 +152,10 @@ if __name__ == "__main__":
         recv(sys.argv[2], int(sys.argv[3]))
     elif mode == "echo":
         echo(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "echoinfo":
+        echo(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), info=True)
+    elif mode == "recvinfo":
+        recv(sys.argv[2], int(sys.argv[3]), info=True)
     elif mode == "slowrecv":
         slowrecv(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:

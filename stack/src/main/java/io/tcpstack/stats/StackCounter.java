@@ -107,6 +107,13 @@ public enum StackCounter {
   TCP_TIME_WAITS(false),
   /** Challenge ACKs sent for an in-window RST or SYN (RFC 5961 §3.2, §4.2). */
   TCP_CHALLENGE_ACKS(false),
+  /**
+   * Dropped: a segment without the Timestamps option on a connection that negotiated it (RFC 7323
+   * §3.2: SHOULD be dropped silently).
+   */
+  TCP_TS_MISSING_DROPS(true),
+  /** Dropped: an old duplicate recognised by its timestamp, and acknowledged (PAWS, RFC 7323 §5.3). */
+  TCP_PAWS_DROPS(true),
   /** Segments that arrived ahead of a gap and were kept. */
   TCP_OUT_OF_ORDER(false),
   /** SACK blocks received (RFC 2018 §3). */

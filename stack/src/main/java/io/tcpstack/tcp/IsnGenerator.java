@@ -23,6 +23,11 @@ import java.util.Objects;
  *       Linux uses for its ISNs.
  * </ul>
  *
+ * <p>The same construction, with a key of its own derived from the secret one, gives each connection
+ * the offset of its TCP timestamp clock ({@link #timestampOffset}, RFC 7323 §5.4, §7.1): fixed per
+ * 4-tuple, so the timestamps of successive incarnations keep increasing (RFC 6191), and unknown
+ * from outside, so they tell nothing of the host's clock or of other connections.
+ *
  * <p>The hashed message is the 12 bytes {@code localAddress, remoteAddress} (4 bytes each) then
  * {@code localPort, remotePort} (2 bytes each), all in network byte order. Deterministic: the same
  * key, tuple and time always give the same ISN, which is what lets tests fix the key. {@link #isn}
@@ -49,8 +54,15 @@ public final class IsnGenerator {
   private static final int D_ROUNDS = 4;
   private static final long FINALIZATION_MARK = 0xff;
 
+  /** Labels from which the timestamp-offset key is derived: SipHash of each under the secret key. */
+  private static final String TIMESTAMP_KEY_LABEL_0 = "tcp ts offset k0";
+  private static final String TIMESTAMP_KEY_LABEL_1 = "tcp ts offset k1";
+
   private final long k0;
   private final long k1;
+  /** The key of {@link #timestampOffset}: derived, so that it is independent of the ISN's. */
+  private final long tsK0;
+  private final long tsK1;
 
   /**
    * A generator keyed with the first {@value #KEY_LENGTH} bytes of {@code secretKey} (bytes after
@@ -72,6 +84,13 @@ public final class IsnGenerator {
     }
     this.k0 = littleEndianLong(secretKey, 0, 8);
     this.k1 = littleEndianLong(secretKey, 8, 8);
+    this.tsK0 = derive(TIMESTAMP_KEY_LABEL_0);
+    this.tsK1 = derive(TIMESTAMP_KEY_LABEL_1);
+  }
+
+  private long derive(String label) {
+    byte[] message = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return sipHash24(k0, k1, message, 0, message.length);
   }
 
   /**
@@ -96,8 +115,23 @@ public final class IsnGenerator {
     return (int) Math.floorDiv(nowNs, TICK_NS);
   }
 
+  /**
+   * The offset of the TCP timestamp clock (RFC 7323 §5.4) for the connection {@code
+   * localAddress:localPort} to {@code remoteAddress:remotePort}: a keyed hash of the 4-tuple under a
+   * key of its own, so it reveals nothing of the ISN's F, and is the same for every incarnation of
+   * the 4-tuple.
+   */
+  public int timestampOffset(int localAddress, int localPort, int remoteAddress, int remotePort) {
+    return tupleHash(tsK0, tsK1, localAddress, localPort, remoteAddress, remotePort);
+  }
+
   /** F: the keyed hash of the 4-tuple, folded to 32 bits. */
   int offset(int localAddress, int localPort, int remoteAddress, int remotePort) {
+    return tupleHash(k0, k1, localAddress, localPort, remoteAddress, remotePort);
+  }
+
+  /** SipHash-2-4 under {@code k0}, {@code k1} of the 4-tuple's 12 bytes, folded to 32 bits. */
+  private static int tupleHash(long k0, long k1, int localAddress, int localPort, int remoteAddress, int remotePort) {
     // The tuple's 12 bytes as SipHash reads them: the first 8 as a little-endian word (the two
     // addresses), the last 4 (the ports) in the final block, under the message length.
     long addresses =

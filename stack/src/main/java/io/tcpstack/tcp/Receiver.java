@@ -112,7 +112,9 @@ final class Receiver {
       return false;
     }
     length = Math.min(length, room - offset); // trim to the window
-    peerMss = Math.max(peerMss, Math.min(length, conn.layer.localMss()));
+    // A super-segment from the link counts as full-sized segments: at most our MSS less the options
+    // every segment carries (1448 with timestamps), so that two of them are acknowledged at once.
+    peerMss = Math.max(peerMss, Math.min(length, conn.receiveMss()));
     if (offset == 0) {
       boolean gap = !outOfOrder.isEmpty();
       if (!buffer.append(buf, index, length)) {

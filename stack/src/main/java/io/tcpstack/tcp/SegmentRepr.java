@@ -35,6 +35,13 @@ final class SegmentRepr {
   final int[] sackLeft = new int[TcpOptions.MAX_SACK_BLOCKS];
   final int[] sackRight = new int[TcpOptions.MAX_SACK_BLOCKS];
   int sackBlocks;
+  /**
+   * RFC 7323 §3.2: the segment carries the Timestamps option, with {@link #tsVal} and {@link
+   * #tsEcr} (raw 32 bits; TSecr meaningful only with ACK). Incoming: received; outgoing: to be sent.
+   */
+  boolean timestamps;
+  int tsVal;
+  int tsEcr;
 
   /** Incoming: the payload's buffer and range. Outgoing: unused. */
   ByteBuf payload;
@@ -70,6 +77,9 @@ final class SegmentRepr {
     this.windowScale = TcpOptions.NO_WINDOW_SCALE;
     this.sackPermitted = false;
     this.sackBlocks = 0;
+    this.timestamps = false;
+    this.tsVal = 0;
+    this.tsEcr = 0;
     this.payload = null;
     this.payloadIndex = 0;
     this.payloadLength = 0;
@@ -90,6 +100,7 @@ final class SegmentRepr {
   @Override
   public String toString() {
     return "seq=" + Integer.toUnsignedString(seq) + " ack=" + Integer.toUnsignedString(ack) + " flags=0x"
-        + Integer.toHexString(flags) + " win=" + window + " len=" + payloadLength + (mss > 0 ? " mss=" + mss : "");
+        + Integer.toHexString(flags) + " win=" + window + " len=" + payloadLength + (mss > 0 ? " mss=" + mss : "")
+        + (timestamps ? " TS val " + Integer.toUnsignedString(tsVal) + " ecr " + Integer.toUnsignedString(tsEcr) : "");
   }
 }

@@ -54,10 +54,14 @@ final class Sender {
   private int sndSml;
   boolean noDelay;
 
-  // RTT timing (RFC 6298 §3: one segment at a time, never a retransmitted one).
+  // RTT timing (RFC 6298 §3): one segment at a time, sampled when an ACK covers rttEndSeq — from
+  // our clock if it was never retransmitted; if it was (Karn), from the ACK's TSecr when timestamps
+  // are in use (RFC 7323 §4.1), else not at all.
   private boolean timingRtt;
   private int rttEndSeq;
   private long rttSentNs;
+  /** The timed segment was retransmitted: its sample can only come from a TSecr. */
+  private boolean rttFromTsEcr;
 
   // Persist (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17).
   private int persistBackoff;
@@ -174,12 +178,20 @@ final class Sender {
       sndNxt = sndUna; // after a timeout's go-back: this was sent before and has arrived
     }
     conn.retries = 0;
-    // RFC 6298 §3 (Karn): only segments never retransmitted are timed; timingRtt is cleared on retransmission.
     if (timingRtt && ge(segAck, rttEndSeq)) {
-      // Time is the caller's and should not run backwards; if it does, the sample is 0, not an error
-      // half-way through processing an ACK.
-      conn.rtt.sample(Math.max(0, nowNs - rttSentNs));
       timingRtt = false;
+      if (!rttFromTsEcr) {
+        // Time is the caller's and should not run backwards; if it does, the sample is 0, not an
+        // error half-way through processing an ACK.
+        conn.rtt.sample(Math.max(0, nowNs - rttSentNs));
+      } else {
+        // RFC 6298 §3 (Karn) forbids a sample from our clock: the ACK may be for either copy. Its
+        // TSecr says which copy it answers (RFC 7323 §4.1, §4.2: from an ACK of new data only).
+        long tsRttNs = conn.timestamps.rttSampleNs(conn.timestamps.echoed, nowNs);
+        if (tsRttNs >= 0) {
+          conn.rtt.sample(tsRttNs);
+        }
+      }
     }
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (sndUna == sndMax()) {
@@ -198,12 +210,19 @@ final class Sender {
 
   // ---------------------------------------------------------------- sending
 
+  /**
+   * Sends the SYN or SYN-ACK. Sent again — after a timeout, for a duplicate SYN, or as the SYN-ACK
+   * of a simultaneous open — it is a retransmission, and Karn's rule holds for it as for data
+   * (RFC 6298 §3): the timing the first copy started must not give a sample from our clock.
+   */
   void sendSyn(int flags, long nowNs) {
     boolean retransmission = highestSent != iss;
-    conn.emit(flags, iss, (flags & TcpHeader.FLAG_ACK) != 0 ? conn.receiver.rcvNxt : 0, 0, 0, true);
+    conn.emit(flags, iss, (flags & TcpHeader.FLAG_ACK) != 0 ? conn.receiver.rcvNxt : 0, 0, 0, true, nowNs);
     sndNxt = add(iss, 1);
     highestSent = sndNxt;
-    if (!retransmission) {
+    if (retransmission) {
+      retransmitted();
+    } else {
       startTiming(nowNs);
     }
     armRetransmit(nowNs);
@@ -243,7 +262,7 @@ final class Sender {
     }
     if (finQueued && sndNxt == finSeq) {
       // The FIN needs no window: it is sent once every byte before it has been (RFC 9293 §3.10.4).
-      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndNxt, conn.receiver.rcvNxt, 0, 0, false);
+      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndNxt, conn.receiver.rcvNxt, 0, 0, false, nowNs);
       if (lt(sndNxt, sndMax())) {
         countRetransmission();
       } else if (recovery.sack) {
@@ -288,7 +307,7 @@ final class Sender {
     boolean last = n == buffer.length() - offset;
     // After a go-back the segments may be cut differently: a retransmission can reach past SND.MAX.
     int fresh = Math.max(0, Math.min(n, diff(add(sndNxt, n), sndMax())));
-    conn.emit(TcpHeader.FLAG_ACK | (last ? TcpHeader.FLAG_PSH : 0), sndNxt, conn.receiver.rcvNxt, offset, n, false);
+    conn.emit(TcpHeader.FLAG_ACK | (last ? TcpHeader.FLAG_PSH : 0), sndNxt, conn.receiver.rcvNxt, offset, n, false, nowNs);
     if (fresh < n) {
       countRetransmission();
     }
@@ -349,20 +368,20 @@ final class Sender {
     int start = board.start(i);
     int end = board.end(i);
     if ((board.flags(i) & Scoreboard.FIN) != 0) {
-      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, start, conn.receiver.rcvNxt, 0, 0, false);
+      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, start, conn.receiver.rcvNxt, 0, 0, false, nowNs);
     } else {
       int offset = diff(start, bufSeq);
       int n = diff(end, start);
       for (int done = 0; done < n; ) {
         int len = Math.min(sendMss, n - done);
-        conn.emit(TcpHeader.FLAG_ACK, add(start, done), conn.receiver.rcvNxt, offset + done, len, false);
+        conn.emit(TcpHeader.FLAG_ACK, add(start, done), conn.receiver.rcvNxt, offset + done, len, false, nowNs);
         done += len;
       }
     }
     board.retransmitted(i, nowNs);
     recovery.countRetransmission();
     countRetransmission();
-    timingRtt = false; // Karn: an ACK from now on could be for either copy
+    retransmitted(); // Karn: an ACK from now on could be for either copy
     armRetransmit(nowNs);
   }
 
@@ -384,7 +403,7 @@ final class Sender {
 
   /** The retransmission timer expired on a connection with SACK: the scoreboard resends; Karn stops timing. */
   void onTimeoutWithSack() {
-    timingRtt = false;
+    retransmitted();
   }
 
   private void countOut(int octets) {
@@ -402,14 +421,14 @@ final class Sender {
     int outstanding = Math.min(buffer.length() - offset, diff(sndMax(), sndUna));
     int n = Math.min(sendMss, outstanding);
     if (n > 0) {
-      conn.emit(TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, offset, n, false);
+      conn.emit(TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, offset, n, false, nowNs);
     } else if (finQueued && sndUna == finSeq) {
-      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, 0, 0, false);
+      conn.emit(TcpHeader.FLAG_FIN | TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, 0, 0, false, nowNs);
     } else {
       return;
     }
     countRetransmission();
-    timingRtt = false; // Karn: the ACK could be for either copy
+    retransmitted();
     armRetransmit(nowNs);
   }
 
@@ -418,13 +437,13 @@ final class Sender {
    * SYN if it is what is unacknowledged.
    */
   void goBack() {
-    timingRtt = false; // Karn: never time a retransmitted segment
+    retransmitted();
     sndNxt = sndUna;
   }
 
   /** The handshake timed out: the SYN (or SYN-ACK) goes again. */
   void goBackToSyn() {
-    timingRtt = false;
+    retransmitted();
     sndNxt = iss;
     countRetransmission();
   }
@@ -438,9 +457,30 @@ final class Sender {
   private void startTiming(long nowNs) {
     if (!timingRtt) {
       timingRtt = true;
+      rttFromTsEcr = false;
       rttEndSeq = sndNxt;
       rttSentNs = nowNs;
     }
+  }
+
+  /**
+   * Data from SND.UNA on (or the SYN) goes again. Karn (RFC 6298 §3): an ACK covering a
+   * retransmitted segment may be for either copy, so our clock cannot time it. Without timestamps
+   * the timing stops. With them (RFC 7323 §4.1) the ACK's TSecr is the TSval of the copy it answers:
+   * the timing goes on, to be sampled from the TSecr — and if nothing was being timed, the next ACK
+   * of new data is, so that a retransmission's RTT collapses the backed-off RTO at once (what Linux
+   * does with every ACK, taking the TSecr where its own clock is forbidden).
+   */
+  private void retransmitted() {
+    if (!conn.timestamps.enabled) {
+      timingRtt = false;
+      return;
+    }
+    if (!timingRtt) {
+      timingRtt = true;
+      rttEndSeq = add(sndUna, 1);
+    }
+    rttFromTsEcr = true;
   }
 
   void armRetransmit(long nowNs) {
@@ -481,7 +521,7 @@ final class Sender {
     if (sndWnd != 0 || buffer.length() <= diff(sndUna, bufSeq)) {
       return false;
     }
-    timingRtt = false;
+    retransmitted();
     sndNxt = sndUna;
     persistBackoff = 0;
     onPersistTimeout(nowNs);
@@ -512,7 +552,7 @@ final class Sender {
       return;
     }
     boolean retransmission = lt(sndUna, sndMax());
-    conn.emit(TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, offset, 1, false);
+    conn.emit(TcpHeader.FLAG_ACK, sndUna, conn.receiver.rcvNxt, offset, 1, false, nowNs);
     sndNxt = add(sndUna, 1);
     if (gt(sndNxt, highestSent)) {
       highestSent = sndNxt;

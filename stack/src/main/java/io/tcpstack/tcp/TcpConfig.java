@@ -56,6 +56,7 @@ public final class TcpConfig {
   final boolean noDelay;
   final boolean windowScaling;
   final boolean sack;
+  final boolean timestamps;
   final long delayedAckNs;
   final boolean keepAlive;
   final long keepAliveIdleNs;
@@ -76,6 +77,7 @@ public final class TcpConfig {
     this.noDelay = b.noDelay;
     this.windowScaling = b.windowScaling;
     this.sack = b.sack;
+    this.timestamps = b.timestamps;
     this.delayedAckNs = b.delayedAck.toNanos();
     this.keepAlive = b.keepAlive;
     this.keepAliveIdleNs = b.keepAliveIdle.toNanos();
@@ -104,6 +106,7 @@ public final class TcpConfig {
     b.noDelay = noDelay;
     b.windowScaling = windowScaling;
     b.sack = sack;
+    b.timestamps = timestamps;
     b.delayedAck = Duration.ofNanos(delayedAckNs);
     b.keepAlive = keepAlive;
     b.keepAliveIdle = Duration.ofNanos(keepAliveIdleNs);
@@ -136,6 +139,11 @@ public final class TcpConfig {
     return windowScaling;
   }
 
+  /** Whether SYNs offer the Timestamps option (RFC 7323 §3–§5). */
+  public boolean timestamps() {
+    return timestamps;
+  }
+
   public boolean noDelay() {
     return noDelay;
   }
@@ -162,6 +170,7 @@ public final class TcpConfig {
     private boolean noDelay;
     private boolean windowScaling = true;
     private boolean sack = true;
+    private boolean timestamps = true;
     private Duration delayedAck = DEFAULT_DELAYED_ACK;
     private boolean keepAlive;
     private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
@@ -227,6 +236,16 @@ public final class TcpConfig {
      */
     public Builder sack(boolean sack) {
       this.sack = sack;
+      return this;
+    }
+
+    /**
+     * Whether to offer the Timestamps option (RFC 7323 §3) in SYNs: RTT measured from any ACK of new
+     * data, retransmissions included, and old duplicates recognised (PAWS, §5); both ends must offer
+     * it, and then every segment carries 12 more bytes of options. On by default, as in Linux.
+     */
+    public Builder timestamps(boolean timestamps) {
+      this.timestamps = timestamps;
       return this;
     }
 

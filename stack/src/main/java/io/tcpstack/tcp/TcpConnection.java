@@ -50,6 +50,8 @@ public final class TcpConnection extends Timed implements EventSource {
   final LossRecovery recovery;
   final TcpTimers timers = new TcpTimers(this);
   final RttEstimator rtt;
+  /** The Timestamps option (RFC 7323 §3–§5): whether in use, our TS clock, TS.Recent, PAWS. */
+  final Timestamps timestamps = new Timestamps();
 
   private TcpState state = TcpState.CLOSED;
   private TcpError error;
@@ -113,6 +115,7 @@ public final class TcpConnection extends Timed implements EventSource {
     sender.recovery = recovery;
     sender.noDelay = config.noDelay;
     this.keepAlive = config.keepAlive;
+    this.timestamps.offset = layer.timestampOffset(localPort, remoteAddress, remotePort);
   }
 
   // ---------------------------------------------------------------- opening
@@ -121,6 +124,7 @@ public final class TcpConnection extends Timed implements EventSource {
   void open(int isn, long nowNs) {
     offeredWindowScale = ownWindowScale(); // RFC 7323 §2.2: our SYN offers it
     offeredSack = config.sack; // RFC 2018 §2
+    timestamps.enabled = config.timestamps; // RFC 7323 §3.2: and timestamps, until the SYN-ACK says otherwise
     sender.start(isn);
     recovery.start(isn);
     state = TcpState.SYN_SENT;
@@ -141,6 +145,10 @@ public final class TcpConnection extends Timed implements EventSource {
     if (syn.sackPermitted && config.sack) {
       offeredSack = true; // RFC 2018 §2: a SYN-ACK offers SACK only if the SYN did
       enableSack();
+    }
+    // RFC 7323 §3.2: a SYN-ACK carries timestamps only if the SYN did; then every segment does.
+    if (syn.timestamps && config.timestamps) {
+      timestamps.negotiated(syn, nowNs);
     }
     sender.initWindow(receiver.irs, isn, syn.window); // RFC 7323 §2.2: never scaled in a SYN
     sender.sendMss = effectiveMss(syn.mss);
@@ -175,10 +183,27 @@ public final class TcpConnection extends Timed implements EventSource {
     return recovery.sack;
   }
 
+  /**
+   * The payload of a full-sized segment we send: RFC 9293 §3.7.1 (MUST-15, MUST-16), 536 when the
+   * peer sent no MSS, never above what our MTU allows; less the options every segment carries (RFC
+   * 6691 §3: the MSS counts no options): 12 bytes with timestamps, so 1448 at MTU 1500, as Linux.
+   */
   private int effectiveMss(int peerMss) {
-    // RFC 9293 §3.7.1 (MUST-15, MUST-16): 536 when the peer sent none; never above what our MTU allows.
     int peer = peerMss > 0 ? peerMss : TcpOptions.DEFAULT_MSS;
-    return Math.max(1, Math.min(peer, layer.localMss()));
+    return Math.max(1, Math.min(peer, layer.localMss()) - optionsPerSegment());
+  }
+
+  /**
+   * The largest payload the peer can put in a segment to us: our MSS less the options every
+   * segment carries (RFC 6691 §3), as {@link #effectiveMss} is for the other direction.
+   */
+  int receiveMss() {
+    return Math.max(1, layer.localMss() - optionsPerSegment());
+  }
+
+  /** The option bytes every segment after the SYN carries: the Timestamps option, once negotiated. */
+  private int optionsPerSegment() {
+    return timestamps.enabled ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0;
   }
 
   // ---------------------------------------------------------------- events
@@ -407,6 +432,7 @@ public final class TcpConnection extends Timed implements EventSource {
   /** A segment for this connection; the layer has verified its checksum and parsed its options. */
   void process(SegmentRepr seg, long nowNs) {
     segmentsIn++;
+    timestamps.arrived(seg);
     if (!seg.has(TcpHeader.FLAG_SYN)) {
       seg.window <<= sender.sndShift; // RFC 7323 §2.3: SND.WND = SEG.WND << Snd.Wind.Shift; never in a SYN
     }
@@ -456,6 +482,12 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     // Fourth: SYN.
     receiver.synchronize(seg.seq);
+    // RFC 7323 §3.2: timestamps are in force only if both SYNs carried them.
+    if (timestamps.enabled && seg.timestamps) {
+      timestamps.negotiated(seg, nowNs);
+    } else {
+      timestamps.enabled = false;
+    }
     // RFC 7323 §2.2: scaling is in force both ways only if both SYNs carried the option.
     if (seg.windowScale != TcpOptions.NO_WINDOW_SCALE && offeredWindowScale != TcpOptions.NO_WINDOW_SCALE) {
       sender.sndShift = seg.windowScale;
@@ -491,8 +523,23 @@ public final class TcpConnection extends Timed implements EventSource {
     boolean fin = seg.has(TcpHeader.FLAG_FIN);
     boolean rst = seg.has(TcpHeader.FLAG_RST);
 
-    // A retransmitted SYN in SYN-RECEIVED (our SYN-ACK was lost): answer with the SYN-ACK again.
+    if (timestamps.enabled && !seg.timestamps && !rst) {
+      // RFC 7323 §3.2: once negotiated, a non-RST segment without timestamps SHOULD be dropped silently.
+      layer.counters().increment(StackCounter.TCP_TS_MISSING_DROPS);
+      return;
+    }
+    if (timestamps.pawsRejects(seg, nowNs)) {
+      // RFC 7323 §5.3 R1 (PAWS): an old duplicate, older than the segments that set TS.Recent —
+      // not acceptable: acknowledged (as an unacceptable segment is, RFC 9293 §3.10.7.4) and dropped.
+      layer.counters().increment(StackCounter.TCP_PAWS_DROPS);
+      receiver.ackNeeded = true;
+      return;
+    }
+
+    // A retransmitted SYN in SYN-RECEIVED (our SYN-ACK was lost): answer with the SYN-ACK again,
+    // echoing this SYN's timestamp (RFC 7323 §4.3).
     if (state == TcpState.SYN_RECEIVED && syn && !rst && !seg.has(TcpHeader.FLAG_ACK) && seq == receiver.irs) {
+      timestamps.maybeUpdateRecent(seg, nowNs);
       sender.sndNxt = sender.iss;
       return;
     }
@@ -548,6 +595,9 @@ public final class TcpConnection extends Timed implements EventSource {
     if (!seg.has(TcpHeader.FLAG_ACK)) {
       return;
     }
+    // RFC 7323 §4.3 (2), §5.3 R3: an acceptable segment may set TS.Recent, which our segments echo
+    // (not a RST or a SYN, which end their processing above, as Linux).
+    timestamps.maybeUpdateRecent(seg, nowNs);
     int segAck = seg.ack;
     if (state == TcpState.SYN_RECEIVED) {
       if (lt(sender.sndUna, segAck) && le(segAck, sender.sndNxt)) {
@@ -700,7 +750,7 @@ public final class TcpConnection extends Timed implements EventSource {
    */
   private void enterTimeWait(long nowNs) {
     state = TcpState.TIME_WAIT;
-    sendAck(); // what made us enter TIME-WAIT (the peer's FIN, or its ACK of ours) is answered now
+    sendAck(nowNs); // what made us enter TIME-WAIT (the peer's FIN, or its ACK of ours) is answered now
     layer.counters().increment(StackCounter.TCP_TIME_WAITS);
     timers.cancelAll();
     layer.remove(this);
@@ -754,7 +804,7 @@ public final class TcpConnection extends Timed implements EventSource {
         break;
     }
     if (receiver.ackNeeded && state != TcpState.CLOSED && state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
-      sendAck();
+      sendAck(nowNs);
     }
   }
 
@@ -765,27 +815,32 @@ public final class TcpConnection extends Timed implements EventSource {
    * TcpSimulationTest). SND.MAX is acceptable to the peer, as Linux's ACKs are, unless it lies
    * beyond the peer's window (after a refused zero-window probe): see {@link Sender#acceptableSeq}.
    */
-  private void sendAck() {
-    emit(TcpHeader.FLAG_ACK, sender.acceptableSeq(), receiver.rcvNxt, 0, 0, false);
+  private void sendAck(long nowNs) {
+    emit(TcpHeader.FLAG_ACK, sender.acceptableSeq(), receiver.rcvNxt, 0, 0, false, nowNs);
   }
 
   /**
-   * Every segment of this connection leaves here: it carries our current window (taken now, so the
-   * offered right edge is remembered) and, when it has ACK, settles any ACK we owed.
+   * Every segment of this connection but a RST leaves here: it carries our current window (taken
+   * now, so the offered right edge is remembered), our timestamp once they are in use and, when it
+   * has ACK, settles any ACK we owed.
    */
-  void emit(int flags, int seq, int ack, int dataOffset, int dataLength, boolean synOptions) {
+  void emit(int flags, int seq, int ack, int dataOffset, int dataLength, boolean synOptions, long nowNs) {
     boolean syn = (flags & TcpHeader.FLAG_SYN) != 0;
-    int sackRoom = TcpOptions.MAX_SACK_BLOCKS;
+    // RFC 2018 §3: 4 blocks fit in 40 bytes of options, 3 beside the 12 of timestamps (RFC 7323 §3.2).
+    int sackRoom = timestamps.enabled ? TcpOptions.MAX_SACK_BLOCKS - 1 : TcpOptions.MAX_SACK_BLOCKS;
     if (dataLength > 0 && !syn && (flags & TcpHeader.FLAG_ACK) != 0 && receiver.sackBlocksPending() > 0) {
       // RFC 6691 §2: options and data together stay within the MSS. A full segment has no room for
       // SACK blocks: the blocks that do not fit go first in a pure ACK of their own (RFC 2018 §4:
       // the peer must hear of every out-of-order segment).
       int room = sender.sendMss - Math.min(dataLength, sender.sendMss);
-      sackRoom = room >= TcpOptions.sackLength(1) ? Math.min(TcpOptions.MAX_SACK_BLOCKS, (room - 4) / TcpOptions.SACK_BLOCK_LENGTH) : 0;
-      if (sackRoom < Math.min(receiver.sackBlocksPending(), TcpOptions.MAX_SACK_BLOCKS)) {
-        emit(TcpHeader.FLAG_ACK, sender.acceptableSeq(), receiver.rcvNxt, 0, 0, false);
+      int fit = room >= TcpOptions.sackLength(1) ? (room - 4) / TcpOptions.SACK_BLOCK_LENGTH : 0;
+      int wanted = Math.min(receiver.sackBlocksPending(), sackRoom);
+      sackRoom = Math.min(sackRoom, fit);
+      if (sackRoom < wanted) {
+        emit(TcpHeader.FLAG_ACK, sender.acceptableSeq(), receiver.rcvNxt, 0, 0, false, nowNs);
       }
     }
+    boolean hasAck = (flags & TcpHeader.FLAG_ACK) != 0;
     SegmentRepr out = layer.outgoing().outgoing(flags, seq, ack, receiver.takeWindow(syn))
         .withData(sender.buffer, dataOffset, dataLength);
     if (synOptions) {
@@ -796,17 +851,28 @@ public final class TcpConnection extends Timed implements EventSource {
       // RFC 2018 §4: an ACK while data is out of order carries SACK blocks (4 fit, 3 beside timestamps).
       out.sackBlocks = receiver.sackBlocks(out.sackLeft, out.sackRight, sackRoom);
     }
+    if (timestamps.enabled) {
+      // RFC 7323 §3.2: on every segment once negotiated (and on our SYN, offering them); TSecr is
+      // TS.Recent (§4.3), 0 without ACK.
+      out.timestamps = true;
+      out.tsVal = timestamps.tsVal(nowNs);
+      out.tsEcr = hasAck ? timestamps.recent : 0;
+    }
     if (dataLength > sender.sendMss) {
       out.segmentSize = sender.sendMss; // a super-segment: the link cuts it (TSO)
     }
     layer.transmit(this, out);
     segmentsOut++;
-    if ((flags & TcpHeader.FLAG_ACK) != 0) {
+    if (hasAck) {
       receiver.ackSent();
+      timestamps.ackSent(ack);
     }
   }
 
-  /** A RST (or another segment without our window and data), e.g. {@code <SEQ=SEG.ACK><CTL=RST>}. */
+  /**
+   * A RST (or another segment without our window and data), e.g. {@code <SEQ=SEG.ACK><CTL=RST>}.
+   * Without timestamps: RFC 7323 §3.2 recommends a RST carry none (it is not checked by PAWS).
+   */
   private void emitControl(int flags, int seq, int ack) {
     layer.transmit(this, layer.outgoing().outgoing(flags, seq, ack, 0));
     segmentsOut++;
@@ -849,7 +915,7 @@ public final class TcpConnection extends Timed implements EventSource {
       timers.cancel(TcpTimers.DELAYED_ACK);
       delayedAcks++;
       layer.counters().increment(StackCounter.TCP_DELAYED_ACKS);
-      sendAck();
+      sendAck(nowNs);
     }
   }
 
@@ -888,7 +954,7 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     sender.sendData(nowNs);
     if (receiver.ackNeeded) {
-      sendAck();
+      sendAck(nowNs);
     }
     sender.armRetransmit(nowNs);
   }
@@ -912,7 +978,7 @@ public final class TcpConnection extends Timed implements EventSource {
       becomeClosed(TcpError.TIMED_OUT);
       return;
     }
-    emit(TcpHeader.FLAG_ACK, add(sender.sndNxt, -1), receiver.rcvNxt, 0, 0, false);
+    emit(TcpHeader.FLAG_ACK, add(sender.sndNxt, -1), receiver.rcvNxt, 0, 0, false, nowNs);
     keepAlivesUnanswered++;
     keepAliveProbes++;
     layer.counters().increment(StackCounter.TCP_KEEPALIVE_PROBES);

@@ -128,6 +128,11 @@ public final class TcpLayer implements ProtocolHandler {
     return counters;
   }
 
+  /** The offset of the timestamp clock of the connection {@code localPort} to {@code remoteAddress:remotePort} (RFC 7323 §5.4). */
+  int timestampOffset(int localPort, int remoteAddress, int remotePort) {
+    return isn.timestampOffset(address, localPort, remoteAddress, remotePort);
+  }
+
   /** The MSS this host announces: what fits in one IP datagram at our MTU. */
   int localMss() {
     return localMss;
@@ -231,6 +236,9 @@ public final class TcpLayer implements ProtocolHandler {
     SegmentRepr seg = in;
     seg.sackPermitted = false;
     seg.sackBlocks = 0;
+    boolean timestamps = false;
+    int tsVal = 0;
+    int tsEcr = 0;
     if (rx.optionsLength() > 0) {
       // RFC 9293 MUST-7: a malformed option list must not crash us; Linux drops such segments too.
       if (options.parse(buf, rx.optionsIndex(), rx.optionsLength()) != TcpOptions.Status.OK) {
@@ -253,6 +261,11 @@ public final class TcpLayer implements ProtocolHandler {
         }
         seg.sackBlocks = blocks;
       }
+      if (options.hasTimestamps()) { // RFC 7323 §3.2: in any segment; the connection decides whether it counts
+        timestamps = true;
+        tsVal = options.tsVal();
+        tsEcr = options.tsEcr();
+      }
     }
     seg.seq = rx.sequenceNumber();
     seg.ack = rx.acknowledgmentNumber();
@@ -260,6 +273,9 @@ public final class TcpLayer implements ProtocolHandler {
     seg.window = rx.window();
     seg.mss = peerMss;
     seg.windowScale = peerWindowScale;
+    seg.timestamps = timestamps;
+    seg.tsVal = tsVal;
+    seg.tsEcr = tsEcr;
     seg.payload = buf;
     seg.payloadIndex = rx.payloadIndex();
     seg.payloadLength = rx.payloadLength();
@@ -280,9 +296,9 @@ public final class TcpLayer implements ProtocolHandler {
     }
     TimeWaitRecord tw = timeWaits.get(k);
     if (tw != null) {
-      // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space may
-      // reopen the 4-tuple from TIME-WAIT when a listener wants it.
-      if (isNewSyn(seg, tw.rcvNxt) && listeners.containsKey(localPort)) {
+      // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space, or
+      // with a newer timestamp, may reopen the 4-tuple from TIME-WAIT when a listener wants it.
+      if (isNewSyn(seg, tw) && listeners.containsKey(localPort)) {
         tw.end();
       } else {
         tw.process(seg, nowNs);
@@ -297,8 +313,14 @@ public final class TcpLayer implements ProtocolHandler {
     resetForNoConnection(source, sourcePort, localPort, seg);
   }
 
-  private static boolean isNewSyn(SegmentRepr seg, int rcvNxt) {
-    return seg.has(TcpHeader.FLAG_SYN) && !seg.has(TcpHeader.FLAG_ACK) && SeqNum.gt(seg.seq, rcvNxt);
+  /**
+   * A SYN of a new incarnation (RFC 6191 §2): its sequence number lies beyond the old one's RCV.NXT,
+   * or — when the old one used timestamps — its TSval is newer than the last it saw, whatever its
+   * sequence number (timestamps keep increasing across incarnations; Linux's rule too).
+   */
+  private static boolean isNewSyn(SegmentRepr seg, TimeWaitRecord tw) {
+    return seg.has(TcpHeader.FLAG_SYN) && !seg.has(TcpHeader.FLAG_ACK)
+        && (SeqNum.gt(seg.seq, tw.rcvNxt) || tw.olderThan(seg));
   }
 
   /** RFC 9293 §3.10.7.2: LISTEN. */
@@ -510,18 +532,20 @@ public final class TcpLayer implements ProtocolHandler {
   void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
     ByteBuf packet = ip.beginDatagram();
     int start = packet.writerIndex();
-    int optionsLength = 0;
-    if (seg.mss > 0) {
-      optionsLength += TcpOptions.synOptionsLength(seg.windowScale, seg.sackPermitted, false);
-    }
-    if (seg.sackBlocks > 0) {
-      optionsLength += TcpOptions.sackLength(seg.sackBlocks);
-    }
+    // The options: a SYN's (MSS, window scale, SACK-Permitted, timestamps), or those of any other
+    // segment (timestamps, then SACK blocks — the layout Linux sends).
+    boolean synOptions = seg.mss > 0;
+    int optionsLength = (synOptions ? TcpOptions.synOptionsLength(seg.windowScale, seg.sackPermitted, seg.timestamps) : 0)
+        + (!synOptions && seg.timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0)
+        + (seg.sackBlocks > 0 ? TcpOptions.sackLength(seg.sackBlocks) : 0);
     int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
     packet.writeZero(headerLength);
     int at = start + TcpHeader.MIN_LENGTH;
-    if (seg.mss > 0) {
-      at += TcpOptions.writeSynOptions(packet, at, seg.mss, seg.windowScale, seg.sackPermitted, false, 0, 0);
+    if (synOptions) {
+      at += TcpOptions.writeSynOptions(packet, at, seg.mss, seg.windowScale, seg.sackPermitted, seg.timestamps,
+          seg.tsVal, seg.tsEcr);
+    } else if (seg.timestamps) {
+      at += TcpOptions.writeTimestamps(packet, at, seg.tsVal, seg.tsEcr);
     }
     if (seg.sackBlocks > 0) {
       at += TcpOptions.writeSack(packet, at, seg.sackLeft, seg.sackRight, seg.sackBlocks);

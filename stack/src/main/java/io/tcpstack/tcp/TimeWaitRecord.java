@@ -1,6 +1,7 @@
 package io.tcpstack.tcp;
 
 import static io.tcpstack.tcp.SeqNum.add;
+import static io.tcpstack.tcp.SeqNum.ge;
 import static io.tcpstack.tcp.SeqNum.gt;
 import static io.tcpstack.tcp.SeqNum.inWindow;
 import static io.tcpstack.tcp.SeqNum.le;
@@ -16,7 +17,10 @@ import io.tcpstack.wire.TcpHeader;
  * must answer: a retransmitted FIN is acknowledged again and restarts 2 MSL (§3.10.7.4 eighth
  * step), any other unacceptable segment draws an ACK, a SYN in the window draws a challenge ACK
  * (RFC 5961 §4.2), and a RST is ignored (RFC 1337). A new SYN may reopen the 4-tuple (RFC 6191);
- * the layer decides that.
+ * the layer decides that. With timestamps the ACKs carry them (RFC 7323 §3.2), echoing TS.Recent,
+ * which a retransmitted FIN still updates by the rule of §4.3 (Last.ACK.sent is RCV.NXT here).
+ * Neither PAWS (§5.3) nor the drop of segments without timestamps (§3.2) is applied: what they
+ * would drop, TIME-WAIT answers with the same ACK or ignores anyway.
  */
 final class TimeWaitRecord extends Timed {
 
@@ -34,6 +38,12 @@ final class TimeWaitRecord extends Timed {
   /** The window field our ACKs carry: {@link #window} scaled (RFC 7323 §2.3). */
   private final int windowField;
   private final long timeWaitNs;
+  /** Timestamps were in use (RFC 7323 §3.2): our ACKs carry them. */
+  private final boolean timestamps;
+  /** The connection's TS clock offset (RFC 7323 §5.4). */
+  private final int tsOffset;
+  /** TS.Recent (RFC 7323 §4.3): what our ACKs echo. */
+  private int tsRecent;
   /** The connection, while the application still holds it (it reads TIME_WAIT, then CLOSED); else null. */
   private TcpConnection holder;
 
@@ -48,6 +58,9 @@ final class TimeWaitRecord extends Timed {
     this.window = window;
     this.windowField = windowField;
     this.timeWaitNs = timeWaitNs;
+    this.timestamps = c.timestamps.enabled;
+    this.tsOffset = c.timestamps.offset;
+    this.tsRecent = c.timestamps.recent;
   }
 
   void holdFor(TcpConnection c) {
@@ -63,9 +76,12 @@ final class TimeWaitRecord extends Timed {
   void process(SegmentRepr seg, long nowNs) {
     boolean rst = seg.has(TcpHeader.FLAG_RST);
     boolean fin = seg.has(TcpHeader.FLAG_FIN);
+    if (timestamps && seg.timestamps && !rst && ge(seg.tsVal, tsRecent) && le(seg.seq, rcvNxt)) {
+      tsRecent = seg.tsVal; // RFC 7323 §4.3 (2), Last.ACK.sent = RCV.NXT: e.g. a retransmitted FIN
+    }
     if (!acceptable(seg.seq, seg.segmentLength())) {
       if (!rst) {
-        sendAck();
+        sendAck(nowNs);
         if (fin) {
           layer.schedule(this, nowNs + timeWaitNs); // a retransmitted FIN: restart 2 MSL
         }
@@ -77,20 +93,25 @@ final class TimeWaitRecord extends Timed {
     }
     if (seg.has(TcpHeader.FLAG_SYN)) {
       layer.counters().increment(StackCounter.TCP_CHALLENGE_ACKS);
-      sendAck(); // RFC 5961 §4.2
+      sendAck(nowNs); // RFC 5961 §4.2
       return;
     }
     if (!seg.has(TcpHeader.FLAG_ACK)) {
       return;
     }
     if (gt(seg.ack, sndMax)) {
-      sendAck(); // acknowledges something never sent
+      sendAck(nowNs); // acknowledges something never sent
       return;
     }
     if (fin) {
-      sendAck();
+      sendAck(nowNs);
       layer.schedule(this, nowNs + timeWaitNs);
     }
+  }
+
+  /** The old incarnation used timestamps and {@code seg}'s TSval is newer than TS.Recent (RFC 6191 §2). */
+  boolean olderThan(SegmentRepr seg) {
+    return timestamps && seg.timestamps && gt(seg.tsVal, tsRecent);
   }
 
   private boolean acceptable(int seq, int segLen) {
@@ -100,9 +121,14 @@ final class TimeWaitRecord extends Timed {
     return window != 0 && (inWindow(seq, rcvNxt, window) || inWindow(add(seq, segLen - 1), rcvNxt, window));
   }
 
-  private void sendAck() {
-    layer.transmit(remoteAddress, remotePort, localPort,
-        layer.outgoing().outgoing(TcpHeader.FLAG_ACK, sndMax, rcvNxt, windowField));
+  private void sendAck(long nowNs) {
+    SegmentRepr out = layer.outgoing().outgoing(TcpHeader.FLAG_ACK, sndMax, rcvNxt, windowField);
+    if (timestamps) {
+      out.timestamps = true;
+      out.tsVal = Timestamps.tsVal(tsOffset, nowNs);
+      out.tsEcr = tsRecent;
+    }
+    layer.transmit(remoteAddress, remotePort, localPort, out);
   }
 
   /** 2 MSL passed: the 4-tuple is free. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.testing.Nstat;
 import io.tcpstack.testing.ProcessResult;
 import io.tcpstack.testing.TunStack;
 import io.tcpstack.testing.TunTransfers;
@@ -18,6 +19,8 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -99,6 +102,70 @@ class TcpOverTunIntegrationTest {
       assertEquals("1000000", f[1], r.toString());
       assertEquals(f[2], f[3], "the echo is byte-exact");
     }
+  }
+
+  /**
+   * "ts=1 sack=0 wscale=1 snd_wscale=3 rcv_wscale=7 snd_mss=1448": what the kernel's socket says it
+   * negotiated with the stack (tcp_peer.py's tcp_info), as a map.
+   */
+  private static Map<String, String> negotiated(String line) {
+    Map<String, String> m = new HashMap<>();
+    for (String kv : line.trim().split(" ")) {
+      String[] f = kv.split("=");
+      m.put(f[0], f[1]);
+    }
+    return m;
+  }
+
+  /**
+   * RFC 7323 with Linux's TCP, the stack as server: Linux's SYN offers timestamps and window
+   * scaling, the stack answers both (§3.2, §2.2), and Linux uses them — our shift 3 for the 256 KiB
+   * buffer, an MSS toward us of 1460 less the 12 bytes of the option (RFC 6691) — through an echo
+   * of 4 MB, with no segment refused by PAWS on either side or dropped for a missing option.
+   */
+  @Test
+  void linuxNegotiatesTimestampsAndWindowScaleWithTheStackAsServer() throws Exception {
+    echoServer(7);
+    ProcessResult r = net.ns().exec(LIMIT, "python3", peer.toString(), "echoinfo", TunStack.STACK, "7", "4000000", "3");
+    assertEquals(0, r.exitCode(), r.toString());
+    String[] lines = r.stdout().trim().split("\n");
+    String[] f = lines[0].split(" ");
+    assertEquals("echoed", f[0], r.toString());
+    assertEquals("4000000", f[1], r.toString());
+    assertEquals(f[2], f[3], "the echo is byte-exact");
+    Map<String, String> kernel = negotiated(lines[1]);
+    assertEquals("1", kernel.get("ts"), lines[1]);
+    assertEquals("1", kernel.get("wscale"), lines[1]);
+    assertEquals("3", kernel.get("snd_wscale"), lines[1]);
+    assertEquals("1448", kernel.get("snd_mss"), lines[1]);
+    assertEquals(0L, Nstat.read(net.ns(), "TcpExtPAWSEstab").getOrDefault("TcpExtPAWSEstab", 0L));
+    assertEquals(0, net.runtime().counters().get(StackCounter.TCP_PAWS_DROPS));
+    assertEquals(0, net.runtime().counters().get(StackCounter.TCP_TS_MISSING_DROPS));
+  }
+
+  /** The same with the stack as client: Linux's SYN-ACK answers our SYN's timestamps and window scale. */
+  @Test
+  void linuxNegotiatesTimestampsAndWindowScaleWithTheStackAsClient() throws Exception {
+    Process listener = net.ns().start("python3", peer.toString(), "recvinfo", TunStack.HOST, "5002");
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
+      assertEquals("listening", out.readLine());
+      try (TcpSocket c = TcpSocket.connect(net.runtime(), (Inet4Address) InetAddress.getByName(TunStack.HOST), 5002,
+          Duration.ofSeconds(10))) {
+        c.write(new byte[1_000_000], 0, 1_000_000);
+      }
+      assertTrue(out.readLine().startsWith("received 1000000 "));
+      String line = out.readLine();
+      Map<String, String> kernel = negotiated(line);
+      assertEquals("1", kernel.get("ts"), line);
+      assertEquals("1", kernel.get("wscale"), line);
+      assertEquals("3", kernel.get("snd_wscale"), line);
+      assertTrue(listener.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS));
+    } finally {
+      listener.destroyForcibly();
+    }
+    assertEquals(0, net.runtime().counters().get(StackCounter.TCP_PAWS_DROPS));
+    assertEquals(0, net.runtime().counters().get(StackCounter.TCP_TS_MISSING_DROPS));
   }
 
   @Test

@@ -37,6 +37,13 @@ public final class Seg {
   public boolean sackPermitted;
   /** The SACK blocks {@link #parse} found, as left, right, left, right... (RFC 2018 §3); not part of {@link #equals}. */
   public int[] sack = new int[0];
+  /**
+   * Whether {@link #parse} found a Timestamps option (RFC 7323 §3.2), and its TSval and TSecr: read
+   * them where a test cares; they are not part of {@link #equals}.
+   */
+  public boolean timestamps;
+  public int tsVal;
+  public int tsEcr;
 
   public Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] payload, byte[] rawOptions) {
     this.srcPort = srcPort;
@@ -70,6 +77,19 @@ public final class Seg {
   }
 
   public Seg rawOptions(byte[] v) { return new Seg(srcPort, dstPort, seq, ack, flags, window, mss, payload, v); }
+
+  /**
+   * With a Timestamps option (RFC 7323 §3.2), after the MSS option if this segment has one (so call
+   * {@link #mss} first): NOP, NOP, kind 8, length 10, TSval, TSecr — the layout Linux sends.
+   */
+  public Seg ts(int tsVal, int tsEcr) {
+    ByteBuffer b = ByteBuffer.allocate((mss >= 0 ? 4 : 0) + 12);
+    if (mss >= 0) {
+      b.put((byte) 2).put((byte) 4).putShort((short) mss);
+    }
+    b.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt(tsVal).putInt(tsEcr);
+    return rawOptions(b.array());
+  }
 
   /** Segment length in sequence space (RFC 9293 §3.4). */
   public int len() {
@@ -117,6 +137,9 @@ public final class Seg {
     int windowScale = -1;
     boolean sackPermitted = false;
     int[] sack = new int[0];
+    boolean timestamps = false;
+    int tsVal = 0;
+    int tsEcr = 0;
     for (int i = 20; i < hl; ) {
       int kind = Packets.u8(t, i);
       if (kind == 0) {
@@ -142,6 +165,11 @@ public final class Seg {
           sack[k] = Packets.u32(t, i + 2 + 4 * k);
         }
       }
+      if (kind == 8 && len == 10) {
+        timestamps = true;
+        tsVal = Packets.u32(t, i + 2);
+        tsEcr = Packets.u32(t, i + 6);
+      }
       i += len;
     }
     Seg parsed = new Seg(Packets.u16(t, 0), Packets.u16(t, 2), Packets.u32(t, 4), Packets.u32(t, 8), Packets.u8(t, 13),
@@ -149,6 +177,9 @@ public final class Seg {
     parsed.windowScale = windowScale;
     parsed.sackPermitted = sackPermitted;
     parsed.sack = sack;
+    parsed.timestamps = timestamps;
+    parsed.tsVal = tsVal;
+    parsed.tsEcr = tsEcr;
     return parsed;
   }
 
@@ -178,6 +209,7 @@ public final class Seg {
     }
     return "Seg[" + srcPort + "->" + dstPort + " " + f + " seq=" + Integer.toUnsignedString(seq)
         + ((flags & ACK) != 0 ? " ack=" + Integer.toUnsignedString(ack) : "") + " win=" + window
-        + (mss >= 0 ? " mss=" + mss : "") + " len=" + payload.length + "]";
+        + (mss >= 0 ? " mss=" + mss : "") + (timestamps ? " TS val " + Integer.toUnsignedString(tsVal) + " ecr "
+        + Integer.toUnsignedString(tsEcr) : "") + " len=" + payload.length + "]";
   }
 }
