@@ -8,6 +8,7 @@ import static io.tcpstack.testing.TcpHarness.MSS;
 import static io.tcpstack.testing.TcpHarness.PEER_PORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.testing.Packets;
@@ -459,6 +460,35 @@ class TcpIcmpTest {
       nothingHappened();
       assertEquals(1, h.counter(StackCounter.ICMP_IN_BAD_CHECKSUM));
       assertEquals(1, h.counter(StackCounter.ICMP_IN_TRUNCATED));
+    }
+
+    @Test
+    void theErrorPathAllocatesNothingPerMessage() {
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean
+          && ((com.sun.management.ThreadMXBean) threads).isThreadAllocatedMemoryEnabled(), "no allocation counter");
+      com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+      establishedWithDataInFlight();
+      h.send(fragmentationNeeded(1280, inFlight));
+      h.take();
+      // Messages that go all the way to the connection: one in window that lowers nothing, one
+      // out of window. Heap buffers: the paranoid leak detector allocates on every access of its own.
+      io.netty.buffer.ByteBuf same = io.netty.buffer.Unpooled.wrappedBuffer(fragmentationNeeded(1280, inFlight));
+      io.netty.buffer.ByteBuf stale = io.netty.buffer.Unpooled.wrappedBuffer(fragmentationNeeded(576, inFlight.seq(iss)));
+      for (int i = 0; i < 20_000; i++) {
+        h.stack().receive(same.resetReaderIndex(), h.now());
+        h.stack().receive(stale.resetReaderIndex(), h.now());
+      }
+      long before = counter.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 100_000; i++) {
+        h.stack().receive(same.resetReaderIndex(), h.now());
+        h.stack().receive(stale.resetReaderIndex(), h.now());
+      }
+      long allocated = counter.getCurrentThreadAllocatedBytes() - before;
+      assertTrue(allocated < 4096, allocated + " bytes allocated over 200000 messages");
+      assertEquals(120_000, h.counter(StackCounter.TCP_ICMP_OUT_OF_WINDOW));
+      h.expectNothing();
+      assertEquals(1240, conn.sendMss());
     }
 
     @Test
