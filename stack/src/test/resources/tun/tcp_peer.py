@@ -5,6 +5,8 @@
                                                the write side, read until EOF; print "sent N SHA256"
   tcp_peer.py recv BIND PORT                   listen, accept one connection, read until EOF,
                                                print "received N SHA256" (prints "listening" first)
+  tcp_peer.py fetch HOST PORT                  connect, read until EOF (a download), print
+                                               "received N SHA256"
   tcp_peer.py echo HOST PORT NBYTES SEED       connect, send while reading the echo back; print
                                                "echoed N SHA256-sent SHA256-received"
   tcp_peer.py slowrecv BIND PORT RATE PAUSE    as recv, but a slow reader: it reads RATE*PAUSE
@@ -86,6 +88,20 @@ def tcp_info(s):
         options & 1, (options >> 1) & 1, (options >> 2) & 1, raw[6] & 15, raw[6] >> 4, snd_mss)
 
 
+def fetch(host, port):
+    s = socket.create_connection((host, port), timeout=120)
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        data = s.recv(CHUNK)
+        if not data:
+            break
+        n += len(data)
+        h.update(data)
+    s.close()
+    print("received", n, h.hexdigest(), flush=True)
+
+
 def echo(host, port, nbytes, seed, info=False):
     s = socket.create_connection((host, port), timeout=120)
     sent = hashlib.sha256()
@@ -150,6 +166,8 @@ if __name__ == "__main__":
         send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif mode == "recv":
         recv(sys.argv[2], int(sys.argv[3]))
+    elif mode == "fetch":
+        fetch(sys.argv[2], int(sys.argv[3]))
     elif mode == "echo":
         echo(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif mode == "echoinfo":

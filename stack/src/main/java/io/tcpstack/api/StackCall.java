@@ -5,6 +5,7 @@ import io.tcpstack.tcp.TcpError;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -177,7 +178,15 @@ final class StackCall {
       case RESET:
         return new ConnectionResetException(message);
       case TIMED_OUT:
+      case PARAMETER_PROBLEM:
         return new ConnectionTimedOutException(message);
+      case NET_UNREACHABLE:
+      case HOST_UNREACHABLE:
+      case ADMIN_PROHIBITED:
+      case TTL_EXCEEDED:
+        // Timed out after a router said so (RFC 1122 §4.2.3.9 soft errors): what java.net throws for
+        // Linux's ENETUNREACH and EHOSTUNREACH, which Linux reports in the same case.
+        return new NoRouteToHostException(message);
       default:
         return new SocketClosedException(message);
     }

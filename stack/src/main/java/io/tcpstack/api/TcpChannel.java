@@ -85,7 +85,9 @@ public final class TcpChannel {
   /**
    * Opens a connection from the stack to {@code address:port} (active open, RFC 9293 §3.10.1); the
    * handler hears {@code onConnected} once the handshake completes, or {@code onClosed} with
-   * {@link TcpError#REFUSED} or {@link TcpError#TIMED_OUT}. Stack thread.
+   * {@link TcpError#REFUSED} or {@link TcpError#TIMED_OUT} — or, when a router reported the peer
+   * unreachable by ICMP before the SYN retries ran out, the error it reported ({@link
+   * TcpError#HOST_UNREACHABLE}, ...). Stack thread.
    */
   public static TcpChannel connect(NetworkStack stack, int address, int port, TcpConfig config, TcpChannelHandler handler) {
     Objects.requireNonNull(handler, "handler");

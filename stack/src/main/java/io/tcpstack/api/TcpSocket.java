@@ -33,6 +33,9 @@ import java.util.Objects;
  * <p>Errors are {@link IOException}s that say what happened: {@link ConnectionRefusedException},
  * {@link ConnectionResetException}, {@link ConnectionTimedOutException}, {@link
  * SocketClosedException}, and {@link java.net.SocketTimeoutException} for a read or connect timeout.
+ * A connection that times out after a router reported it unreachable (ICMP, RFC 1122 §4.2.3.9)
+ * fails with {@link java.net.NoRouteToHostException} saying which: "host unreachable", "network
+ * unreachable", "communication administratively prohibited", "time to live exceeded in transit".
  */
 public final class TcpSocket implements Closeable {
 
@@ -88,7 +91,9 @@ public final class TcpSocket implements Closeable {
    * established.
    *
    * @param timeout how long to wait; zero or negative: until the SYN retries run out
-   * @throws ConnectionRefusedException the peer answered with RST
+   * @throws ConnectionRefusedException the peer answered with RST (or ICMP port unreachable)
+   * @throws java.net.NoRouteToHostException the SYN retries ran out after a router reported the
+   *     peer unreachable by ICMP
    * @throws java.net.SocketTimeoutException {@code timeout} passed first (the attempt is aborted)
    * @throws ConnectionTimedOutException the SYN went unanswered through every retry
    */

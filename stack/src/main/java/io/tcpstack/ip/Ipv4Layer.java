@@ -16,7 +16,10 @@ import io.tcpstack.wire.WireCheck;
  * <p>Input never throws on bad bytes: every malformed or unwanted packet is dropped and counted under
  * its reason ({@link StackCounter}). Output is allocation-free: a protocol writes its message into
  * the buffer {@link #beginDatagram()} returns and calls {@link #sendDatagram}; the layer writes the
- * header in front and passes the packet to the {@link PacketSink}. Stack thread only.
+ * header in front and passes the packet to the {@link PacketSink}.
+ *
+ * <p>The layer keeps what transports learned about path MTUs ({@link #pathMtu}, {@link
+ * #lowerPathMtu}; RFC 1191 §6.2 puts that store in the IP layer). Stack thread only.
  */
 public final class Ipv4Layer {
 
@@ -39,6 +42,7 @@ public final class Ipv4Layer {
   private final PacketSink sink;
   private final ProtocolHandler[] handlers = new ProtocolHandler[256];
   private final FragmentReassembler reassembler;
+  private final PathMtuCache pathMtus = new PathMtuCache(PathMtuCache.DEFAULT_CAPACITY);
   private final Ipv4Header rx = new Ipv4Header();
   private final Ipv4Header tx = new Ipv4Header();
   private final Ipv4Header fragmentHeader = new Ipv4Header();
@@ -97,6 +101,28 @@ public final class Ipv4Layer {
       throw new IllegalStateException("a handler for IP protocol " + protocol + " is already registered");
     }
     handlers[protocol] = handler;
+  }
+
+  /** The handler registered for IP protocol {@code protocol}, or null. */
+  ProtocolHandler handler(int protocol) {
+    return handlers[protocol & 0xFF];
+  }
+
+  /**
+   * The path MTU estimate for datagrams to {@code destination}: the link's MTU, or less where a
+   * transport accepted a Datagram Too Big message about that destination in the last ten minutes
+   * (RFC 1191; see {@link PathMtuCache}). Looked up once per connection, not per datagram.
+   */
+  public int pathMtu(int destination, long nowNs) {
+    return pathMtus.get(destination, mtu, nowNs);
+  }
+
+  /**
+   * A transport validated a Datagram Too Big message: the path to {@code destination} carries at
+   * most {@code pathMtu} bytes (RFC 1191 §3: never raised this way, never below 68).
+   */
+  public void lowerPathMtu(int destination, int pathMtu, long nowNs) {
+    pathMtus.lower(destination, pathMtu, nowNs);
   }
 
   /** This host's address. */

@@ -65,6 +65,17 @@ public enum StackCounter {
   ICMP_IN_ECHOS(false),
   /** ICMP messages of a type this stack does not act on (yet), ignored. */
   ICMP_IN_IGNORED(false),
+  /** Destination Unreachable messages received (RFC 792), "fragmentation needed" included. */
+  ICMP_IN_DEST_UNREACHS(false),
+  /** Time Exceeded messages received (RFC 792). */
+  ICMP_IN_TIME_EXCDS(false),
+  /** Parameter Problem messages received (RFC 792). */
+  ICMP_IN_PARM_PROBS(false),
+  /**
+   * Dropped: an ICMP error message whose quoted datagram is shorter than an IPv4 header and 8 bytes
+   * (RFC 792), not IPv4, a fragment other than the first, or not one this host sent.
+   */
+  ICMP_IN_ERRORS(true),
   /** Echo replies sent. */
   ICMP_OUT_ECHO_REPS(false),
   /** Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2). */
@@ -148,6 +159,25 @@ public enum StackCounter {
   TCP_KEEPALIVE_TIMEOUTS(false),
   /** Zero-window probes sent. */
   TCP_WINDOW_PROBES(false),
+  /** Dropped: an ICMP error about a TCP segment of no open connection (TIME-WAIT included). */
+  TCP_ICMP_NO_CONNECTION(true),
+  /**
+   * Dropped: an ICMP error quoting a sequence number outside SND.UNA..SND.MAX of its connection —
+   * stale, or forged by someone who cannot see the connection (RFC 5927 §4.1).
+   */
+  TCP_ICMP_OUT_OF_WINDOW(true),
+  /**
+   * Soft ICMP errors (unreachable, time exceeded, parameter problem) a connection remembered: it goes
+   * on, and reports the error if it then times out (RFC 1122 §4.2.3.9, RFC 5927 §5.2).
+   */
+  TCP_ICMP_SOFT_ERRORS(false),
+  /** Connection attempts (SYN-SENT) ended at once by ICMP protocol or port unreachable: "refused". */
+  TCP_ICMP_HARD_ERRORS(false),
+  /**
+   * Path MTU estimates lowered by a Datagram Too Big message (RFC 1191); a connection with data in
+   * flight then sends it again at once in segments of the new size.
+   */
+  TCP_PMTU_UPDATES(false),
   /** Payload bytes delivered in order to receive buffers. */
   TCP_IN_BYTES(false),
   /** Payload bytes sent for the first time. */

@@ -403,6 +403,22 @@ final class Scoreboard {
   }
 
   /**
+   * The path MTU fell (RFC 1191): every record not SACKed and longer than {@code mss} was dropped by
+   * a router, and is lost. Returns how many were marked.
+   */
+  int markLongerThan(int mss) {
+    int marked = 0;
+    for (int i = 0; i < count; i++) {
+      int s = slot(i);
+      if ((flags[s] & SACKED) == 0 && length(s) > mss) {
+        markLostSlot(s);
+        marked++;
+      }
+    }
+    return marked;
+  }
+
+  /**
    * After a retransmission timeout (RFC 6675 §5.1, RFC 8985 §6.3): every record not SACKed is
    * lost, and nothing retransmitted is in flight any more. The SACK information is kept.
    */

@@ -441,6 +441,33 @@ final class Sender {
     sndNxt = sndUna;
   }
 
+  /**
+   * The path MTU fell below the segments in flight, and a router dropped them (they carry DF; RFC
+   * 1191): the send MSS becomes {@code mss}, and what is in flight goes again at once from SND.UNA
+   * in segments of that size (RFC 1191 §6.4: retransmit "in immediate response", for this
+   * connection only). It is not congestion: cwnd and ssthresh stay (RFC 1191 §6.4, Linux's {@code
+   * tcp_simple_retransmit}); and, unlike RFC 1191's suggestion of one segment per ACK, the flight is
+   * resent up to cwnd, as Linux does — the dropped segments no longer load the path. Karn: none of
+   * it is timed. The timer restarts for the data sent now.
+   */
+  void lowerMss(int mss, long nowNs) {
+    sendMss = mss;
+    if (sndUna == sndMax() || !conn.state().isSynchronized()) {
+      return; // nothing in flight (or only a SYN, which fits any path)
+    }
+    timingRtt = false;
+    conn.timers.set(TcpTimers.RETRANSMIT, nowNs + conn.rtt.rtoNs());
+    if (recovery.sack) {
+      // With a scoreboard: the segments longer than the new MSS are lost (not congestion: no window
+      // change), and go again in pieces of the new size as the pipe allows (Linux's
+      // tcp_simple_retransmit); the others are in flight or SACKed.
+      recovery.board.markLongerThan(mss);
+    } else {
+      sndNxt = sndUna;
+    }
+    sendData(nowNs);
+  }
+
   /** The handshake timed out: the SYN (or SYN-ACK) goes again. */
   void goBackToSyn() {
     retransmitted();

@@ -8,6 +8,7 @@ import static io.tcpstack.tcp.SeqNum.lt;
 
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.wire.Icmpv4Header;
 import io.tcpstack.wire.TcpHeader;
 
 /**
@@ -55,6 +56,14 @@ public final class TcpConnection extends Timed implements EventSource {
 
   private TcpState state = TcpState.CLOSED;
   private TcpError error;
+  /**
+   * The path MTU estimate toward the peer (RFC 1191), set by the layer before anything is sent:
+   * the IP layer's for that destination, lowered by the Datagram Too Big messages this connection
+   * accepts. Sizes segments ({@link TcpLayer#mssForPathMtu}) and decides DF.
+   */
+  int pathMtu;
+  /** The last soft ICMP error heard since the peer last acknowledged anything (RFC 1122 §4.2.3.9), or null. */
+  private TcpError softError;
 
   /** Who hears this connection's events. */
   private final Subscribers<TcpEvents> subscribers = new Subscribers<>();
@@ -189,8 +198,10 @@ public final class TcpConnection extends Timed implements EventSource {
    * 6691 §3: the MSS counts no options): 12 bytes with timestamps, so 1448 at MTU 1500, as Linux.
    */
   private int effectiveMss(int peerMss) {
+    // RFC 1191 §6.4: nor above what the path MTU learned so far allows.
     int peer = peerMss > 0 ? peerMss : TcpOptions.DEFAULT_MSS;
-    return Math.max(1, Math.min(peer, layer.localMss()) - optionsPerSegment());
+    int mss = Math.min(Math.min(peer, layer.localMss()), TcpLayer.mssForPathMtu(pathMtu));
+    return Math.max(1, mss - optionsPerSegment());
   }
 
   /**
@@ -670,6 +681,7 @@ public final class TcpConnection extends Timed implements EventSource {
       return false;
     }
     sender.probesUnanswered = 0; // any acceptable ACK shows the peer is there (RFC 1122 §4.2.2.17)
+    softError = null; // and that whatever a router said earlier no longer stops the connection
     if (recovery.sack) {
       recovery.onAckWithSack(seg, nowNs);
     } else if (gt(segAck, sender.sndUna)) {
@@ -1000,6 +1012,56 @@ public final class TcpConnection extends Timed implements EventSource {
     becomeClosed(null);
   }
 
+  // ---------------------------------------------------------------- ICMP errors
+
+  /**
+   * An ICMP error about one of this connection's segments (the layer matched the quoted 4-tuple).
+   * RFC 5927 §4.1: acted on only if the quoted sequence number is one we sent and that is not yet
+   * acknowledged, SND.UNA &lt;= SEG.SEQ &lt; SND.MAX (SND.MAX, not the RFC's SND.NXT, which goes back
+   * after a timeout); otherwise it is stale or forged, and dropped. Then:
+   *
+   * <ul>
+   *   <li>Fragmentation needed (RFC 1191): a lower path MTU estimate ({@link TcpLayer#nextPathMtu})
+   *       is taken, remembered by the IP layer for new connections, and the segments in flight go
+   *       again at the new size ({@link Sender#lowerMss}). One that does not lower it is ignored
+   *       (§6.4: one retransmission per decrease, not per message).
+   *   <li>Protocol or port unreachable in SYN-SENT: a hard error (RFC 1122 §4.2.3.9 SHOULD abort);
+   *       the connect fails at once, "refused", as on Linux.
+   *   <li>Everything else — net, host unreachable, prohibited, time exceeded, parameter problem, and
+   *       hard errors once past SYN-SENT (RFC 5927 §5.2, as Linux, against blind resets) — is soft:
+   *       the connection goes on (RFC 1122 §4.2.3.9 MUST NOT abort) and, if it then times out,
+   *       reports this error instead of "timed out". An acceptable ACK forgets it.
+   * </ul>
+   */
+  void onIcmpError(int type, int code, int nextHopMtu, int quotedSeq, int quotedTotalLength, long nowNs) {
+    if (!(le(sender.sndUna, quotedSeq) && lt(quotedSeq, sender.sndMax()))) {
+      layer.counters().increment(StackCounter.TCP_ICMP_OUT_OF_WINDOW);
+      return;
+    }
+    if (type == Icmpv4Header.TYPE_DESTINATION_UNREACHABLE && code == Icmpv4Header.CODE_FRAGMENTATION_NEEDED) {
+      int next = TcpLayer.nextPathMtu(pathMtu, nextHopMtu, quotedTotalLength);
+      if (next >= pathMtu) {
+        return;
+      }
+      boolean dfBefore = TcpLayer.dontFragment(pathMtu);
+      pathMtu = next;
+      layer.lowerPathMtu(remoteAddress, next, nowNs);
+      layer.counters().increment(StackCounter.TCP_PMTU_UPDATES);
+      int mss = Math.min(sender.sendMss, Math.max(1, TcpLayer.mssForPathMtu(next) - optionsPerSegment()));
+      if (mss < sender.sendMss || dfBefore != TcpLayer.dontFragment(next)) {
+        sender.lowerMss(mss, nowNs); // what was in flight was too big (or needs DF off): it goes again
+      }
+      return;
+    }
+    if (state == TcpState.SYN_SENT && TcpError.isHardIcmpError(type, code)) {
+      layer.counters().increment(StackCounter.TCP_ICMP_HARD_ERRORS);
+      becomeClosed(TcpError.REFUSED);
+      return;
+    }
+    softError = TcpError.ofIcmp(type, code);
+    layer.counters().increment(StackCounter.TCP_ICMP_SOFT_ERRORS);
+  }
+
   // ---------------------------------------------------------------- closing
 
   /** The connection failed (the peer stopped answering): CLOSED with {@code why}. */
@@ -1015,6 +1077,9 @@ public final class TcpConnection extends Timed implements EventSource {
       listener.halfOpenFailed();
     }
     state = TcpState.CLOSED;
+    if (why == TcpError.TIMED_OUT && softError != null) {
+      why = softError; // RFC 1122 §4.2.3.9: the soft error a router reported explains the timeout
+    }
     if (error == null) {
       error = why;
     }

@@ -4,8 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.LongObjectHashMap;
 import io.tcpstack.StackConfig;
+import io.tcpstack.ip.IcmpError;
 import io.tcpstack.ip.Ipv4Layer;
 import io.tcpstack.ip.Offload;
+import io.tcpstack.ip.PathMtuCache;
 import io.tcpstack.ip.SoftwareOffload;
 import io.tcpstack.ip.ProtocolHandler;
 import io.tcpstack.stats.CounterSet;
@@ -23,12 +25,23 @@ import java.util.Set;
 /**
  * TCP for one local address: checks incoming segments, finds their connection (or listener), answers
  * segments for no connection with RST (RFC 9293 §3.10.7.1), opens connections, runs their timers
- * and builds every outgoing segment. Stack thread only.
+ * and builds every outgoing segment. ICMP errors about our segments go to their connection (RFC
+ * 1122 §4.2.3.9, RFC 5927), and a new connection starts from the path MTU the IP layer learned for
+ * its peer (RFC 1191). Stack thread only.
  */
 public final class TcpLayer implements ProtocolHandler {
 
   /** IPv4 (20) + TCP (20) headers: MSS = MTU - 40 (RFC 9293 §3.7.1, RFC 879). */
   static final int IPV4_TCP_HEADERS = 40;
+  /**
+   * The smallest path MTU we size segments for: 576, the datagram every host accepts (RFC 791 §3.1,
+   * RFC 1122 §3.3.3), so at least 536 bytes of payload a segment. Where a router reports a smaller
+   * MTU (RFC 1191 allows down to 68), segments of this size go without DF, for it to fragment: RFC
+   * 1191 §3 lets a host "reduce the size of the datagrams ... or cease setting the Don't Fragment
+   * bit", and §5 falls back to exactly this; Linux does the same below its {@code min_pmtu} (552).
+   * A floor also blunts forged tiny MTUs (RFC 5927 §7.3).
+   */
+  static final int MIN_SEGMENT_PATH_MTU = 576;
   /** RFC 6335 §6: the dynamic (ephemeral) port range. */
   static final int EPHEMERAL_FIRST = 49152;
   static final int EPHEMERAL_LAST = 65535;
@@ -138,6 +151,47 @@ public final class TcpLayer implements ProtocolHandler {
     return localMss;
   }
 
+  /**
+   * The most payload a segment may carry on a path of MTU {@code pathMtu}: MTU - 40, never below
+   * 536 (see {@link #MIN_SEGMENT_PATH_MTU}). Our data segments carry no TCP options; options they
+   * carried would come off here too.
+   */
+  static int mssForPathMtu(int pathMtu) {
+    return Math.max(pathMtu, MIN_SEGMENT_PATH_MTU) - IPV4_TCP_HEADERS;
+  }
+
+  /** Whether segments on a path of MTU {@code pathMtu} carry DF: unless it is below {@link #MIN_SEGMENT_PATH_MTU}. */
+  static boolean dontFragment(int pathMtu) {
+    return pathMtu >= MIN_SEGMENT_PATH_MTU;
+  }
+
+  /**
+   * The path MTU estimate after a Datagram Too Big message about a datagram sent while the estimate
+   * was {@code current} (RFC 1191): the Next-Hop MTU the router reported (§4), at least 68 (§3: "MUST
+   * never reduce its estimate ... below 68"); or, when it reported none (0: a router older than RFC
+   * 1191), §5's search: the greatest plateau of table 7-1 below the quoted Total Length and below
+   * {@code current}. (§5, "not part of the protocol specification", would also take the header
+   * length off a Total Length not below the estimate, for routers derived from 4.2BSD that added
+   * it; we do not: those are long gone, and it would skip a plateau for every full-sized datagram.)
+   * The caller acts only on a decrease (§3: never raised; §6.4: other notifications are ignored).
+   */
+  static int nextPathMtu(int current, int nextHopMtu, int quotedTotalLength) {
+    if (nextHopMtu != 0) {
+      return Math.max(nextHopMtu, PathMtuCache.MIN_MTU);
+    }
+    return PathMtuCache.plateauBelow(Math.min(quotedTotalLength, current));
+  }
+
+  /** The IP layer's path MTU estimate for {@code remoteAddress} (RFC 1191 §6.2). */
+  int pathMtu(int remoteAddress, long nowNs) {
+    return ip.pathMtu(remoteAddress, nowNs);
+  }
+
+  /** A connection accepted a Datagram Too Big message: the IP layer remembers it for new connections. */
+  void lowerPathMtu(int remoteAddress, int pathMtu, long nowNs) {
+    ip.lowerPathMtu(remoteAddress, pathMtu, nowNs);
+  }
+
   // ---------------------------------------------------------------- application side
 
   /**
@@ -173,6 +227,7 @@ public final class TcpLayer implements ProtocolHandler {
     }
     int localPort = pickEphemeral(remoteAddress, remotePort);
     TcpConnection c = new TcpConnection(this, config, address, localPort, remoteAddress, remotePort, null);
+    c.pathMtu = ip.pathMtu(remoteAddress, nowNs);
     connections.put(c.key, c);
     c.adopt();
     counters.increment(StackCounter.TCP_ACTIVE_OPENS);
@@ -323,6 +378,22 @@ public final class TcpLayer implements ProtocolHandler {
         && (SeqNum.gt(seg.seq, tw.rcvNxt) || tw.olderThan(seg));
   }
 
+  /**
+   * RFC 1122 §4.2.3.9: "TCP MUST act on an ICMP error message passed up from the IP layer,
+   * directing it to the connection that created the error", found by the quoted 4-tuple (our port
+   * is the quote's source port). The connection checks the quoted sequence number (RFC 5927 §4.1).
+   */
+  @Override
+  public void receiveIcmpError(IcmpError error, long nowNs) {
+    TcpConnection c = connections.get(key(error.quotedDestination(), error.destinationPort(), error.sourcePort()));
+    if (c == null) {
+      counters.increment(StackCounter.TCP_ICMP_NO_CONNECTION);
+      return;
+    }
+    int quotedSeq = error.buffer().getInt(error.transportIndex() + TcpHeader.SEQUENCE_NUMBER_FIELD_OFFSET);
+    c.onIcmpError(error.type(), error.code(), error.nextHopMtu(), quotedSeq, error.quotedTotalLength(), nowNs);
+  }
+
   /** RFC 9293 §3.10.7.2: LISTEN. */
   private void listenerReceives(TcpListener l, int source, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
     if (seg.has(TcpHeader.FLAG_RST)) {
@@ -345,6 +416,7 @@ public final class TcpLayer implements ProtocolHandler {
       return;
     }
     TcpConnection c = new TcpConnection(this, l.config(), address, localPort, source, sourcePort, l);
+    c.pathMtu = ip.pathMtu(source, nowNs);
     connections.put(c.key, c);
     l.halfOpened();
     counters.increment(StackCounter.TCP_PASSIVE_OPENS);
@@ -522,14 +594,21 @@ public final class TcpLayer implements ProtocolHandler {
 
   /**
    * Builds a segment of {@code c} from {@code seg} and sends it in an IP datagram with DF set (RFC
-   * 9293 §3.7.2: we size segments by MSS, never rely on fragmentation).
+   * 9293 §3.7.2: we size segments by MSS, never rely on fragmentation; RFC 1191 §2: DF is what
+   * lets a router tell us the path MTU) — unless the path MTU is below what we size segments for
+   * ({@link #MIN_SEGMENT_PATH_MTU}).
    */
   void transmit(TcpConnection c, SegmentRepr seg) {
-    transmit(c.remoteAddress, c.remotePort, c.localPort, seg);
+    transmit(c.remoteAddress, c.remotePort, c.localPort, seg, dontFragment(c.pathMtu));
+  }
+
+  /** A segment without data (an ACK, a RST) to the given 4-tuple, with DF. */
+  void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
+    transmit(remoteAddress, remotePort, localPort, seg, true);
   }
 
   /** Emits {@code seg} (header, options, payload copied from its send buffer) to the given 4-tuple. */
-  void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
+  void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg, boolean dontFragment) {
     ByteBuf packet = ip.beginDatagram();
     int start = packet.writerIndex();
     // The options: a SYN's (MSS, window scale, SACK-Permitted, timestamps), or those of any other
@@ -574,7 +653,7 @@ public final class TcpLayer implements ProtocolHandler {
     if (seg.has(TcpHeader.FLAG_RST)) {
       counters.increment(StackCounter.TCP_OUT_RSTS);
     }
-    ip.sendDatagram(IpProtocol.TCP, remoteAddress, true, offload);
+    ip.sendDatagram(IpProtocol.TCP, remoteAddress, dontFragment, offload);
   }
 
   /**

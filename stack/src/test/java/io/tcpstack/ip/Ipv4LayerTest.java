@@ -100,7 +100,10 @@ class Ipv4LayerTest {
     void ignoresOtherIcmpTypes() {
       assertEquals(List.of(), h.send(ipv4(HOST, STACK, ICMP, icmp(0, 0, 1, 1, pattern(8)))));
       assertEquals(List.of(), h.send(ipv4(HOST, STACK, ICMP, icmp(13, 0, 1, 1, pattern(12)))));
-      assertEquals(2, h.counter(StackCounter.ICMP_IN_IGNORED));
+      // Source Quench (deprecated, RFC 6633 §2: ignore) and Redirect (one link, nowhere to redirect).
+      assertEquals(List.of(), h.send(ipv4(HOST, STACK, ICMP, icmp(4, 0, 0, 0, pattern(28)))));
+      assertEquals(List.of(), h.send(ipv4(HOST, STACK, ICMP, icmp(5, 1, 0, 0, pattern(28)))));
+      assertEquals(4, h.counter(StackCounter.ICMP_IN_IGNORED));
     }
 
     @Test

@@ -32,6 +32,8 @@ public final class TcpHarness implements AutoCloseable {
   private final List<Seg> emitted = new ArrayList<>();
   private final List<Integer> emittedOffloads = new ArrayList<>();
   private long nowNs;
+  /** Whether the stack's segments must carry DF (see {@link #expectDontFragment}). */
+  private boolean dontFragment = true;
 
   public TcpHarness() {
     this(1500);
@@ -133,11 +135,29 @@ public final class TcpHarness implements AutoCloseable {
       if (Packets.u32(p, 16) != Packets.HOST || Packets.u32(p, 12) != Packets.STACK) {
         throw new AssertionError("packet not from the stack to the peer");
       }
-      if ((Packets.u16(p, 6) & 0x4000) == 0) {
-        throw new AssertionError("TCP segments are sent with DF (RFC 9293 §3.7.2)");
+      if ((Packets.u16(p, 6) & 0x4000) == 0 && dontFragment) {
+        throw new AssertionError("TCP segments are sent with DF (RFC 9293 §3.7.2, RFC 1191)");
+      }
+      if ((Packets.u16(p, 6) & 0x4000) != 0 && !dontFragment) {
+        throw new AssertionError("TCP segments on a path below 576 bytes go without DF");
       }
       emitted.add(Seg.parse(p));
     }
+  }
+
+  /**
+   * From now on every segment the stack emits must carry DF ({@code true}, the default) or must not
+   * ({@code false}: a path whose MTU a router reported below 576).
+   */
+  public TcpHarness expectDontFragment(boolean df) {
+    collect();
+    dontFragment = df;
+    return this;
+  }
+
+  /** Delivers an IP packet from the link (an ICMP message from a router, say). */
+  public TcpHarness send(byte[] packet) {
+    return send(packet, Offload.NONE);
   }
 
   public TcpListener listen(int port, int backlog, TcpConfig config) {
