@@ -5,6 +5,7 @@
                                                the write side, read until EOF; print "sent N SHA256"
   tcp_peer.py recv BIND PORT                   listen, accept one connection, read until EOF,
                                                print "received N SHA256" (prints "listening" first)
+  tcp_peer.py fetch HOST PORT                  connect, read until EOF, print "received N SHA256"
   tcp_peer.py echo HOST PORT NBYTES SEED       connect, send while reading the echo back; print
                                                "echoed N SHA256-sent SHA256-received"
   tcp_peer.py slowrecv BIND PORT RATE PAUSE    as recv, but a slow reader: it reads RATE*PAUSE
@@ -65,6 +66,20 @@ def recv(bind, port):
         h.update(data)
     c.close()
     l.close()
+    print("received", n, h.hexdigest(), flush=True)
+
+
+def fetch(host, port):
+    s = socket.create_connection((host, port), timeout=120)
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        data = s.recv(CHUNK)
+        if not data:
+            break
+        n += len(data)
+        h.update(data)
+    s.close()
     print("received", n, h.hexdigest(), flush=True)
 
 
@@ -129,6 +144,8 @@ if __name__ == "__main__":
         send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif mode == "recv":
         recv(sys.argv[2], int(sys.argv[3]))
+    elif mode == "fetch":
+        fetch(sys.argv[2], int(sys.argv[3]))
     elif mode == "echo":
         echo(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif mode == "slowrecv":
