@@ -19,13 +19,14 @@ import org.junit.jupiter.api.Assumptions;
  * between the TUN device and the veth. A packet R's forward chain drops is lost between the two
  * ends — neither the stack nor C's TCP sees it go, as on a real network. Every TCP segment is its
  * own packet in that chain: the stack runs on a plain TUN device ({@link TunStack#startPlain()}:
- * no super-segments), and both veth ends have {@code gso_max_segs 1}, so C's TCP hands the link
- * one segment per packet (with TSO or GSO one dropped packet would be a burst of up to 44 segments).
+ * no super-segments), and both veth ends have TSO, GSO and GRO off ({@code ethtool -K}), so C's
+ * kernel cuts its TCP's 64 KiB sends into packets before they cross the link (with the offloads on
+ * R would forward, and drop, a super-segment whole: a burst of up to 44 lost segments).
  *
  * <p>The forward chain (table {@code inet tcps_path}, replaced by {@link #loss}) counts the packets
  * each way, the stack's segments by TCP option, and the drops: {@link #counters()}. Skips (or,
- * with CI=true, fails) without root, TUN, {@code nft} or {@code sysctl}. {@link #close()} removes
- * both namespaces with everything in them, also when a test fails.
+ * with CI=true, fails) without root, TUN, {@code nft}, {@code ethtool} or {@code sysctl}.
+ * {@link #close()} removes both namespaces with everything in them, also when a test fails.
  */
 public final class RoutedPath implements AutoCloseable {
 
@@ -56,7 +57,7 @@ public final class RoutedPath implements AutoCloseable {
   /** The stack behind a router, no loss yet (the forward chain only counts). */
   public static RoutedPath start() throws IOException {
     Privileged.assumeRootAndTun();
-    assumeOnPath("nft", "sysctl");
+    assumeOnPath("nft", "ethtool", "sysctl");
     TunStack stack = TunStack.startPlain();
     TestNamespace client = null;
     try {
@@ -66,8 +67,10 @@ public final class RoutedPath implements AutoCloseable {
       // Both ends are created inside the namespaces: nothing appears in the root namespace.
       router.ip("link", "add", ROUTER_DEVICE, "type", "veth", "peer", "name", CLIENT_DEVICE, "netns", client.name())
           .assertSuccess();
-      router.ip("link", "set", "dev", ROUTER_DEVICE, "gso_max_segs", "1").assertSuccess();
-      client.ip("link", "set", "dev", CLIENT_DEVICE, "gso_max_segs", "1").assertSuccess();
+      // One segment per packet on the link. (Not gso_max_segs 1: that makes Linux's TCP build one
+      // segment per skb, which cost it 95% of its throughput here; with GSO off the device cuts.)
+      router.exec("ethtool", "-K", ROUTER_DEVICE, "tso", "off", "gso", "off", "gro", "off").assertSuccess();
+      client.exec("ethtool", "-K", CLIENT_DEVICE, "tso", "off", "gso", "off", "gro", "off").assertSuccess();
       router.ip("addr", "add", ROUTER + "/24", "dev", ROUTER_DEVICE).assertSuccess();
       client.ip("addr", "add", CLIENT + "/24", "dev", CLIENT_DEVICE).assertSuccess();
       router.ip("link", "set", "dev", ROUTER_DEVICE, "up").assertSuccess();
