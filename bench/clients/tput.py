@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tput.py: one-connection throughput and latency clients for bench/throughput.
+"""tput.py: one-connection throughput and latency clients for bench/throughput and bench/loss.
 
 Python 3 standard library only. Prints exactly one line of JSON on stdout, also on failure
 (not on a usage error); progress and errors go to stderr.
@@ -13,13 +13,18 @@ modes:
           half-close, wait for the server's FIN (a discard server closes when it reads EOF),
           close. Time: connect start to the server's FIN, so every byte has been read by the
           server. {"bytes", "seconds", "mb_s"}
+  echo    connect, send --bytes N bytes of a pseudo-random pattern (a 1,000,003-byte block of
+          seeded random bytes, repeated) while a second thread reads them back from an echo server
+          (RFC 862) and compares every byte; half-close, read until the server's FIN. Time: connect
+          start to the FIN, after the Nth byte came back right. Moves N bytes each way, byte-exact.
+          {"bytes", "seconds", "mb_s", "echoed"}
   rtt     connect (TCP_NODELAY), --warmup round trips, then --round-trips timed round trips of
           --size bytes to an echo server (RFC 862), every byte checked; half-close, wait for the
           FIN. {"round_trips", "p50_us", "p99_us", "min_us", "max_us", "mean_us"}
 
 options:
-  --bytes N          read/write: bytes to move (default 1000000000)
-  --chunk B          read/write: bytes per recv/send call (default 262144)
+  --bytes N          read/write/echo: bytes to move (default 1000000000)
+  --chunk B          read/write/echo: bytes per recv/send call (default 262144)
   --round-trips K    rtt: timed round trips (default 20000)
   --warmup W         rtt: untimed round trips first (default 1000)
   --size B           rtt: bytes per round trip (default 64)
@@ -33,8 +38,10 @@ import argparse
 import ipaddress
 import json
 import os
+import random
 import socket
 import sys
+import threading
 import time
 
 
@@ -113,6 +120,64 @@ def do_write(a, deadline, result):
     result["mb_s"] = round(sent / (t1 - t0) / 1e6, 3)
 
 
+ECHO_BLOCK = 1000003  # a prime: a stream shifted by anything but a multiple of it cannot match
+
+
+def do_echo(a, deadline, result):
+    block = random.Random(20260101).randbytes(ECHO_BLOCK)
+    expected = block + block[:a.chunk]  # any chunk at any offset is one slice
+    pattern = memoryview(expected)
+    t0 = time.perf_counter()
+    s = connect(a.host, a.port, deadline)
+    state = {"echoed": 0, "error": None}
+
+    def reader():
+        buf = bytearray(a.chunk)
+        view = memoryview(buf)
+        got = 0
+        try:
+            while True:
+                s.settimeout(min(deadline.left(), 30.0))
+                n = s.recv_into(view)
+                if n == 0:
+                    break
+                if got + n > a.bytes:
+                    raise ValueError("more bytes came back than were sent: %d" % (got + n))
+                off = got % ECHO_BLOCK
+                if buf[:n] != expected[off:off + n]:  # bytes with bytes: one memcmp
+                    bad = next(i for i in range(n) if buf[i] != expected[off + i])
+                    raise ValueError("byte %d came back wrong" % (got + bad))
+                got += n
+                state["echoed"] = got
+        except (OSError, ValueError, TimeoutError) as e:
+            state["error"] = e
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    sent = 0
+    try:
+        while sent < a.bytes and state["error"] is None:
+            s.settimeout(min(deadline.left(), 30.0))
+            off = sent % ECHO_BLOCK
+            sent += s.send(pattern[off:off + min(a.chunk, a.bytes - sent)])
+        if state["error"] is None:
+            s.shutdown(socket.SHUT_WR)
+        t.join(max(0.0, deadline.end - time.monotonic()))
+        t1 = time.perf_counter()
+        if t.is_alive():
+            raise TimeoutError("--timeout ran out with %d of %d bytes echoed" % (state["echoed"], a.bytes))
+        if state["error"] is not None:
+            raise state["error"]
+        if state["echoed"] != a.bytes:
+            raise ConnectionError("eof after %d of %d bytes echoed" % (state["echoed"], a.bytes))
+    finally:
+        result["bytes"] = sent
+        result["echoed"] = state["echoed"]
+        s.close()
+    result["seconds"] = round(t1 - t0, 6)
+    result["mb_s"] = round(sent / (t1 - t0) / 1e6, 3)
+
+
 def do_rtt(a, deadline, result):
     msg = bytes((i * 7 + 13) & 0xFF for i in range(a.size))
     buf = bytearray(max(a.size, 65536))
@@ -156,7 +221,7 @@ def main(argv):
     p = argparse.ArgumentParser(prog="tput.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 usage="tput.py MODE HOST PORT [options]")
-    p.add_argument("mode", choices=("read", "write", "rtt"))
+    p.add_argument("mode", choices=("read", "write", "echo", "rtt"))
     p.add_argument("host")
     p.add_argument("port", type=int)
     p.add_argument("--bytes", type=int, default=1000000000)
@@ -176,7 +241,7 @@ def main(argv):
     result = {"mode": a.mode, "target": "%s:%d" % (a.host, a.port), "ok": False}
     deadline = Deadline(a.timeout)
     try:
-        {"read": do_read, "write": do_write, "rtt": do_rtt}[a.mode](a, deadline, result)
+        {"read": do_read, "write": do_write, "echo": do_echo, "rtt": do_rtt}[a.mode](a, deadline, result)
         result["ok"] = True
     except (OSError, ValueError, TimeoutError) as e:
         result["error"] = "%s: %s" % (type(e).__name__, e)

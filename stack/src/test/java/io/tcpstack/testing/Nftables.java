@@ -10,7 +10,7 @@ public final class Nftables {
 
   /** A rule with a counter and a comment: {@code ... counter packets 12 bytes 3456 ... comment "name"}. */
   private static final Pattern RULE_COUNTER =
-      Pattern.compile("counter packets (\\d+) bytes \\d+ .*comment \"([^\"]+)\"");
+      Pattern.compile("counter packets (\\d+) bytes (\\d+) .*comment \"([^\"]+)\"");
 
   private Nftables() {}
 
@@ -24,7 +24,17 @@ public final class Nftables {
     Map<String, Long> matched = new LinkedHashMap<>();
     Matcher m = RULE_COUNTER.matcher(listing);
     while (m.find()) {
-      matched.put(m.group(2), Long.parseLong(m.group(1)));
+      matched.put(m.group(3), Long.parseLong(m.group(1)));
+    }
+    return matched;
+  }
+
+  /** How many bytes each commented rule with a counter has matched, by comment, from a listing. */
+  public static Map<String, Long> ruleBytes(String listing) {
+    Map<String, Long> matched = new LinkedHashMap<>();
+    Matcher m = RULE_COUNTER.matcher(listing);
+    while (m.find()) {
+      matched.put(m.group(3), Long.parseLong(m.group(2)));
     }
     return matched;
   }
