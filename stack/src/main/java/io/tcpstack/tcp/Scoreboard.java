@@ -159,6 +159,23 @@ final class Scoreboard {
    * record. {@code fin} marks our FIN (end = start + 1).
    */
   void sent(int start, int end, boolean fin, long nowNs) {
+    if (count > 0) {
+      // Records stay contiguous whatever a caller missed: what overlaps the last is not recorded
+      // twice, and a gap (sent by a path that did not record it) becomes a record of its own.
+      int last = ends[slot(count - 1)];
+      if (le(end, last)) {
+        return;
+      }
+      if (lt(start, last)) {
+        start = last;
+      } else if (gt(start, last)) {
+        append(last, start, false, nowNs);
+      }
+    }
+    append(start, end, fin, nowNs);
+  }
+
+  private void append(int start, int end, boolean fin, long nowNs) {
     if (count == capacity) {
       grow();
     }

@@ -586,6 +586,9 @@ final class Sender {
     }
     if (!retransmission) {
       countOut(1);
+      if (recovery.sack) {
+        recovery.board.sent(sndUna, sndNxt, false, nowNs); // the probe byte is data in flight too
+      }
     }
     windowProbes++;
     probesUnanswered++;

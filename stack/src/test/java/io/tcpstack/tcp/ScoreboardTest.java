@@ -210,6 +210,21 @@ class ScoreboardTest {
   }
 
   @Test
+  void recordsStayContiguousWhateverTheCallerMissed() {
+    Scoreboard b = board(0, 2, 0); // [0, 2000)
+    b.sent(seq(1500), seq(3000), false, 1); // overlaps: only [2000, 3000) is new
+    b.sent(seq(4000), seq(5000), false, 2); // a gap: [3000, 4000) becomes a record of its own
+    b.sent(seq(100), seq(900), false, 3); // wholly old: nothing
+    assertEquals(5, b.size());
+    int[] expected = {0, 1000, 2000, 3000, 4000, 5000};
+    for (int i = 0; i < 5; i++) {
+      assertEquals(seq(expected[i]), b.start(i));
+      assertEquals(seq(expected[i + 1]), b.end(i));
+    }
+    assertEquals(5000, b.pipe());
+  }
+
+  @Test
   void worksAcrossTheWrapOfSequenceNumbersAndGrowsItsRing() {
     Scoreboard b = board(-2500, 40, 0); // the sequence space wraps inside the third record
     assertEquals(40, b.size());

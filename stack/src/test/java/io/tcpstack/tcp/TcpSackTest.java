@@ -267,6 +267,21 @@ class TcpSackTest {
     }
 
     @Test
+    void anEpisodeWhoseRetransmissionsAllArrivedTwiceIsUndone() {
+      established(12);
+      h.take();
+      h.atMs(10);
+      h.send(ackWithSack(0, 1, 4)); // 0 looks lost (reordered, in truth): resent
+      assertEquals(List.of(0), sentSegments());
+      h.atMs(20);
+      // RFC 2883 §4: the peer got 0 twice — a D-SACK below the cumulative ACK.
+      h.send(peer().ack(our(10)).sack(our(0), our(1)));
+      assertEquals(1, h.counter(StackCounter.TCP_DSACKS_IN));
+      assertFalse(conn.info().inRecovery());
+      assertEquals(1, h.counter(StackCounter.TCP_SPURIOUS_RECOVERY_UNDOS), "RFC 2883 §5: the reduction was not needed");
+    }
+
+    @Test
     void sackBlocksOutsideTheWindowAreIgnoredAndCounted() {
       established(4);
       h.take();
