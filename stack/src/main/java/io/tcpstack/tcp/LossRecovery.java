@@ -80,6 +80,14 @@ final class LossRecovery implements Scoreboard.Delivered {
   private int episodeDsacked;
   long tailLossProbes;
   long sackRecoveries;
+  /**
+   * Proportional rate reduction (RFC 6937 §3) during a SACK recovery: the octets delivered and sent
+   * since it began, the flight when it began, and the window this ACK allows (pipe + sndcnt).
+   */
+  private long prrDelivered;
+  private long prrOut;
+  private int recoverFlight;
+  private int prrWindow;
 
   LossRecovery(TcpConnection conn, Sender sender, CongestionControl cc) {
     this.conn = conn;
@@ -100,7 +108,34 @@ final class LossRecovery implements Scoreboard.Delivered {
 
   /** How much may be in flight now: cwnd, but not above ssthresh while a SACK recovery lasts (RFC 6675 §5 step 4.2). */
   int sendWindow() {
-    return sack && inRecovery ? Math.min(cc.cwnd(), cc.ssthresh()) : cc.cwnd();
+    return sack && inRecovery ? prrWindow : cc.cwnd();
+  }
+
+  /** The sender sent {@code octets} (new or again): PRR counts them while a SACK recovery lasts. */
+  void sent(int octets) {
+    if (sack && inRecovery) {
+      prrOut += octets;
+    }
+  }
+
+  /**
+   * RFC 6937 §3, on each ACK of a SACK recovery: how much may be in flight after it — sending in
+   * proportion to what was delivered while the pipe is above ssthresh, so that the window comes
+   * down to ssthresh smoothly over the episode instead of stopping and then bursting; below it,
+   * slow start back up to ssthresh, at most one MSS more than was delivered (PRR-SSRB).
+   */
+  private void proportionalRateReduction(long delivered) {
+    prrDelivered += Math.max(0, delivered);
+    int pipe = board.pipe();
+    int ssthresh = cc.ssthresh();
+    long sndcnt;
+    if (pipe > ssthresh) {
+      sndcnt = (prrDelivered * ssthresh + recoverFlight - 1) / Math.max(1, recoverFlight) - prrOut;
+    } else {
+      long limit = Math.max(prrDelivered - prrOut, delivered) + sender.sendMss;
+      sndcnt = Math.min(ssthresh - pipe, limit);
+    }
+    prrWindow = (int) Math.min(Integer.MAX_VALUE, pipe + Math.max(0, sndcnt));
   }
 
   /** The octets in the network: RFC 6675's pipe with SACK, else everything sent and not acknowledged. */
@@ -119,6 +154,8 @@ final class LossRecovery implements Scoreboard.Delivered {
     int flightBefore = sender.flightSize();
     deliveryNowNs = nowNs;
     long marksBefore = board.lossMarks();
+    long sackedBefore = board.sackedBytes();
+    int acked = advanced ? diff(segAck, sender.sndUna) : 0;
     for (int b = 0; b < seg.sackBlocks; b++) {
       int left = seg.sackLeft[b];
       int right = seg.sackRight[b];
@@ -137,7 +174,6 @@ final class LossRecovery implements Scoreboard.Delivered {
       board.sack(left, right, this);
     }
     if (advanced) {
-      int acked = diff(segAck, sender.sndUna);
       board.acknowledge(segAck, this);
       dupAcks = 0;
       sender.acknowledge(segAck, nowNs, true);
@@ -158,6 +194,10 @@ final class LossRecovery implements Scoreboard.Delivered {
     }
     if (!inRecovery && board.lossMarks() > marksBefore && ge(sender.sndUna, recover)) {
       enterSackRecovery(flightBefore, nowNs);
+    }
+    if (inRecovery) {
+      // RFC 6937: DeliveredData = the change in SND.UNA plus the change in SACKed octets.
+      proportionalRateReduction(acked + (board.sackedBytes() - sackedBefore));
     }
     return advanced;
   }
@@ -189,6 +229,10 @@ final class LossRecovery implements Scoreboard.Delivered {
     inRecovery = true;
     recover = sender.sndMax();
     cc.onEnterRecovery(flightSize, nowNs);
+    prrDelivered = 0;
+    prrOut = 0;
+    recoverFlight = Math.max(1, flightSize);
+    prrWindow = board.pipe();
     episodeRetransmits = 0;
     episodeDsacked = 0;
     fastRetransmits++;
@@ -246,6 +290,7 @@ final class LossRecovery implements Scoreboard.Delivered {
     detectLosses(nowNs);
     if (!inRecovery && board.lossMarks() > marksBefore && ge(sender.sndUna, recover)) {
       enterSackRecovery(flight, nowNs);
+      proportionalRateReduction(0);
     }
   }
 

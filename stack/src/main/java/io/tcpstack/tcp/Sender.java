@@ -324,6 +324,7 @@ final class Sender {
     if (fresh == n) {
       startTiming(nowNs); // Karn (RFC 6298 §3): time only segments sent for the first time
     }
+    recovery.sent(n);
     if (recovery.sack && fresh > 0) {
       // The scoreboard keeps one record per segment as the link sends it (a super-segment is cut at the MSS).
       int seq = add(sndNxt, -fresh);
@@ -379,6 +380,7 @@ final class Sender {
       }
     }
     board.retransmitted(i, nowNs);
+    recovery.sent(diff(end, start));
     recovery.countRetransmission();
     countRetransmission();
     retransmitted(); // Karn: an ACK from now on could be for either copy

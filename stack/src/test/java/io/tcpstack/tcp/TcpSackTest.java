@@ -197,18 +197,20 @@ class TcpSackTest {
     }
 
     @Test
-    void threeSackedAboveAHoleStartRecoveryAndTheHoleIsResentAtOnce() {
+    void threeSackedAboveAHoleStartRecoveryAndTheHoleIsResentAtOnceThenPrrPacesTheRest() {
       established(20);
       assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), sentSegments(), "the initial window, ten segments");
       h.atMs(10);
       h.send(ackWithSack(0, 2, 5)); // segments 2, 3, 4 arrived; 0 and 1 did not
-      assertEquals(List.of(0), sentSegments(),
-          "RFC 6675 §5 (4.3): the first lost segment at once; the pipe (7300) fills the window (ssthresh 7300)");
+      // RFC 6675 §5 (4.3): the first lost segment at once. Then PRR (RFC 6937): the pipe (8760) is
+      // above ssthresh (7300), so this ACK's 4380 delivered octets allow ceil(4380 * 7300 / 14600)
+      // = 2190 out, less the 1460 just sent: segment 1 goes too.
+      assertEquals(List.of(0, 1), sentSegments());
       assertEquals(1, h.counter(StackCounter.TCP_SACK_RECOVERIES));
       h.send(ackWithSack(0, 2, 7));
-      assertEquals(List.of(1), sentSegments(), "two more SACKed: the pipe (5840) lets segment 1 go");
+      assertEquals(List.of(), sentSegments(), "two more SACKed: the pipe (7300) is at ssthresh, nothing more");
       h.send(ackWithSack(0, 2, 8));
-      assertEquals(List.of(10), sentSegments(), "one more: new data (NextSeg rule 2)");
+      assertEquals(List.of(10), sentSegments(), "one more: the pipe (5840) below ssthresh — new data (NextSeg rule 2)");
       assertEquals(0, h.counter(StackCounter.TCP_RTO_EXPIRIES));
     }
 
