@@ -51,6 +51,14 @@ final class Receiver {
   /** The largest segment the peer sent so far (its effective MSS as far as we can tell). */
   int peerMss = TcpOptions.DEFAULT_MSS;
 
+  /**
+   * Quick ACKs (Linux's quickack mode): after data arrived out of order, the next this many in-order
+   * segments are acknowledged at once, each, not delayed nor held for the end of a batch — the
+   * sender is recovering, and its clock (and RTT) is our ACKs.
+   */
+  static final int QUICK_ACKS_AFTER_A_HOLE = 16;
+  private int quickAcks;
+
   /** SACK was negotiated (RFC 2018 §2): our ACKs carry SACK blocks while data is out of order. */
   boolean sackEnabled;
   /**
@@ -166,6 +174,10 @@ final class Receiver {
   private void ackInOrderData(int bytes, boolean filledGap, long nowNs) {
     unackedBytes += bytes;
     if (filledGap) {
+      quickAcks = QUICK_ACKS_AFTER_A_HOLE;
+      ackNow();
+    } else if (quickAcks > 0) {
+      quickAcks--;
       ackNow();
     } else if (conn.config.delayedAckNs == 0 || unackedBytes >= 2 * peerMss) {
       ackNeeded = true;
