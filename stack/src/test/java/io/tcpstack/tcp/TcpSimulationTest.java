@@ -13,6 +13,8 @@ import io.tcpstack.NetworkStack;
 import io.tcpstack.StackConfig;
 import io.tcpstack.device.Impairment;
 import io.tcpstack.device.SimulatedNetwork;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.tcp.cc.Cubic;
 import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.SeededStream;
 import java.security.MessageDigest;
@@ -87,7 +89,7 @@ class TcpSimulationTest {
   }
 
   /**
-   * One way, 1% loss, 20 ms each way: the congestion window of the sender, sampled at every event,
+   * One way, 1% loss, 20 ms each way, NewReno: the congestion window of the sender, sampled at every event,
    * shows slow start (growth from the initial window with no threshold yet), fast recovery (entered
    * on duplicate ACKs, halving the threshold), and congestion avoidance after it (growth of at most
    * one segment at a time, while cwnd is at or above ssthresh). Shape only — no wall time.
@@ -98,7 +100,7 @@ class TcpSimulationTest {
     // Unscaled windows (at most 65535 in flight): the trace samples cwnd once per event, and a
     // larger window lets slow start outgrow the samples between two of them, so the peak it shows
     // would understate the flight that the threshold is halved from.
-    t.config = TcpConfig.builder().windowScaling(false).build();
+    t.config = TcpConfig.builder().windowScaling(false).congestionControl(CongestionAlgorithm.NEWRENO).build();
     t.trace = new java.util.ArrayList<>();
     t.run(3600 * SECOND);
     java.util.List<TcpInfo> trace = t.trace;
@@ -130,6 +132,47 @@ class TcpSimulationTest {
       }
     }
     assertTrue(avoidanceSteps >= 5, "congestion avoidance grew the window: " + avoidanceSteps + " steps");
+    TcpInfo last = trace.get(trace.size() - 1);
+    assertTrue(last.fastRetransmits() > last.timeoutRetransmits(),
+        "losses were mostly repaired by fast retransmit, not timeouts: " + last);
+  }
+
+  /**
+   * The same path with CUBIC, the stack's default: the reduction on duplicate ACKs keeps 70% of the
+   * flight (RFC 9438 §4.6's β_cubic, where NewReno keeps half); congestion avoidance grows the window
+   * back a fraction of a segment per ACK (§4.2-§4.5: the target is approached by (target -
+   * cwnd)/cwnd per segment, the Reno-friendly region by α/cwnd). Shape only — no wall time.
+   */
+  @Test
+  void cubicReducesByBetaAndGrowsBackBetweenLosses() {
+    Transfer t = new Transfer(12, Impairment.parse("loss=1%,delay=20ms,seed=5"), 8_000_000, 0);
+    t.config = TcpConfig.builder().windowScaling(false).build(); // the stack's default: CUBIC
+    t.trace = new java.util.ArrayList<>();
+    t.run(3600 * SECOND);
+    java.util.List<TcpInfo> trace = t.trace;
+    int mss = trace.get(trace.size() - 1).sendMss();
+    assertTrue(trace.stream().allMatch(i -> i.congestionControl().equals("cubic")));
+
+    // Slow start outgrows the peer's unscaled window, so the first loss finds that window in
+    // flight, in whole segments: ssthresh = 0.7 of it.
+    int firstLoss = indexOf(trace, TcpInfo::inRecovery);
+    assertTrue(firstLoss > 0, "a loss happened");
+    assertTrue(trace.subList(0, firstLoss).stream().allMatch(i -> i.ssthresh() == Integer.MAX_VALUE));
+    int flight = 65_535 / mss * mss;
+    assertEquals(flight * Cubic.BETA_CUBIC_TENTHS / 10, trace.get(firstLoss).ssthresh());
+
+    int avoidanceSteps = 0;
+    for (int i = 1; i < trace.size(); i++) {
+      TcpInfo a = trace.get(i - 1);
+      TcpInfo b = trace.get(i);
+      if (!a.inRecovery() && !b.inRecovery() && a.cwnd() >= a.ssthresh() && a.ssthresh() == b.ssthresh()
+          && a.timeoutRetransmits() == b.timeoutRetransmits() && b.cwnd() > a.cwnd()) {
+        assertTrue(b.cwnd() - a.cwnd() < mss, "congestion avoidance grows by less than a segment per ACK: "
+            + a.cwnd() + " -> " + b.cwnd());
+        avoidanceSteps++;
+      }
+    }
+    assertTrue(avoidanceSteps >= 100, "congestion avoidance grew the window: " + avoidanceSteps + " steps");
     TcpInfo last = trace.get(trace.size() - 1);
     assertTrue(last.fastRetransmits() > last.timeoutRetransmits(),
         "losses were mostly repaired by fast retransmit, not timeouts: " + last);
