@@ -17,6 +17,7 @@ import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpError;
 import io.tcpstack.tcp.TcpState;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.testing.MemoryDevice;
 import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.SeededStream;
@@ -588,6 +589,32 @@ class TcpChannelTest {
 
     assertTrue(net.runUntil(() -> !accepted.get(0).isOpen(), LIMIT));
     assertEquals(TcpError.RESET, accepted.get(0).error(), "the server heard the RST");
+    assertNoLoopErrors();
+  }
+
+  @Test
+  void eachChannelChoosesItsCongestionControlBeforeOrAfterTheHandshake() throws IOException {
+    List<TcpChannel> accepted = serve(ch -> {
+      assertEquals("cubic", ch.congestionControl(), "the stack's default");
+      ch.setCongestionControl(CongestionAlgorithm.NEWRENO); // established: takes over the initial window
+    });
+    List<String> connected = new ArrayList<>();
+    TcpChannel[] client = connect(new TcpChannelHandler() {
+      @Override
+      public void onConnected(TcpChannel ch) {
+        connected.add(ch.congestionControl() + " cwnd " + ch.info().cwnd());
+      }
+    });
+    net.client.execute(() -> {
+      assertEquals(TcpState.SYN_SENT, client[0].state());
+      client[0].setCongestionControl(CongestionAlgorithm.NEWRENO); // before the handshake: it starts with it
+    });
+    assertTrue(net.runUntil(() -> !connected.isEmpty() && accepted.size() == 1, LIMIT));
+    assertEquals(List.of("newreno cwnd 14600"), connected);
+    assertEquals("newreno", accepted.get(0).congestionControl());
+    assertEquals(14600, accepted.get(0).info().cwnd());
+    net.client.execute(client[0]::abort);
+    assertTrue(net.runUntil(() -> !accepted.get(0).isOpen(), LIMIT));
     assertNoLoopErrors();
   }
 }
