@@ -118,6 +118,19 @@ class HttpServerTest {
     }
   }
 
+  @Test
+  void theHomePageShowsTheConnectionsCongestionControl() {
+    try (SimulatedClients sim = new SimulatedClients()) {
+      HttpServer.bind(sim.server(), HttpServer.PORT, 8, HttpConnectionTest.CLOCK);
+      Client client = sim.connect(HttpServer.PORT, ascii("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), false);
+      assertTrue(sim.runUntil(client::endOfStream, 10 * SECOND));
+      String html = HttpConnectionTest.responses(client.received()).get(0).text();
+      assertTrue(html.contains("<p>This connection: congestion control cubic, cwnd 14600 bytes, ssthresh none yet,"),
+          html);
+      client.channel().close();
+    }
+  }
+
   private static int serving(SimulatedClients sim, HttpServer http) {
     return http.connections();
   }
