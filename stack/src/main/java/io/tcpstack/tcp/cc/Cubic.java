@@ -5,8 +5,8 @@ package io.tcpstack.tcp.cc;
  * the time since congestion avoidance began, concave up to the window where the loss happened
  * (W_max) and convex beyond it, so it returns quickly to where it was and then probes with care;
  * never slower than Reno would (the Reno-friendly region). The first slow start uses HyStart++
- * (RFC 9406, {@link HyStartPlusPlus}); fast recovery is the NewReno recovery {@code LossRecovery}
- * drives (RFC 5681 §3.2, RFC 6582), with CUBIC's β.
+ * (RFC 9406, {@link HyStartPlusPlus}); recovery is the one {@code LossRecovery} drives (RFC 5681
+ * §3.2 and RFC 6582, or RFC 6675 with SACK), entered with CUBIC's β.
  *
  * <p>The RFC counts in segments; this class keeps bytes, as the interface does. Each formula is
  * scaled by the SMSS where it is used: K = cbrt((W_max - cwnd_epoch) / SMSS / C) (K in seconds),
@@ -317,7 +317,7 @@ public final class Cubic implements CongestionControl {
     // §4.7 fast convergence: a loss below the last W_max means less bandwidth; release some.
     wMax = fastConvergence && cwnd < wMax ? cwnd * FAST_CONVERGENCE_FACTOR : cwnd;
     cwndPrior = cwnd;                               // §4.6
-    ssthresh = reducedThreshold(flightSize);        // §4.6: max(flight_size·β_cubic, 2·SMSS)
+    ssthresh = reducedThreshold(flightSize);        // §4.6: max(flight_size·β_cubic, 2·SMSS), see there
     cwnd = saturatedAdd(ssthresh, DUP_THRESH * mss); // RFC 5681 §3.2 step 3
     endEpoch();
     region = Region.RECOVERY;
@@ -437,8 +437,16 @@ public final class Cubic implements CongestionControl {
     cwnd = Math.max(whole, cwnd);
   }
 
+  /**
+   * §4.6: ssthresh = max(flight_size·β_cubic, 2·SMSS), with flight_size at most cwnd. The flight
+   * is what the RFC reduces (an application-limited sender is not given back a window it did not
+   * use); but SND.MAX − SND.UNA, which the connection reports, counts the data a SACK peer already
+   * holds too, and can exceed cwnd — a "reduction" from it could raise the window. Capped at cwnd,
+   * it is never more than Linux's cwnd·β_cubic.
+   */
   private int reducedThreshold(int flightSize) {
-    return Math.max((int) ((long) flightSize * BETA_CUBIC_TENTHS / 10), MIN_SSTHRESH_SEGMENTS * mss);
+    long flight = Math.min(flightSize, cwnd);
+    return Math.max((int) (flight * BETA_CUBIC_TENTHS / 10), MIN_SSTHRESH_SEGMENTS * mss);
   }
 
   private static int saturatedAdd(int a, int b) {

@@ -19,10 +19,10 @@ package io.tcpstack.tcp.cc;
  *
  * <p><b>RTT samples</b> reach it through {@link #onRttSample} before the ACK that carried them
  * ({@link CongestionControl#onRttSample}); they are counted with that ACK, after its round check,
- * as the RFC's per-ACK steps do. The sender times one segment per round trip today (RFC 6298 §3,
- * Karn), which is fewer than {@link #N_RTT_SAMPLE} per round: until every ACK carries a sample
- * (RACK's per-segment send times, or timestamps), the delay check does not fire and HyStart++ stays
- * in standard slow start — the RFC's behaviour with too few samples.
+ * as the RFC's per-ACK steps do. The connection takes one sample per flight (RFC 6298, RFC 7323
+ * §4.2), fewer than {@link #N_RTT_SAMPLE} per round: until the algorithm gets a sample from every
+ * ACK (RACK's per-segment send times, or each ACK's TSecr), the delay check does not fire and
+ * HyStart++ stays in standard slow start — the RFC's behaviour with too few samples.
  *
  * <p>Sizes in bytes, times in nanoseconds; deterministic; stack thread only.
  */

@@ -22,11 +22,6 @@ public final class NewReno implements CongestionControl {
   private int ssthresh = Integer.MAX_VALUE;
   /** Bytes acknowledged in congestion avoidance not yet turned into window (RFC 5681 §3.1, byte counting). */
   private int bytesAckedInAvoidance;
-  /** Between a timeout and the next ACK of new data (the undo state is that of the first timeout). */
-  private boolean timedOut;
-  private boolean canUndo;
-  private int priorCwnd;
-  private int priorSsthresh;
 
   /** NewReno with RFC 5681 slow start. */
   public NewReno() {
@@ -49,8 +44,6 @@ public final class NewReno implements CongestionControl {
     this.cwnd = initialWindow(mss);
     this.ssthresh = Integer.MAX_VALUE;
     this.bytesAckedInAvoidance = 0;
-    this.timedOut = false;
-    this.canUndo = false;
     if (hyStart != null) {
       hyStart.reset();
     }
@@ -95,7 +88,6 @@ public final class NewReno implements CongestionControl {
 
   @Override
   public void onAck(int ackedBytes, int flightBeforeAck, long nowNs) {
-    timedOut = false;
     // Grow only a window that was being used: an application- or receiver-limited sender would
     // otherwise inflate cwnd without bound (RFC 7661 §4 in spirit; Linux's tcp_is_cwnd_limited).
     boolean cwndLimited = 2L * flightBeforeAck >= cwnd;
@@ -129,7 +121,6 @@ public final class NewReno implements CongestionControl {
 
   @Override
   public void onEnterRecovery(int flightSize, long nowNs) {
-    saveForUndo();
     stopHyStart();
     ssthresh = reducedThreshold(flightSize);            // RFC 5681 §3.2 step 2, equation (4)
     cwnd = saturatedAdd(ssthresh, DUP_THRESH * mss);   // step 3: inflate by the three segments that left
@@ -157,34 +148,10 @@ public final class NewReno implements CongestionControl {
 
   @Override
   public void onRetransmitTimeout(int flightSize, long nowNs) {
-    if (!timedOut) {
-      saveForUndo();
-    }
-    timedOut = true;
     stopHyStart();
     ssthresh = reducedThreshold(flightSize); // RFC 5681 §3.1 equation (4)
     cwnd = mss;                              // the loss window, LW = 1 SMSS
     bytesAckedInAvoidance = 0;
-  }
-
-  /** Back to cwnd and ssthresh from before the last reduction (RFC 4015 §3.2 in spirit). */
-  @Override
-  public boolean undo() {
-    if (!canUndo) {
-      return false;
-    }
-    canUndo = false;
-    timedOut = false;
-    cwnd = Math.max(cwnd, priorCwnd);
-    ssthresh = priorSsthresh;
-    bytesAckedInAvoidance = 0;
-    return true;
-  }
-
-  private void saveForUndo() {
-    canUndo = true;
-    priorCwnd = cwnd;
-    priorSsthresh = ssthresh;
   }
 
   private void stopHyStart() {

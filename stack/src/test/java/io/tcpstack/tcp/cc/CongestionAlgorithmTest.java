@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** Choosing an algorithm by name; NewReno's switch-over and undo. */
+/** Choosing an algorithm by name; NewReno's switch-over. */
 class CongestionAlgorithmTest {
 
   static final int MSS = 1000;
@@ -47,26 +46,5 @@ class CongestionAlgorithmTest {
       n.onAck(MSS, n.cwnd(), 0);
     }
     assertEquals(31 * MSS, n.cwnd(), "congestion avoidance: one SMSS per window");
-  }
-
-  @Test
-  void newRenoUndoesItsLastReduction() {
-    NewReno n = new NewReno();
-    n.start(MSS, 0);
-    for (int i = 0; i < 10; i++) {
-      n.onAck(MSS, n.cwnd(), 0);
-    }
-    assertEquals(20 * MSS, n.cwnd());
-    n.onEnterRecovery(20 * MSS, 0);
-    assertEquals(10 * MSS, n.ssthresh());
-    n.onExitRecovery(10 * MSS, 0);
-    assertTrue(n.undo());
-    assertEquals(20 * MSS, n.cwnd());
-    assertEquals(Integer.MAX_VALUE, n.ssthresh());
-    n.onRetransmitTimeout(20 * MSS, 0);
-    n.onRetransmitTimeout(20 * MSS, 0);
-    assertTrue(n.undo());
-    assertEquals(20 * MSS, n.cwnd(), "the state before the first of the timeouts");
-    assertEquals(Integer.MAX_VALUE, n.ssthresh());
   }
 }

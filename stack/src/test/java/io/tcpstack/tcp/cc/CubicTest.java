@@ -238,6 +238,22 @@ class CubicTest {
     }
 
     @Test
+    void aFlightBeyondCwndIsCountedAsCwnd() {
+      // With SACK, SND.MAX - SND.UNA also counts what the peer holds beyond a hole: it can exceed
+      // cwnd, and 0.7 of it would not be a reduction.
+      Cubic c = new Cubic();
+      c.start(MSS, 0);
+      growTo(c, 60);
+      c.onEnterRecovery(97 * MSS, 0);
+      assertEquals(42_000, c.ssthresh(), "cwnd·β_cubic");
+      Cubic t = new Cubic();
+      t.start(MSS, 0);
+      growTo(t, 60);
+      t.onRetransmitTimeout(97 * MSS, 0);
+      assertEquals(42_000, t.ssthresh(), "a timeout too");
+    }
+
+    @Test
     void ssthreshIsAtLeastTwoSegments() {
       Cubic c = new Cubic();
       c.start(MSS, 0);
@@ -332,9 +348,9 @@ class CubicTest {
     void aTimeoutCollapsesCwndAndSetsSsthreshWithBeta() {
       Cubic c = afterLossAt(100, 100 * MS);
       c.onAck(MSS, c.cwnd(), S);
-      c.onRetransmitTimeout(80 * MSS, 2 * S);
+      c.onRetransmitTimeout(60 * MSS, 2 * S);
       assertEquals(MSS, c.cwnd(), "RFC 5681 §3.1: the loss window");
-      assertEquals(56_000, c.ssthresh(), "flight_size·β_cubic, as §4.6");
+      assertEquals(42_000, c.ssthresh(), "flight_size·β_cubic, as §4.6");
       assertEquals(0, c.wMax(), "forgotten: the next stage starts from its own window");
       assertEquals(Cubic.Region.SLOW_START, c.region());
     }
@@ -342,11 +358,11 @@ class CubicTest {
     @Test
     void aSecondTimeoutKeepsSsthresh() {
       Cubic c = afterLossAt(100, 100 * MS);
-      c.onRetransmitTimeout(80 * MSS, S);
-      c.onRetransmitTimeout(80 * MSS, 2 * S);
-      assertEquals(56_000, c.ssthresh());
+      c.onRetransmitTimeout(60 * MSS, S);
+      c.onRetransmitTimeout(60 * MSS, 2 * S);
+      assertEquals(42_000, c.ssthresh());
       c.onRetransmitTimeout(2 * MSS, 3 * S);
-      assertEquals(56_000, c.ssthresh(), "RFC 5681 §3.1: held constant for a segment the timer resent");
+      assertEquals(42_000, c.ssthresh(), "RFC 5681 §3.1: held constant for a segment the timer resent");
       assertEquals(MSS, c.cwnd());
     }
 
