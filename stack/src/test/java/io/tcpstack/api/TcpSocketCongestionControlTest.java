@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.tcp.cc.CongestionControl;
 import java.io.IOException;
 import java.io.InputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -36,9 +37,11 @@ class TcpSocketCongestionControlTest {
     pair = SocketPair.open(TcpConfig.builder().congestionControl("newreno").build());
     assertEquals("newreno", pair.client.getCongestionControl(), "connect");
     assertEquals("newreno", pair.server.getCongestionControl(), "accept");
+    int cwnd = pair.client.info().cwnd(); // nothing sent yet: the initial window
+    assertEquals(CongestionControl.initialWindow(pair.client.info().sendMss()), cwnd);
     pair.client.setCongestionControl(CongestionAlgorithm.CUBIC);
     assertEquals("cubic", pair.client.getCongestionControl());
-    assertEquals(14600, pair.client.info().cwnd(), "the window carried over");
+    assertEquals(cwnd, pair.client.info().cwnd(), "the window carried over");
 
     byte[] sent = new byte[200_000];
     for (int i = 0; i < sent.length; i++) {
