@@ -2,6 +2,7 @@ package io.tcpstack;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.wire.Ipv4Address;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -52,6 +53,7 @@ public final class StackConfig {
   private final ByteBufAllocator allocator;
   private final byte[] isnKey;
   private final int ephemeralPortSeed;
+  private final CongestionAlgorithm congestionControl;
 
   private StackConfig(Builder b) {
     this.address = b.address;
@@ -67,6 +69,7 @@ public final class StackConfig {
     this.bufferMemory = b.bufferMemory;
     this.transmitThread = b.transmitThread;
     this.synBacklog = b.synBacklog;
+    this.congestionControl = b.congestionControl;
   }
 
   public static Builder builder() {
@@ -133,6 +136,11 @@ public final class StackConfig {
     return synBacklog;
   }
 
+  /** The congestion control of connections whose {@code TcpConfig} names none (CUBIC by default). */
+  public CongestionAlgorithm congestionControl() {
+    return congestionControl;
+  }
+
   @Override
   public String toString() {
     return Ipv4Address.toString(address) + "/" + prefixLength + " mtu " + mtu;
@@ -154,6 +162,7 @@ public final class StackConfig {
     private long bufferMemory = DEFAULT_BUFFER_MEMORY;
     private boolean transmitThread;
     private int synBacklog = DEFAULT_SYN_BACKLOG;
+    private CongestionAlgorithm congestionControl = CongestionAlgorithm.DEFAULT;
 
     private Builder() {
       // Randomness enters here, at configuration time, so the core itself stays deterministic:
@@ -252,6 +261,15 @@ public final class StackConfig {
         throw new IllegalArgumentException("SYN backlog must be at least 1, got " + max);
       }
       this.synBacklog = max;
+      return this;
+    }
+
+    /**
+     * The congestion control of this stack's connections ({@link CongestionAlgorithm#CUBIC} by
+     * default, {@code serve --congestion}); a connection's {@code TcpConfig} may name another.
+     */
+    public Builder congestionControl(CongestionAlgorithm algorithm) {
+      this.congestionControl = Objects.requireNonNull(algorithm, "algorithm");
       return this;
     }
 

@@ -63,7 +63,7 @@ class LauncherIT {
     assertTrue(r.out.startsWith("usage: tcpstack"), r.out);
     assertTrue(r.out.contains("serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]"), r.out);
     assertTrue(r.out.contains("--impair SPEC"), r.out);
-    for (String option : List.of("--backlog N", "--max-connections N", "--buffer-memory SIZE")) {
+    for (String option : List.of("--backlog N", "--max-connections N", "--buffer-memory SIZE", "--congestion cubic|newreno")) {
       assertTrue(r.out.contains(option), option + " in " + r.out);
     }
     for (String example : List.of("echo", "upper", "hello", "thanks", "chat-server", "chat-client", "client", "framing",
@@ -81,7 +81,8 @@ class LauncherIT {
       "serve --impair loss=1%,,dup=1%", "serve --impair loss=1%,loss=2%",
       "serve --backlog 0", "serve --backlog 65536", "serve --backlog", "serve --max-connections 0",
       "serve --max-connections lots", "serve --buffer-memory 1k", "serve --buffer-memory 12q", "serve --buffer-memory",
-      "run echo --backlog 0", "run http --buffer-memory 2t",
+      "run echo --backlog 0", "run http --buffer-memory 2t", "serve --congestion reno", "serve --congestion",
+      "run echo --congestion=bbr",
       "run", "run bogus", "run echo --port 0", "run echo --port", "run echo --bogus 1", "run echo extra",
       "run upper --mtu 10", "run client", "run client nohost", "run client 1.2.3.4:99999", "run client 1.2.3:80",
       "run client 198.18.0.1:80 --message", "run framing-client 198.18.0.1:9000", "run chat-client",

@@ -9,8 +9,11 @@ import io.tcpstack.tcp.TcpEvents;
 import io.tcpstack.tcp.TcpInfo;
 import io.tcpstack.tcp.Subscribers;
 import io.tcpstack.tcp.TcpState;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.tcp.cc.CongestionControl;
 import io.tcpstack.wire.Ipv4Address;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A TCP connection for event-driven code: non-blocking calls and readiness events ({@link
@@ -205,6 +208,22 @@ public final class TcpChannel {
   /** Nagle's algorithm off ({@code true}) or on (RFC 9293 §3.7.4). */
   public void setNoDelay(boolean on) {
     conn.setNoDelay(on, stack.nowNs());
+  }
+
+  /**
+   * This channel's congestion control from now on, e.g. {@link CongestionAlgorithm#NEWRENO}, at
+   * any time: called right after {@link #connect}, before the handshake completes, the connection
+   * starts with it; once established (in the accept handler, or later) a new instance takes over
+   * the window as it is — the initial window if no data has flowed yet (see {@link
+   * TcpConnection#setCongestionControl}). By default the {@link TcpConfig}'s, else the stack's (CUBIC).
+   */
+  public void setCongestionControl(Supplier<CongestionControl> algorithm) {
+    conn.setCongestionControl(Objects.requireNonNull(algorithm.get(), "algorithm returned null"), stack.nowNs());
+  }
+
+  /** The name of the channel's congestion control, e.g. {@code "cubic"}. */
+  public String congestionControl() {
+    return conn.congestionControl();
   }
 
   public TcpInfo info() {

@@ -6,6 +6,8 @@ import io.tcpstack.tcp.TcpInfo;
 import io.tcpstack.tcp.TcpConnection;
 import io.tcpstack.tcp.TcpEvents;
 import io.tcpstack.tcp.TcpState;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.tcp.cc.CongestionControl;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A TCP connection on the stack, in the spirit of {@link java.net.Socket}: blocking streams,
@@ -247,6 +250,29 @@ public final class TcpSocket implements Closeable {
       conn.setKeepAlive(on, stack.runtime().nowNs());
       return Boolean.TRUE;
     });
+  }
+
+  /**
+   * This socket's congestion control from now on, e.g. {@link CongestionAlgorithm#NEWRENO}: a new
+   * instance takes over the window as it is (see {@link TcpConnection#setCongestionControl}), at any
+   * time. To start the connection with it, name it in the {@link TcpConfig} given to {@link
+   * #connect} (or to {@link TcpServerSocket#bind} for accepted sockets); by default the stack's
+   * ({@code StackConfig.congestionControl}, CUBIC).
+   */
+  public void setCongestionControl(Supplier<CongestionControl> algorithm) throws IOException {
+    Objects.requireNonNull(algorithm, "algorithm");
+    ensureOpen();
+    stack.call(() -> {
+      conn.setCongestionControl(Objects.requireNonNull(algorithm.get(), "algorithm returned null"),
+          stack.runtime().nowNs());
+      return Boolean.TRUE;
+    });
+  }
+
+  /** The name of the socket's congestion control now, e.g. {@code "cubic"}. */
+  public String getCongestionControl() throws IOException {
+    ensureOpen();
+    return stack.call(() -> conn.congestionControl());
   }
 
   /** The connection's counters and congestion state now (see {@link TcpInfo}). */

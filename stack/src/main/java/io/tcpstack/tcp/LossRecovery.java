@@ -42,7 +42,8 @@ final class LossRecovery implements Scoreboard.Delivered {
   /** RFC 5681 §3.2: fast retransmit on the third duplicate ACK. */
   static final int DUP_ACK_THRESHOLD = 3;
 
-  final CongestionControl cc;
+  /** Replaced only by {@link TcpConnection#setCongestionControl}. */
+  CongestionControl cc;
   private final Sender sender;
   private final TcpConnection conn;
   int dupAcks;

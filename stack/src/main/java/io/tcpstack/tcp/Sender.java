@@ -183,13 +183,13 @@ final class Sender {
       if (!rttFromTsEcr) {
         // Time is the caller's and should not run backwards; if it does, the sample is 0, not an
         // error half-way through processing an ACK.
-        conn.rtt.sample(Math.max(0, nowNs - rttSentNs));
+        conn.rttSample(Math.max(0, nowNs - rttSentNs), nowNs);
       } else {
         // RFC 6298 §3 (Karn) forbids a sample from our clock: the ACK may be for either copy. Its
         // TSecr says which copy it answers (RFC 7323 §4.1, §4.2: from an ACK of new data only).
         long tsRttNs = conn.timestamps.rttSampleNs(conn.timestamps.echoed, nowNs);
         if (tsRttNs >= 0) {
-          conn.rtt.sample(tsRttNs);
+          conn.rttSample(tsRttNs, nowNs);
         }
       }
     }

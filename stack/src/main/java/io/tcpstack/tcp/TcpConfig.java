@@ -1,7 +1,7 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.tcp.cc.CongestionControl;
-import io.tcpstack.tcp.cc.NewReno;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -63,6 +63,7 @@ public final class TcpConfig {
   final long keepAliveIntervalNs;
   final int keepAliveProbes;
   final long finWait2TimeoutNs;
+  /** The connection's algorithm; null: the stack's ({@code StackConfig.congestionControl}). */
   final Supplier<CongestionControl> congestionControl;
 
   private TcpConfig(Builder b) {
@@ -152,9 +153,13 @@ public final class TcpConfig {
     return keepAlive;
   }
 
-  /** A new instance of the configured congestion-control algorithm. */
-  CongestionControl newCongestionControl() {
-    return Objects.requireNonNull(congestionControl.get(), "congestion control factory returned null");
+  /**
+   * A new instance of this configuration's congestion-control algorithm, or of {@code stackDefault}
+   * when it names none.
+   */
+  CongestionControl newCongestionControl(Supplier<CongestionControl> stackDefault) {
+    Supplier<CongestionControl> factory = congestionControl != null ? congestionControl : stackDefault;
+    return Objects.requireNonNull(factory.get(), "congestion control factory returned null");
   }
 
   /** Builds a {@link TcpConfig}; each setter checks its argument. */
@@ -177,7 +182,7 @@ public final class TcpConfig {
     private Duration keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
     private int keepAliveProbes = DEFAULT_KEEPALIVE_PROBES;
     private Duration finWait2Timeout = DEFAULT_FIN_WAIT_2_TIMEOUT;
-    private Supplier<CongestionControl> congestionControl = NewReno::new;
+    private Supplier<CongestionControl> congestionControl;
 
     /** Send buffer in bytes, 1 KiB .. 64 KiB without window scaling (RFC 7323 comes later) — up to 1 GiB accepted. */
     public Builder sendBufferSize(int bytes) {
@@ -290,16 +295,30 @@ public final class TcpConfig {
       return this;
     }
 
-    /** The congestion-control algorithm, one new instance per connection ({@link NewReno} by default). */
     /** How long an orphaned connection waits in FIN-WAIT-2 for the peer's FIN (default 60 s). */
     public Builder finWait2Timeout(Duration timeout) {
       this.finWait2Timeout = positive("FIN-WAIT-2 timeout", timeout);
       return this;
     }
 
+    /**
+     * The congestion-control algorithm, one new instance per connection: a {@link
+     * CongestionAlgorithm} or any factory. Unset, connections get the stack's ({@code
+     * StackConfig.Builder.congestionControl}, {@link CongestionAlgorithm#CUBIC} by default). A
+     * connection can also switch later ({@code TcpSocket.setCongestionControl}).
+     */
     public Builder congestionControl(Supplier<CongestionControl> factory) {
       this.congestionControl = Objects.requireNonNull(factory, "factory");
       return this;
+    }
+
+    /**
+     * The congestion-control algorithm by name: {@code "cubic"} or {@code "newreno"}.
+     *
+     * @throws IllegalArgumentException for an unknown name (the message lists the known ones)
+     */
+    public Builder congestionControl(String name) {
+      return congestionControl(CongestionAlgorithm.byName(name));
     }
 
     public TcpConfig build() {

@@ -8,6 +8,7 @@ import static io.tcpstack.tcp.SeqNum.lt;
 
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.cc.CongestionControl;
 import io.tcpstack.wire.Icmpv4Header;
 import io.tcpstack.wire.TcpHeader;
 
@@ -120,7 +121,7 @@ public final class TcpConnection extends Timed implements EventSource {
     // The buffers take memory from the stack's pool only while they hold data.
     this.sender = new Sender(this, new SegmentedBuffer(layer.pool(), config.sendBufferSize));
     this.receiver = new Receiver(this, new SegmentedBuffer(layer.pool(), config.receiveBufferSize));
-    this.recovery = new LossRecovery(this, sender, config.newCongestionControl());
+    this.recovery = new LossRecovery(this, sender, config.newCongestionControl(layer.defaultCongestionControl));
     sender.recovery = recovery;
     sender.noDelay = config.noDelay;
     this.keepAlive = config.keepAlive;
@@ -392,6 +393,34 @@ public final class TcpConnection extends Timed implements EventSource {
     keepAlive = on;
     keepAlivesUnanswered = 0;
     timers.set(TcpTimers.KEEPALIVE, on && state.isSynchronized() ? nowNs + config.keepAliveIdleNs : NEVER);
+  }
+
+  /**
+   * Switches this connection's congestion control, at any time (as Linux's {@code TCP_CONGESTION}
+   * does). Before the handshake completes the new algorithm replaces the old one and starts with
+   * the initial window when the connection is established; afterwards it takes over the window as
+   * it is, cwnd and ssthresh, without the old algorithm's history ({@link CongestionControl#resume}).
+   */
+  public void setCongestionControl(CongestionControl next, long nowNs) {
+    CongestionControl previous = recovery.cc;
+    if (state.isSynchronized()) {
+      next.resume(sender.sendMss, previous.cwnd(), previous.ssthresh(), nowNs);
+    }
+    recovery.cc = next;
+  }
+
+  /** The name of this connection's congestion control ({@link CongestionControl#name()}). */
+  public String congestionControl() {
+    return recovery.cc.name();
+  }
+
+  /**
+   * An RTT measurement (RFC 6298 §3): the estimator takes it for the RTO, the congestion control
+   * for its own use (CUBIC's target window, HyStart++'s rounds). Every sample goes through here.
+   */
+  void rttSample(long rttNs, long nowNs) {
+    rtt.sample(rttNs);
+    recovery.cc.onRttSample(rttNs, nowNs);
   }
 
   /**

@@ -12,6 +12,7 @@ import io.tcpstack.ip.SoftwareOffload;
 import io.tcpstack.ip.ProtocolHandler;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.Ipv4Header;
 import io.tcpstack.wire.TcpHeader;
@@ -94,6 +95,8 @@ public final class TcpLayer implements ProtocolHandler {
   private final boolean checksumOffload;
   /** The link cuts our super-segments ({@link Offload#TX_SEGMENTATION}). */
   private final boolean segmentationOffload;
+  /** The congestion control of connections whose TcpConfig names none ({@link StackConfig#congestionControl()}). */
+  final CongestionAlgorithm defaultCongestionControl;
 
   public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, StackConfig config) {
     this.ip = ip;
@@ -105,6 +108,7 @@ public final class TcpLayer implements ProtocolHandler {
     this.segmentationOffload = Offload.has(ip.linkOffloads(), Offload.TX_SEGMENTATION);
     this.maxConnections = config.maxConnections();
     this.synBacklog = config.synBacklog();
+    this.defaultCongestionControl = config.congestionControl();
     this.pool = new BufferPool(config.allocator(), BUFFER_CHUNK, Math.max(BUFFER_CHUNK, config.bufferMemory()),
         SPARE_CHUNKS);
     this.nextEphemeral = EPHEMERAL_FIRST + Math.floorMod(config.ephemeralPortSeed(), EPHEMERAL_LAST - EPHEMERAL_FIRST + 1);

@@ -16,7 +16,10 @@ import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpError;
+import io.tcpstack.tcp.TcpInfo;
 import io.tcpstack.tcp.TcpState;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.tcp.cc.CongestionControl;
 import io.tcpstack.testing.MemoryDevice;
 import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.SeededStream;
@@ -588,6 +591,35 @@ class TcpChannelTest {
 
     assertTrue(net.runUntil(() -> !accepted.get(0).isOpen(), LIMIT));
     assertEquals(TcpError.RESET, accepted.get(0).error(), "the server heard the RST");
+    assertNoLoopErrors();
+  }
+
+  @Test
+  void eachChannelChoosesItsCongestionControlBeforeOrAfterTheHandshake() throws IOException {
+    List<TcpChannel> accepted = serve(ch -> {
+      assertEquals("cubic", ch.congestionControl(), "the stack's default");
+      ch.setCongestionControl(CongestionAlgorithm.NEWRENO); // established: takes over the initial window
+    });
+    List<String> connected = new ArrayList<>();
+    TcpChannel[] client = connect(new TcpChannelHandler() {
+      @Override
+      public void onConnected(TcpChannel ch) {
+        TcpInfo info = ch.info();
+        connected.add(ch.congestionControl() + (info.cwnd() == CongestionControl.initialWindow(info.sendMss())
+            ? " with the initial window" : " cwnd " + info.cwnd()));
+      }
+    });
+    net.client.execute(() -> {
+      assertEquals(TcpState.SYN_SENT, client[0].state());
+      client[0].setCongestionControl(CongestionAlgorithm.NEWRENO); // before the handshake: it starts with it
+    });
+    assertTrue(net.runUntil(() -> !connected.isEmpty() && accepted.size() == 1, LIMIT));
+    assertEquals(List.of("newreno with the initial window"), connected);
+    assertEquals("newreno", accepted.get(0).congestionControl());
+    TcpInfo server = accepted.get(0).info();
+    assertEquals(CongestionControl.initialWindow(server.sendMss()), server.cwnd(), "the window carried over");
+    net.client.execute(client[0]::abort);
+    assertTrue(net.runUntil(() -> !accepted.get(0).isOpen(), LIMIT));
     assertNoLoopErrors();
   }
 }

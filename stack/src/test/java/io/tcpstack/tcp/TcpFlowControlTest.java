@@ -11,9 +11,12 @@ import static io.tcpstack.testing.TcpHarness.PEER_PORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.tcp.cc.NewReno;
 import io.tcpstack.testing.Seg;
 import io.tcpstack.testing.TcpHarness;
 import java.time.Duration;
@@ -40,6 +43,11 @@ class TcpFlowControlTest {
   /** Our window with the default 256 KiB receive buffer: capped without window scaling. */
   static final int WINDOW = 65535;
   static final long MS = 1_000_000L;
+  /**
+   * The sections that assert NewReno's exact windows (fast retransmit, NewReno recovery, timeouts,
+   * window growth) name it: the stack's default is CUBIC ({@link CubicWindows} has its numbers).
+   */
+  static final TcpConfig NEWRENO = TcpConfig.builder().congestionControl(CongestionAlgorithm.NEWRENO).build();
 
   final TcpHarness h = new TcpHarness();
   TcpListener listener;
@@ -728,7 +736,7 @@ class TcpFlowControlTest {
 
     @Test
     void theThirdDuplicateAckRetransmitsAndEntersRecovery() {
-      established();
+      established(NEWRENO);
       write(14600);
       assertEquals(10, h.take().size(), "the initial window (RFC 6928)");
       h.atMs(10).send(ackOf(0));
@@ -751,7 +759,7 @@ class TcpFlowControlTest {
 
     @Test
     void furtherDuplicateAcksInflateTheWindowAndReleaseNewData() {
-      established();
+      established(NEWRENO);
       write(14600);
       h.take();
       for (int i = 0; i < 3; i++) {
@@ -779,7 +787,7 @@ class TcpFlowControlTest {
 
     @Test
     void ssthreshIsAtLeastTwoSegments() {
-      established();
+      established(NEWRENO);
       write(3 * MSS);
       h.take();
       for (int i = 0; i < 3; i++) {
@@ -801,7 +809,7 @@ class TcpFlowControlTest {
      * third retransmits segment 0; five more written segments are released by the inflation.
      */
     void twoHoles() {
-      established();
+      established(NEWRENO);
       write(14600);
       h.take();
       for (int i = 0; i < 3; i++) {
@@ -900,7 +908,7 @@ class TcpFlowControlTest {
 
     @Test
     void timeoutCollapsesCwndToOneSegmentAndResendsInSlowStart() {
-      established();
+      established(NEWRENO);
       write(14600);
       h.take();
       h.atMs(199).expectNothing();
@@ -930,7 +938,7 @@ class TcpFlowControlTest {
 
     @Test
     void aSecondTimeoutBacksOffAndKeepsSsthresh() {
-      established();
+      established(NEWRENO);
       write(14600);
       h.take();
       h.atMs(200).expect(out(0, 1460, ACK));
@@ -944,12 +952,199 @@ class TcpFlowControlTest {
 
     @Test
     void ssthreshAfterATimeoutIsAtLeastTwoSegments() {
-      established();
+      established(NEWRENO);
       write(1000);
       h.expect(out(0, 1000, PSH | ACK));
       h.atMs(200).expect(out(0, 1000, PSH | ACK));
       assertEquals(MSS, conn.info().cwnd());
       assertEquals(2 * MSS, conn.info().ssthresh());
+    }
+  }
+
+  // ------------------------------------------------------------------ 9b. CUBIC, the default
+
+  @Nested
+  class CubicWindows {
+    // RFC 9438 §4.6 and §4.8 through the connection: β_cubic = 0.7 of the flight where NewReno takes half.
+
+    @Test
+    void theThirdDuplicateAckKeepsSeventyPercentOfTheFlight() {
+      established();
+      assertEquals("cubic", conn.info().congestionControl());
+      write(14600);
+      assertEquals(10, h.take().size(), "the initial window (RFC 6928)");
+      for (int i = 0; i < 2; i++) {
+        h.atMs(10 + i).send(ackOf(0));
+        h.expectNothing();
+      }
+      h.atMs(12).send(ackOf(0));
+      h.expect(out(0, 1460, ACK));
+      TcpInfo info = conn.info();
+      assertTrue(info.inRecovery());
+      assertEquals(10220, info.ssthresh(), "max(FlightSize·0.7, 2·SMSS)");
+      assertEquals(10220 + 3 * MSS, info.cwnd(), "RFC 5681 §3.2 step 3");
+      // Step 4: one more duplicate inflates cwnd past what is outstanding: one new segment.
+      write(MSS);
+      h.atMs(13).send(ackOf(0));
+      h.expect(out(14600, 1460, PSH | ACK));
+      assertEquals(10220 + 4 * MSS, conn.info().cwnd());
+    }
+
+    @Test
+    void aTimeoutKeepsSeventyPercentAndResendsOneSegment() {
+      established();
+      write(14600);
+      h.take();
+      h.atMs(200).expect(out(0, 1460, ACK));
+      TcpInfo info = conn.info();
+      assertEquals(MSS, info.cwnd()); // RFC 5681 §3.1 LW, as RFC 9438 §4.8 says
+      assertEquals(10220, info.ssthresh());
+      h.atMs(600).expect(out(0, 1460, ACK)); // backed off; ssthresh held
+      assertEquals(10220, conn.info().ssthresh());
+      h.atMs(610).send(ackOf(1460));
+      h.expect(out(1460, 1460, ACK), out(2920, 1460, ACK));
+      assertEquals(2 * MSS, conn.info().cwnd(), "slow start after a timeout: one SMSS per ACK");
+    }
+  }
+
+  // ------------------------------------------------------------------ 9c. choosing the algorithm
+
+  @Nested
+  class CongestionControlChoice {
+
+    @Test
+    void aTcpConfigNamesTheAlgorithmOfItsConnections() {
+      established(TcpConfig.builder().congestionControl("newreno").build());
+      assertEquals("newreno", conn.congestionControl());
+      assertEquals("newreno", conn.info().congestionControl());
+      assertThrows(IllegalArgumentException.class, () -> TcpConfig.builder().congestionControl("reno"));
+    }
+
+    @Test
+    void aStackCanDefaultToNewRenoAndAConnectionStillChooseCubic() {
+      try (TcpHarness other = new TcpHarness(b -> b.congestionControl(CongestionAlgorithm.NEWRENO))) {
+        TcpConnection a = other.connect(PEER_PORT, TcpConfig.DEFAULT);
+        TcpConnection b = other.connect(PEER_PORT, TcpConfig.builder().congestionControl(CongestionAlgorithm.CUBIC).build());
+        assertEquals("newreno", a.congestionControl());
+        assertEquals("cubic", b.congestionControl());
+        a.abort(other.now());
+        b.abort(other.now());
+        a.dispose();
+        b.dispose();
+      }
+    }
+
+    @Test
+    void switchedBeforeTheHandshakeTheNewAlgorithmStartsWithTheInitialWindow() {
+      conn = h.connect(PEER_PORT, TcpConfig.DEFAULT);
+      iss = h.take().get(0).seq;
+      conn.setCongestionControl(new NewReno(), h.now());
+      assertEquals("newreno", conn.congestionControl());
+      h.send(new Seg(PEER_PORT, conn.localPort(), PEER_ISS, iss + 1, SYN | ACK, PEER_WINDOW, MSS, new byte[0], null));
+      h.take();
+      assertEquals(TcpState.ESTABLISHED, conn.state());
+      assertEquals(14600, conn.info().cwnd());
+      assertEquals(Integer.MAX_VALUE, conn.info().ssthresh());
+    }
+
+    @Test
+    void switchedWhileEstablishedTheNewAlgorithmTakesOverTheWindow() {
+      established();
+      write(14600);
+      h.take();
+      h.atMs(200).expect(out(0, 1460, ACK)); // CUBIC: cwnd 1460, ssthresh 10220
+      h.atMs(210).send(ackOf(1460));
+      h.take();
+      assertEquals(2 * MSS, conn.info().cwnd());
+      conn.setCongestionControl(new NewReno(), h.now());
+      TcpInfo info = conn.info();
+      assertEquals("newreno", info.congestionControl());
+      assertEquals(2 * MSS, info.cwnd());
+      assertEquals(10220, info.ssthresh());
+      h.atMs(220).send(ackOf(4380));
+      h.take();
+      assertEquals(3 * MSS, conn.info().cwnd(), "NewReno's slow start goes on from there");
+    }
+
+    @Test
+    void everyRttSampleReachesTheCongestionControl() {
+      List<Long> samples = new java.util.ArrayList<>();
+      established(TcpConfig.builder().congestionControl(() -> new ForwardingNewReno(samples)).build());
+      assertEquals(List.of(0L), samples, "the handshake's");
+      write(MSS);
+      h.take();
+      h.atMs(30).send(ackOf(MSS));
+      assertEquals(List.of(0L, 30 * MS), samples);
+    }
+  }
+
+  /** NewReno that records the RTT samples it hears of. */
+  static final class ForwardingNewReno implements io.tcpstack.tcp.cc.CongestionControl {
+    final NewReno d = new NewReno();
+    final List<Long> samples;
+
+    ForwardingNewReno(List<Long> samples) {
+      this.samples = samples;
+    }
+
+    @Override
+    public void onRttSample(long rttNs, long nowNs) {
+      samples.add(rttNs);
+    }
+
+    @Override
+    public String name() {
+      return "recording";
+    }
+
+    @Override
+    public void start(int mss, long nowNs) {
+      d.start(mss, nowNs);
+    }
+
+    @Override
+    public void resume(int mss, int cwnd, int ssthresh, long nowNs) {
+      d.resume(mss, cwnd, ssthresh, nowNs);
+    }
+
+    @Override
+    public int cwnd() {
+      return d.cwnd();
+    }
+
+    @Override
+    public int ssthresh() {
+      return d.ssthresh();
+    }
+
+    @Override
+    public void onAck(int ackedBytes, int flightBeforeAck, long nowNs) {
+      d.onAck(ackedBytes, flightBeforeAck, nowNs);
+    }
+
+    @Override
+    public void onEnterRecovery(int flightSize, long nowNs) {
+      d.onEnterRecovery(flightSize, nowNs);
+    }
+
+    @Override
+    public void onDuplicateAckInRecovery() {
+      d.onDuplicateAckInRecovery();
+    }
+
+    @Override
+    public void onPartialAck(int ackedBytes) {
+      d.onPartialAck(ackedBytes);
+    }
+
+    @Override
+    public void onExitRecovery(int flightSize, long nowNs) {
+      d.onExitRecovery(flightSize, nowNs);
+    }
+
+    @Override
+    public void onRetransmitTimeout(int flightSize, long nowNs) {
+      d.onRetransmitTimeout(flightSize, nowNs);
     }
   }
 
@@ -960,7 +1155,7 @@ class TcpFlowControlTest {
 
     @Test
     void slowStartAddsOneSegmentPerAck() {
-      established();
+      established(NEWRENO);
       h.send(ackOf(0).window(WINDOW)); // the receiver's window does not limit
       write(40 * MSS);
       assertEquals(10, h.take().size());
@@ -976,7 +1171,7 @@ class TcpFlowControlTest {
 
     @Test
     void aboveSsthreshTheWindowGrowsAboutOneSegmentPerWindow() {
-      established();
+      established(NEWRENO);
       write(60 * MSS);
       assertEquals(10, h.take().size());
       h.atMs(200).expect(out(0, 1460, ACK)); // timeout: cwnd 1460, ssthresh 7300

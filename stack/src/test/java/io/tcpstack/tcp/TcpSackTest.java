@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.testing.Seg;
 import io.tcpstack.testing.TcpHarness;
 import java.util.ArrayList;
@@ -63,7 +64,11 @@ class TcpSackTest {
   }
 
   Seg acceptWithSack() {
-    return accept(peer().seq(PEER_ISS).flags(SYN).rawOptions(SYN_OPTIONS_WITH_SACK), TcpConfig.DEFAULT);
+    return acceptWithSack(TcpConfig.DEFAULT);
+  }
+
+  Seg acceptWithSack(TcpConfig config) {
+    return accept(peer().seq(PEER_ISS).flags(SYN).rawOptions(SYN_OPTIONS_WITH_SACK), config);
   }
 
   /** Sequence numbers of the peer's data, from its first byte. */
@@ -170,7 +175,11 @@ class TcpSackTest {
   class Recovery {
     /** Established with SACK and peer MSS 1460; {@code segments} full segments written. */
     void established(int segments) {
-      acceptWithSack();
+      established(segments, TcpConfig.DEFAULT);
+    }
+
+    void established(int segments, TcpConfig config) {
+      acceptWithSack(config);
       h.write(conn, new byte[segments * MSS]);
     }
 
@@ -198,7 +207,8 @@ class TcpSackTest {
 
     @Test
     void threeSackedAboveAHoleStartRecoveryAndTheHoleIsResentAtOnceThenPrrPacesTheRest() {
-      established(20);
+      // NewReno's window, named (CUBIC's is below): ssthresh = FlightSize/2.
+      established(20, TcpConfig.builder().congestionControl(CongestionAlgorithm.NEWRENO).build());
       assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), sentSegments(), "the initial window, ten segments");
       h.atMs(10);
       h.send(ackWithSack(0, 2, 5)); // segments 2, 3, 4 arrived; 0 and 1 did not
@@ -212,6 +222,18 @@ class TcpSackTest {
       h.send(ackWithSack(0, 2, 8));
       assertEquals(List.of(10), sentSegments(), "one more: the pipe (5840) below ssthresh — new data (NextSeg rule 2)");
       assertEquals(0, h.counter(StackCounter.TCP_RTO_EXPIRIES));
+    }
+
+    @Test
+    void withCubicTheWindowAfterTheReductionLetsBothHolesGo() {
+      established(20); // the stack's default, CUBIC
+      assertEquals(10, sentSegments().size());
+      h.atMs(10);
+      h.send(ackWithSack(0, 2, 5));
+      // RFC 9438 §4.6: ssthresh = 0.7·14600 = 10220; the pipe (7300) leaves room for both holes.
+      assertEquals(10220, conn.info().ssthresh());
+      assertEquals(List.of(0, 1), sentSegments(), "RFC 6675 §5: lost segments while the pipe is below the window");
+      assertEquals(1, h.counter(StackCounter.TCP_SACK_RECOVERIES));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.tcpstack.examples.cli;
 
 import io.tcpstack.StackConfig;
 import io.tcpstack.device.Impairment;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.wire.Ipv4Address;
 import java.util.List;
 
@@ -41,10 +42,17 @@ public final class ServeOptions {
    * and TCP super-segments both ways (see io.tcpstack.ip.Offload and TunLink).
    */
   public final boolean offload;
+  /**
+   * The congestion control of the stack's connections ({@code --congestion cubic|newreno}, {@link
+   * StackConfig#congestionControl()}; CUBIC by default).
+   */
+  public final CongestionAlgorithm congestion;
 
   private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu,
-      Impairment impairment, int backlog, int maxConnections, long bufferMemory, boolean offload) {
+      Impairment impairment, int backlog, int maxConnections, long bufferMemory, boolean offload,
+      CongestionAlgorithm congestion) {
     this.offload = offload;
+    this.congestion = congestion;
     this.netns = netns;
     this.tun = tun;
     this.stackAddress = stackAddress;
@@ -57,18 +65,23 @@ public final class ServeOptions {
     this.bufferMemory = bufferMemory;
   }
 
-  /** The limits of the stack built for these options: address, MTU, connections, buffer memory. */
+  /**
+   * The stack built for these options: address, MTU, connections, buffer memory, congestion
+   * control.
+   */
   public StackConfig.Builder stackConfig() {
     return StackConfig.builder()
         .address(stackAddress, prefixLength)
         .mtu(mtu)
         .maxConnections(maxConnections)
-        .bufferMemory(bufferMemory);
+        .bufferMemory(bufferMemory)
+        .congestionControl(congestion);
   }
 
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
           + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
+          + "        [--congestion cubic|newreno]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
           + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
@@ -89,7 +102,10 @@ public final class ServeOptions {
           + "      --offload on|off        TUN offloads: the kernel checksums and cuts 64 KiB TCP super-segments\n"
           + "                              both ways (default on; off: one packet per system call). Where the\n"
           + "                              kernel or a prepared device refuses, one log line says so and plain\n"
-          + "                              TUN is used\n";
+          + "                              TUN is used\n"
+          + "      --congestion NAME       congestion control of every connection: cubic (RFC 9438, with HyStart++,\n"
+          + "                              RFC 9406) or newreno (RFC 5681, RFC 6582) (default "
+          + CongestionAlgorithm.DEFAULT.id() + ")\n";
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
@@ -111,6 +127,7 @@ public final class ServeOptions {
     int maxConnections = StackConfig.DEFAULT_MAX_CONNECTIONS;
     long bufferMemory = StackConfig.DEFAULT_BUFFER_MEMORY;
     boolean offload = true;
+    CongestionAlgorithm congestion = CongestionAlgorithm.DEFAULT;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -131,6 +148,7 @@ public final class ServeOptions {
         case "--max-connections":
         case "--buffer-memory":
         case "--offload":
+        case "--congestion":
           if (value == null) {
             if (i + 1 >= args.size()) {
               throw new UsageException(name + " needs a value");
@@ -176,6 +194,9 @@ public final class ServeOptions {
           }
           offload = value.equals("on");
           break;
+        case "--congestion":
+          congestion = parseCongestion(value);
+          break;
         default:
           mtu = value;
           break;
@@ -204,7 +225,7 @@ public final class ServeOptions {
     }
     int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
     return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment, backlog, maxConnections,
-        bufferMemory, offload);
+        bufferMemory, offload, congestion);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */
@@ -225,6 +246,14 @@ public final class ServeOptions {
       throw new UsageException("--tun '" + name + "' is not a valid interface name: use 1-15 of A-Z a-z 0-9 _ . : -");
     }
     return name;
+  }
+
+  private static CongestionAlgorithm parseCongestion(String name) throws UsageException {
+    try {
+      return CongestionAlgorithm.byName(name);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--congestion takes " + CongestionAlgorithm.names() + ", got '" + name + "'");
+    }
   }
 
   private static Impairment parseImpairment(String spec) throws UsageException {

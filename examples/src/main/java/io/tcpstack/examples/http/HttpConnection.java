@@ -395,8 +395,12 @@ public final class HttpConnection {
         .append("<title>").append(TITLE).append("</title>\n</head>\n<body>\n")
         .append("<h1>").append(TITLE).append("</h1>\n")
         .append("<p>This page came over a TCP connection run by tcpstack, not by the kernel.\n")
-        .append("Try <a href=\"/bytes/1048576\">/bytes/1048576</a> for a megabyte of data.</p>\n")
-        .append("<h2>Counters</h2>\n<table>\n<tr><th>counter</th><th>value</th></tr>\n");
+        .append("Try <a href=\"/bytes/1048576\">/bytes/1048576</a> for a megabyte of data.</p>\n");
+    String connection = transport.describeConnection();
+    if (connection != null) {
+      html.append("<p>This connection: ").append(escape(connection)).append(".</p>\n");
+    }
+    html.append("<h2>Counters</h2>\n<table>\n<tr><th>counter</th><th>value</th></tr>\n");
     counters.get().forEach((name, value) -> {
       if (value != null && value != 0) {
         html.append("<tr><td>").append(escape(name)).append("</td><td>").append(value).append("</td></tr>\n");

@@ -10,6 +10,7 @@ import io.tcpstack.examples.services.ChannelServer;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.TcpInfo;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -181,6 +182,14 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public ByteBufAllocator alloc() {
       return channel.stack().config().allocator();
+    }
+
+    @Override
+    public String describeConnection() {
+      TcpInfo info = channel.info();
+      return "congestion control " + info.congestionControl() + ", cwnd " + info.cwnd() + " bytes, ssthresh "
+          + (info.ssthresh() == Integer.MAX_VALUE ? "none yet" : info.ssthresh() + " bytes") + ", smoothed RTT "
+          + String.format(Locale.ROOT, "%.3f", info.srttNs() / 1e6) + " ms";
     }
   }
 }

@@ -37,4 +37,12 @@ public interface HttpTransport {
 
   /** Where the connection takes its buffers from (pooled on the stack). */
   ByteBufAllocator alloc();
+
+  /**
+   * A line about the connection itself for the home page — its congestion control, window and
+   * RTT — or null to show none.
+   */
+  default String describeConnection() {
+    return null;
+  }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcpstack.StackConfig;
+import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,9 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The listening and limit options of {@code serve} and {@code run}: {@code --backlog}, {@code
- * --max-connections}, {@code --buffer-memory}; their defaults, what they accept, and the one-line
- * message for what they do not (LauncherIT checks the exit status 2 through the script).
+ * The listening, limit and TCP options of {@code serve} and {@code run}: {@code --backlog}, {@code
+ * --max-connections}, {@code --buffer-memory}, {@code --congestion}; their defaults, what they
+ * accept, and the one-line message for what they do not (LauncherIT checks the exit status 2
+ * through the script).
  */
 class ServeOptionsTest {
 
@@ -80,9 +82,25 @@ class ServeOptionsTest {
   }
 
   @Test
+  void congestionIsCubicByDefaultOrNamed() throws UsageException {
+    assertEquals(CongestionAlgorithm.CUBIC, parse().congestion);
+    assertEquals(CongestionAlgorithm.CUBIC, parse().stackConfig().build().congestionControl());
+    assertEquals(CongestionAlgorithm.NEWRENO, parse("--congestion", "newreno").congestion);
+    assertEquals(CongestionAlgorithm.NEWRENO, parse("--congestion=newreno").stackConfig().build().congestionControl());
+    assertEquals(CongestionAlgorithm.CUBIC, parse("--congestion", "cubic").congestion);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"reno", "bbr", "", "cubic,newreno"})
+  void anUnknownCongestionControlIsRefused(String v) {
+    assertEquals("--congestion takes cubic or newreno, got '" + v + "'", refused("--congestion", v));
+  }
+
+  @Test
   void aMissingValueIsSaid() {
     assertEquals("--backlog needs a value", refused("--backlog"));
     assertEquals("--buffer-memory needs a value", refused("--buffer-memory"));
+    assertEquals("--congestion needs a value", refused("--congestion"));
   }
 
   @Test
@@ -100,5 +118,7 @@ class ServeOptionsTest {
         ServeOptions.USAGE);
     assertTrue(ServeOptions.USAGE.contains("--max-connections N") && ServeOptions.USAGE.contains("(default 65536)"));
     assertTrue(ServeOptions.USAGE.contains("--buffer-memory SIZE") && ServeOptions.USAGE.contains("(default 256m)"));
+    assertTrue(ServeOptions.USAGE.contains("[--congestion cubic|newreno]") && ServeOptions.USAGE.contains("(default cubic)"),
+        ServeOptions.USAGE);
   }
 }

@@ -160,6 +160,11 @@ class HttpConnectionTest {
     public ByteBufAllocator alloc() {
       return alloc;
     }
+
+    @Override
+    public String describeConnection() {
+      return "congestion control cubic, cwnd 14600 bytes";
+    }
   }
 
   private static HttpConnection connection(Memory m) {
@@ -274,6 +279,7 @@ class HttpConnectionTest {
     assertNull(r.header("Connection"), "HTTP/1.1 stays open without saying so");
     String html = r.text();
     assertTrue(html.contains("tcpstack \u2014 TCP/IP in user space, in Java"), html);
+    assertTrue(html.contains("<p>This connection: congestion control cubic, cwnd 14600 bytes.</p>"), html);
     assertTrue(html.contains("<td>tcp_in_segs</td><td>42</td>"), html);
     assertTrue(html.contains("<td>tcp_out_bytes</td><td>1234567</td>"), html);
     assertFalse(html.contains("tcp_timeouts"), "zero counters are left out");

@@ -118,6 +118,19 @@ class HttpServerTest {
     }
   }
 
+  @Test
+  void theHomePageShowsTheConnectionsCongestionControl() {
+    try (SimulatedClients sim = new SimulatedClients()) {
+      HttpServer.bind(sim.server(), HttpServer.PORT, 8, HttpConnectionTest.CLOCK);
+      Client client = sim.connect(HttpServer.PORT, ascii("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), false);
+      assertTrue(sim.runUntil(client::endOfStream, 10 * SECOND));
+      String html = HttpConnectionTest.responses(client.received()).get(0).text();
+      assertTrue(html.matches("(?s).*<p>This connection: congestion control cubic, cwnd \\d+ bytes, ssthresh none yet, "
+          + "smoothed RTT \\d+\\.\\d{3} ms\\.</p>.*"), html);
+      client.channel().close();
+    }
+  }
+
   private static int serving(SimulatedClients sim, HttpServer http) {
     return http.connections();
   }
