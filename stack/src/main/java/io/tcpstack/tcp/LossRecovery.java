@@ -100,6 +100,15 @@ final class LossRecovery implements Scoreboard.Delivered {
     recover = iss;
   }
 
+  /**
+   * The flight the congestion control sizes ssthresh from (RFC 5681 §3.1 equation 4): with SACK,
+   * what the peer does not hold yet — SND.MAX − SND.UNA counts SACKed data too, and could raise
+   * ssthresh above the window it had.
+   */
+  private int ccFlight() {
+    return sack ? (int) Math.max(0, sender.flightSize() - board.sackedBytes()) : sender.flightSize();
+  }
+
   /** Both SYNs offered SACK (RFC 2018 §2): recovery by scoreboard from now on. */
   void enableSack() {
     sack = true;
@@ -190,8 +199,9 @@ final class LossRecovery implements Scoreboard.Delivered {
     detectLosses(nowNs);
     if (inRecovery && ge(sender.sndUna, recover)) {
       inRecovery = false; // RFC 6675 §5: the episode ends when everything sent before it is acknowledged
-      cc.onExitRecovery(sender.flightSize(), nowNs);
+      cc.onExitRecovery(ccFlight(), nowNs);
       maybeUndo();
+      sender.armProbe(nowNs); // a tail lost right after the episode is probed, not left to the timer
     }
     if (!inRecovery && board.lossMarks() > marksBefore && ge(sender.sndUna, recover)) {
       enterSackRecovery(flightBefore, nowNs);
@@ -431,7 +441,7 @@ final class LossRecovery implements Scoreboard.Delivered {
    * retransmissions provoke.
    */
   void onRetransmitTimeout(long nowNs) {
-    cc.onRetransmitTimeout(sender.flightSize(), nowNs);
+    cc.onRetransmitTimeout(ccFlight(), nowNs);
     inRecovery = false;
     dupAcks = 0;
     recover = sender.sndMax();

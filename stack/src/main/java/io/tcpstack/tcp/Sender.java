@@ -339,7 +339,7 @@ final class Sender {
   }
 
   /** RFC 8985 §7.2: (re)arms the tail loss probe after a transmission or an ACK, if one is due. */
-  private void armProbe(long nowNs) {
+  void armProbe(long nowNs) {
     if (recovery.sack) {
       long at = recovery.probeTimeoutAt(nowNs);
       long rto = conn.timers.get(TcpTimers.RETRANSMIT);
