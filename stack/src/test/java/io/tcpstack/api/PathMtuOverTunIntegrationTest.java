@@ -8,17 +8,15 @@ import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.testing.LinkSnapshot;
 import io.tcpstack.testing.ProcessResult;
-import io.tcpstack.testing.SeededStream;
 import io.tcpstack.testing.TestNamespace;
 import io.tcpstack.testing.TunStack;
+import io.tcpstack.testing.TunTransfers;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -129,19 +127,9 @@ class PathMtuOverTunIntegrationTest {
     CompletableFuture<Object[]> served = CompletableFuture.supplyAsync(() -> {
       try (TcpSocket c = server.accept(LIMIT)) {
         int mssAtTheStart = c.info().sendMss();
-        SeededStream stream = new SeededStream(seed);
-        MessageDigest sha = SeededStream.sha256();
-        byte[] buf = new byte[256 * 1024];
-        OutputStream os = c.getOutputStream();
-        for (int left = TEN_MB; left > 0; ) {
-          int n = Math.min(left, buf.length);
-          stream.next(buf, 0, n);
-          sha.update(buf, 0, n);
-          os.write(buf, 0, n);
-          left -= n;
-        }
+        String sha = TunTransfers.writeAll(c, TEN_MB, (int) seed);
         int mssAtTheEnd = c.info().sendMss();
-        return new Object[] {"received " + TEN_MB + " " + SeededStream.hex(sha.digest()), mssAtTheStart, mssAtTheEnd};
+        return new Object[] {"received " + TEN_MB + " " + sha, mssAtTheStart, mssAtTheEnd};
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -155,7 +155,7 @@ public final class TunTransfers {
   }
 
   /** Writes {@code bytes} of the stream {@code seed} to {@code c}; the SHA-256 of what was written. */
-  private static String writeAll(TcpSocket c, int bytes, int seed) throws IOException {
+  public static String writeAll(TcpSocket c, int bytes, int seed) throws IOException {
     MessageDigest sha = SeededStream.sha256();
     SeededStream stream = new SeededStream(seed);
     byte[] buf = new byte[256 * 1024];
