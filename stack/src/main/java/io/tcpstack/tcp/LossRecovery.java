@@ -67,6 +67,8 @@ final class LossRecovery implements Scoreboard.Delivered {
   private long rackRttNs;
   /** RACK.fack: the highest end delivered, to see reordering (RFC 8985 §6.2 step 3). */
   private int rackFack;
+  /** RACK.fack before the ACK being processed (see {@link #delivered}). */
+  private int rackFackBeforeAck;
   private boolean reorderingSeen;
   private int reorderWindowMultiplier = 1;
   /** The smallest RTT seen (RACK.min_RTT, over the connection's life). */
@@ -163,6 +165,7 @@ final class LossRecovery implements Scoreboard.Delivered {
     boolean advanced = SeqNum.gt(segAck, sender.sndUna);
     int flightBefore = sender.flightSize();
     deliveryNowNs = nowNs;
+    rackFackBeforeAck = rackFack;
     long marksBefore = board.lossMarks();
     long sackedBefore = board.sackedBytes();
     int acked = advanced ? diff(segAck, sender.sndUna) : 0;
@@ -342,7 +345,12 @@ final class LossRecovery implements Scoreboard.Delivered {
       rackRttNs = Math.max(0, rtt);
     }
     // Step 3: a segment delivered below one delivered before it, never retransmitted: reordering.
-    if (!retransmitted && SeqNum.lt(end, rackFack)) {
+    // The RFC takes an ACK's newly acknowledged segments in ascending order, so only what earlier
+    // ACKs delivered counts: this ACK's SACK blocks are read before its cumulative part (and newest
+    // first, RFC 2018 §4), and an ACK that both moves the cumulative edge and SACKs above a new hole
+    // (a delayed or stretch ACK) would otherwise read as reordering — which turns DupThresh off and
+    // widens the reordering window for the rest of the connection.
+    if (!retransmitted && SeqNum.lt(end, rackFackBeforeAck)) {
       reorderingSeen = true;
     } else if (SeqNum.gt(end, rackFack)) {
       rackFack = end;

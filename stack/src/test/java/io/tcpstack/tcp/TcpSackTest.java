@@ -237,6 +237,22 @@ class TcpSackTest {
     }
 
     @Test
+    void anAckThatMovesTheCumulativeEdgeAndSacksAboveANewHoleIsNotReordering() {
+      established(20);
+      assertEquals(10, sentSegments().size());
+      h.atMs(10);
+      // A delayed (or stretch) ACK: 0 and 1 arrived in order, 2 did not, 3 did. Nothing arrived
+      // out of its sending order — RFC 8985 §6.2 step 3 takes an ACK's segments in ascending order,
+      // so 0 and 1 are not "delivered below RACK.fack" just because the block above is read first.
+      h.send(ackWithSack(2, 3, 4));
+      assertFalse(sentSegments().contains(2), "one SACKed above the hole: within the reordering window");
+      h.send(ackWithSack(2, 3, 6));
+      // RFC 6675 §4 IsLost: three SACKed segments above 2 — lost now, as no reordering was seen.
+      assertTrue(sentSegments().contains(2), "DupThresh still in force: the hole is resent at once");
+      assertEquals(1, h.counter(StackCounter.TCP_SACK_RECOVERIES));
+    }
+
+    @Test
     void aLostRetransmissionIsFoundByRackAndSentAgainWithoutATimeout() {
       established(20);
       h.take();
