@@ -122,7 +122,12 @@ public final class NewReno implements CongestionControl {
   @Override
   public void onEnterRecovery(int flightSize, long nowNs) {
     stopHyStart();
-    ssthresh = reducedThreshold(flightSize);            // RFC 5681 §3.2 step 2, equation (4)
+    // RFC 5681 §3.2 step 2, equation (4): ssthresh = max(FlightSize/2, 2·SMSS), FlightSize at most
+    // cwnd. With SACK the connection reports SND.MAX − SND.UNA, which counts the data the peer
+    // already holds above the hole too and can be several windows when the loss is found late; half
+    // of that would "reduce" to above cwnd, and the window would never come down under loss (CUBIC
+    // caps its flight the same way; Linux halves cwnd).
+    ssthresh = reducedThreshold(Math.min(flightSize, cwnd));
     cwnd = saturatedAdd(ssthresh, DUP_THRESH * mss);   // step 3: inflate by the three segments that left
     bytesAckedInAvoidance = 0;
   }

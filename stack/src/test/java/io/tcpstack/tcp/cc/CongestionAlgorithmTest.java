@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** Choosing an algorithm by name; NewReno's switch-over. */
+/** Choosing an algorithm by name; NewReno's switch-over; what both reduce from. */
 class CongestionAlgorithmTest {
 
   static final int MSS = 1000;
@@ -46,5 +46,20 @@ class CongestionAlgorithmTest {
       n.onAck(MSS, n.cwnd(), 0);
     }
     assertEquals(31 * MSS, n.cwnd(), "congestion avoidance: one SMSS per window");
+  }
+
+  @Test
+  void aFlightThatCountsSackedDataAboveTheWindowStillReducesIt() {
+    // With SACK, LossRecovery reports SND.MAX − SND.UNA at the loss: 60 segments, of which the peer
+    // holds most, while cwnd is 20. Half of 60 is no reduction at all (ssthresh 30 > cwnd 20): under
+    // steady loss NewReno then never came down and outran CUBIC (RFC 9438 §4.3 would have it equal).
+    NewReno n = new NewReno();
+    n.resume(MSS, 20 * MSS, 10 * MSS, 0);
+    n.onEnterRecovery(60 * MSS, 0);
+    assertEquals(10 * MSS, n.ssthresh(), "RFC 5681 equation (4): FlightSize/2, FlightSize at most cwnd");
+    Cubic c = new Cubic();
+    c.resume(MSS, 20 * MSS, 10 * MSS, 0);
+    c.onEnterRecovery(60 * MSS, 0);
+    assertEquals(14 * MSS, c.ssthresh(), "RFC 9438 §4.6: β_cubic of the same capped flight");
   }
 }
