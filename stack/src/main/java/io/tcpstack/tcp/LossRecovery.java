@@ -202,7 +202,10 @@ final class LossRecovery implements Scoreboard.Delivered {
     detectLosses(nowNs);
     if (inRecovery && ge(sender.sndUna, recover)) {
       inRecovery = false; // RFC 6675 §5: the episode ends when everything sent before it is acknowledged
-      cc.onExitRecovery(ccFlight(), nowNs);
+      // RFC 6937 §3: on leaving recovery, cwnd = ssthresh (PRR has brought the pipe there). Both
+      // algorithms set min(ssthresh, max(FlightSize, SMSS) + SMSS): given ssthresh, that is ssthresh —
+      // not the few segments a flight drained by PRR would leave, to be slow-started back.
+      cc.onExitRecovery(cc.ssthresh(), nowNs);
       maybeUndo();
       sender.armProbe(nowNs); // a tail lost right after the episode is probed, not left to the timer
     }
