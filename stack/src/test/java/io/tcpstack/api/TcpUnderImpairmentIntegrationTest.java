@@ -7,27 +7,17 @@ import io.tcpstack.device.FaultInjector;
 import io.tcpstack.device.Impairment;
 import io.tcpstack.device.ImpairmentCounter;
 import io.tcpstack.stats.StackCounter;
-import io.tcpstack.testing.Await;
 import io.tcpstack.testing.LinkSnapshot;
 import io.tcpstack.testing.Nftables;
 import io.tcpstack.testing.Nstat;
 import io.tcpstack.testing.ProcessResult;
-import io.tcpstack.testing.SeededStream;
 import io.tcpstack.testing.TunStack;
-import java.io.BufferedReader;
+import io.tcpstack.testing.TunTransfers;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -312,63 +302,12 @@ class TcpUnderImpairmentIntegrationTest {
 
   /** Linux connects to the stack and sends {@code bytes}; the stack reads them all. */
   private void kernelToStack(int bytes, int seed) throws Exception {
-    TcpServerSocket server = TcpServerSocket.bind(net.runtime(), 9, 4);
-    CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
-      try (TcpSocket c = server.accept(LIMIT)) {
-        MessageDigest sha = SeededStream.sha256();
-        byte[] buf = new byte[256 * 1024];
-        long total = 0;
-        for (int n; (n = c.read(buf, 0, buf.length)) > 0; ) {
-          sha.update(buf, 0, n);
-          total += n;
-        }
-        return total + " " + SeededStream.hex(sha.digest());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, threads);
-    CompletableFuture<ProcessResult> sender = CompletableFuture.supplyAsync(() -> net.ns().exec(LIMIT,
-        "python3", peer.toString(), "send", TunStack.STACK, "9", Integer.toString(bytes), Integer.toString(seed)), threads);
-    ProcessResult r = await(sender, "Linux sending " + bytes + " bytes");
-    assertEquals(0, r.exitCode(), r + "\n" + diagnostics());
-    String[] sent = r.stdout().trim().split(" ");
-    assertEquals(bytes + " " + sent[2], await(received, "the stack reading " + bytes + " bytes"),
-        "the stack read exactly what Linux sent (length and SHA-256)");
+    TunTransfers.kernelToStack(net, net.ns(), bytes, seed, threads, LIMIT, this::diagnostics);
   }
 
   /** The stack connects to Linux and sends {@code bytes}, then closes; Linux reads them all. */
   private void stackToKernel(int bytes, int seed) throws Exception {
-    Process listener = net.ns().start("python3", peer.toString(), "recv", TunStack.HOST, "5001");
-    BufferedReader out = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
-    assertEquals("listening", await(CompletableFuture.supplyAsync(() -> Await.readLine(out), threads), "the listener starting"));
-    CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> Await.readLine(out), threads);
-    CompletableFuture<String> sent = CompletableFuture.supplyAsync(() -> {
-      MessageDigest sha = SeededStream.sha256();
-      try (TcpSocket c = TcpSocket.connect(net.runtime(), (Inet4Address) InetAddress.getByName(TunStack.HOST), 5001, LIMIT)) {
-        SeededStream stream = new SeededStream(seed);
-        byte[] buf = new byte[256 * 1024];
-        OutputStream os = c.getOutputStream();
-        for (int left = bytes; left > 0; ) {
-          int n = Math.min(left, buf.length);
-          stream.next(buf, 0, n);
-          sha.update(buf, 0, n);
-          os.write(buf, 0, n);
-          left -= n;
-        }
-      } catch (IOException e) { // close: FIN after the last byte
-        throw new UncheckedIOException(e);
-      }
-      return SeededStream.hex(sha.digest());
-    }, threads);
-    String digest = await(sent, "the stack sending " + bytes + " bytes");
-    assertEquals("received " + bytes + " " + digest, await(result, "Linux reading " + bytes + " bytes"),
-        "Linux read exactly what the stack sent (length and SHA-256)");
-    assertTrue(listener.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS), "the listener exits after reporting");
-  }
-
-  /** The result of {@code work}, or a failure that says what hung and what state everything was in. */
-  private <T> T await(CompletableFuture<T> work, String what) throws InterruptedException {
-    return Await.result(work, what, LIMIT.plusSeconds(10), this::diagnostics);
+    TunTransfers.stackToKernel(net, net.ns(), TunStack.HOST, bytes, seed, threads, LIMIT, this::diagnostics);
   }
 
   private String diagnostics() {
