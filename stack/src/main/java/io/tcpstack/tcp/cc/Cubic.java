@@ -35,7 +35,7 @@ public final class Cubic implements CongestionControl {
   /** RFC 9438 §4.6: ssthresh (and cwnd after a loss) at least 2 SMSS. */
   public static final int MIN_SSTHRESH_SEGMENTS = 2;
   /** RFC 5681 §3.2 step 3: entering fast recovery, cwnd = ssthresh + 3·SMSS for the three segments that left. */
-  public static final int DUP_THRESH = 3;
+  public static final int DUP_THRESH = FastRecovery.DUP_THRESH;
   /** RFC 6298 §2.3: the smoothed RTT moves by 1/8 of each sample's difference (alpha = 1/8). */
   static final int SRTT_GAIN_SHIFT = 3;
 
@@ -244,7 +244,7 @@ public final class Cubic implements CongestionControl {
     if (hyStart != null && hyStart.active()) {
       int growth = hyStart.onAck(ackedBytes, flightBeforeAck, mss);
       if (cwndLimited) {
-        cwnd = saturatedAdd(cwnd, growth);
+        cwnd = FastRecovery.saturatedAdd(cwnd, growth);
       }
       if (!hyStart.active()) {
         // RFC 9406 §4.2: CSS_ROUNDS done, "enter congestion avoidance by setting ssthresh = cwnd";
@@ -262,7 +262,7 @@ public final class Cubic implements CongestionControl {
     }
     region = Region.SLOW_START;
     if (cwndLimited) {
-      cwnd = saturatedAdd(cwnd, Math.min(ackedBytes, mss)); // RFC 5681 §3.1 equation 2
+      cwnd = FastRecovery.saturatedAdd(cwnd, Math.min(ackedBytes, mss)); // RFC 5681 §3.1 equation 2
     }
   }
 
@@ -318,27 +318,24 @@ public final class Cubic implements CongestionControl {
     wMax = fastConvergence && cwnd < wMax ? cwnd * FAST_CONVERGENCE_FACTOR : cwnd;
     cwndPrior = cwnd;                               // §4.6
     ssthresh = reducedThreshold(flightSize);        // §4.6: max(flight_size·β_cubic, 2·SMSS), see there
-    cwnd = saturatedAdd(ssthresh, DUP_THRESH * mss); // RFC 5681 §3.2 step 3
+    cwnd = FastRecovery.inflatedWindow(ssthresh, mss); // RFC 5681 §3.2 step 3
     endEpoch();
     region = Region.RECOVERY;
   }
 
   @Override
   public void onDuplicateAckInRecovery() {
-    cwnd = saturatedAdd(cwnd, mss); // RFC 5681 §3.2 step 4
+    cwnd = FastRecovery.onDuplicateAck(cwnd, mss);
   }
 
   @Override
   public void onPartialAck(int ackedBytes) {
-    // RFC 6582 §3.2 step 5 (partial): deflate by the amount acknowledged, add back one SMSS if at
-    // least one SMSS was acknowledged.
-    cwnd = Math.max(mss, cwnd - ackedBytes + (ackedBytes >= mss ? mss : 0));
+    cwnd = FastRecovery.deflatedWindow(cwnd, ackedBytes, mss); // RFC 6582 §3.2 step 5 (partial)
   }
 
   @Override
   public void onExitRecovery(int flightSize, long nowNs) {
-    // RFC 6582 §3.2 step 5 (full), option 1: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
-    cwnd = Math.min(ssthresh, Math.max(flightSize, mss) + mss);
+    cwnd = FastRecovery.windowAtExit(ssthresh, flightSize, mss); // RFC 6582 §3.2 step 5 (full)
     growthCarry = 0;
     region = cwnd < ssthresh ? Region.SLOW_START : wCubicRegion();
   }
@@ -449,10 +446,6 @@ public final class Cubic implements CongestionControl {
     return Math.max((int) (flight * BETA_CUBIC_TENTHS / 10), MIN_SSTHRESH_SEGMENTS * mss);
   }
 
-  private static int saturatedAdd(int a, int b) {
-    long sum = (long) a + b;
-    return sum > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) sum;
-  }
 
   @Override
   public String toString() {

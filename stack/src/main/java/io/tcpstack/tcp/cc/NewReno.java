@@ -13,7 +13,7 @@ public final class NewReno implements CongestionControl {
   /** RFC 5681 §3.2 step 2 (equation 4): ssthresh is at least two segments. */
   public static final int MIN_SSTHRESH_SEGMENTS = 2;
   /** RFC 5681 §3.2 step 3: cwnd = ssthresh + 3*SMSS, for the three segments that left. */
-  public static final int DUP_THRESH = 3;
+  public static final int DUP_THRESH = FastRecovery.DUP_THRESH;
 
   /** Null when HyStart++ is off (the default): RFC 5681 slow start throughout. */
   private final HyStartPlusPlus hyStart;
@@ -95,7 +95,7 @@ public final class NewReno implements CongestionControl {
       // RFC 9406 §4.2: slow start and CSS grow as HyStart++ says; after CSS, congestion avoidance.
       int growth = hyStart.onAck(ackedBytes, flightBeforeAck, mss);
       if (cwndLimited) {
-        cwnd = saturatedAdd(cwnd, growth);
+        cwnd = FastRecovery.saturatedAdd(cwnd, growth);
       }
       if (!hyStart.active()) {
         ssthresh = cwnd;
@@ -107,14 +107,14 @@ public final class NewReno implements CongestionControl {
     }
     if (cwnd < ssthresh) {
       // RFC 5681 §3.1 slow start (equation 2): cwnd += min(N, SMSS).
-      cwnd = saturatedAdd(cwnd, Math.min(ackedBytes, mss));
+      cwnd = FastRecovery.saturatedAdd(cwnd, Math.min(ackedBytes, mss));
     } else {
       // RFC 5681 §3.1 congestion avoidance, byte counting (equation 3's recommended form):
       // one SMSS per cwnd's worth of acknowledged bytes.
       bytesAckedInAvoidance += ackedBytes;
       if (bytesAckedInAvoidance >= cwnd) {
         bytesAckedInAvoidance -= cwnd;
-        cwnd = saturatedAdd(cwnd, mss);
+        cwnd = FastRecovery.saturatedAdd(cwnd, mss);
       }
     }
   }
@@ -128,26 +128,23 @@ public final class NewReno implements CongestionControl {
     // of that would "reduce" to above cwnd, and the window would never come down under loss (CUBIC
     // caps its flight the same way; Linux halves cwnd).
     ssthresh = reducedThreshold(Math.min(flightSize, cwnd));
-    cwnd = saturatedAdd(ssthresh, DUP_THRESH * mss);   // step 3: inflate by the three segments that left
+    cwnd = FastRecovery.inflatedWindow(ssthresh, mss);   // step 3: inflate by the three segments that left
     bytesAckedInAvoidance = 0;
   }
 
   @Override
   public void onDuplicateAckInRecovery() {
-    cwnd = saturatedAdd(cwnd, mss); // RFC 5681 §3.2 step 4
+    cwnd = FastRecovery.onDuplicateAck(cwnd, mss);
   }
 
   @Override
   public void onPartialAck(int ackedBytes) {
-    // RFC 6582 §3.2 step 5 (partial): deflate by the amount acknowledged, add back one SMSS if
-    // at least one SMSS was acknowledged.
-    cwnd = Math.max(mss, cwnd - ackedBytes + (ackedBytes >= mss ? mss : 0));
+    cwnd = FastRecovery.deflatedWindow(cwnd, ackedBytes, mss); // RFC 6582 §3.2 step 5 (partial)
   }
 
   @Override
   public void onExitRecovery(int flightSize, long nowNs) {
-    // RFC 6582 §3.2 step 5 (full), option 1: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
-    cwnd = Math.min(ssthresh, Math.max(flightSize, mss) + mss);
+    cwnd = FastRecovery.windowAtExit(ssthresh, flightSize, mss); // RFC 6582 §3.2 step 5 (full)
     bytesAckedInAvoidance = 0;
   }
 
@@ -169,10 +166,6 @@ public final class NewReno implements CongestionControl {
     return Math.max(flightSize / 2, MIN_SSTHRESH_SEGMENTS * mss);
   }
 
-  private static int saturatedAdd(int a, int b) {
-    long sum = (long) a + b;
-    return sum > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) sum;
-  }
 
   @Override
   public String toString() {
