@@ -10,6 +10,7 @@ import io.tcpstack.examples.services.ChannelServer;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.TcpLayer;
 import io.tcpstack.tcp.TcpInfo;
 import java.io.IOException;
 import java.time.Clock;
@@ -95,6 +96,16 @@ public final class HttpServer implements AutoCloseable {
     return named;
   }
 
+  /**
+   * {@code named} with two gauges after the counters: the stack's connections open now (every state
+   * but CLOSED and TIME-WAIT) and those in TIME-WAIT — what `./tcpstack soak` samples. Stack thread.
+   */
+  static Map<String, Long> withGauges(Map<String, Long> named, TcpLayer tcp) {
+    named.put("tcp_connections_open", (long) tcp.openConnectionCount());
+    named.put("tcp_connections_time_wait", (long) tcp.timeWaitCount());
+    return named;
+  }
+
   /** Stops accepting; the connections being served are cut off. */
   @Override
   public void close() {
@@ -113,7 +124,9 @@ public final class HttpServer implements AutoCloseable {
       this.channel = channel;
       this.clock = clock;
       channel.setNoDelay(true); // each response is written whole: no need to hold a tail back
-      this.connection = new HttpConnection(this, () -> nonZero(counters), wallClock, HttpRequestParser.Limits.DEFAULT);
+      TcpLayer tcp = channel.stack().tcp();
+      this.connection = new HttpConnection(this, () -> withGauges(nonZero(counters), tcp), wallClock,
+          HttpRequestParser.Limits.DEFAULT);
       this.deadline = channel.stack().timer(() -> {
         connection.checkTimeouts(this.clock.getAsLong());
         rearm();
