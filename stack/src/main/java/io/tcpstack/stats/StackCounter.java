@@ -127,6 +127,11 @@ public enum StackCounter {
   TCP_PAWS_DROPS(true),
   /** Segments that arrived ahead of a gap and were kept. */
   TCP_OUT_OF_ORDER(false),
+  /**
+   * Dropped: a segment ahead of a gap that would have made a new range when the reassembly queue
+   * already holds its most (32, {@code Assembler.MAX_RANGES}); the peer retransmits it.
+   */
+  TCP_OUT_OF_ORDER_QUEUE_FULL(true),
   /** SACK blocks received (RFC 2018 §3). */
   TCP_SACK_BLOCKS_IN(false),
   /** SACK blocks ignored: outside SND.UNA..SND.MAX or malformed (RFC 2018 §3, RFC 6675 §3). */

@@ -152,6 +152,8 @@ final class Receiver {
       } else {
         conn.layer.counters().increment(StackCounter.TCP_RCV_MEMORY_DROPS);
       }
+    } else {
+      conn.layer.counters().increment(StackCounter.TCP_OUT_OF_ORDER_QUEUE_FULL);
     }
     ackNow();
     return false;

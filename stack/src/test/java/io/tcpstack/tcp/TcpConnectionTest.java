@@ -446,6 +446,39 @@ class TcpConnectionTest {
       assertArrayEquals(data, h.read(conn, 1000));
     }
 
+    /**
+     * The reassembly queue keeps at most {@link Assembler#MAX_RANGES} (32) ranges ahead of RCV.NXT
+     * (RFC 9293 §3.10.7.4 lets a receiver hold such segments; the cap bounds its bookkeeping): a
+     * 33rd disjoint range is dropped and counted, everything kept is delivered once the gaps fill,
+     * and the dropped segment, sent again, completes the stream byte-exact.
+     */
+    @Test
+    void theReassemblyQueueKeepsThirtyTwoGapsAndDropsAThirtyThirdRangeUntilItIsResent() {
+      established();
+      int slot = 10;
+      int ranges = Assembler.MAX_RANGES + 1;
+      byte[] data = bytes(2 * slot * ranges);
+      for (int k = 0; k < ranges; k++) { // [10, 20), [30, 40), ... : a gap before each
+        int at = slot * (2 * k + 1);
+        h.send(peer().ack(iss + 1).seq(PEER_ISS + 1 + at).payload(java.util.Arrays.copyOfRange(data, at, at + slot)));
+        h.expect(local().seq(iss + 1).ack(PEER_ISS + 1)); // each a duplicate ACK (RFC 5681 §4.2)
+      }
+      assertEquals(Assembler.MAX_RANGES, h.counter(StackCounter.TCP_OUT_OF_ORDER));
+      assertEquals(1, h.counter(StackCounter.TCP_OUT_OF_ORDER_QUEUE_FULL));
+      for (int k = 0; k < Assembler.MAX_RANGES; k++) { // fill every gap before a kept range
+        int at = slot * 2 * k;
+        h.send(peer().ack(iss + 1).seq(PEER_ISS + 1 + at).payload(java.util.Arrays.copyOfRange(data, at, at + slot)));
+        h.expect(local().seq(iss + 1).ack(PEER_ISS + 1 + at + 2 * slot)); // the gap and the range after it
+      }
+      int edge = 2 * slot * Assembler.MAX_RANGES; // the 33rd gap, then the dropped range
+      h.send(peer().ack(iss + 1).seq(PEER_ISS + 1 + edge).payload(java.util.Arrays.copyOfRange(data, edge, edge + slot)));
+      h.take();
+      h.send(peer().ack(iss + 1).seq(PEER_ISS + 1 + edge + slot)
+          .payload(java.util.Arrays.copyOfRange(data, edge + slot, edge + 2 * slot))); // the peer resends it
+      h.atMs(40).take();
+      assertArrayEquals(data, h.read(conn, 10_000));
+    }
+
     @Test
     void segmentOutsideTheWindowDrawsAck() {
       established();
