@@ -35,7 +35,7 @@ import time
 
 ECHO, DISCARD, HTTP = 7, 9, 80
 ALPHABET = bytes(range(ord("a"), ord("z") + 1))
-JOB_TIMEOUT = 120.0
+JOB_TIMEOUT = 300.0  # a job stalled this long fails (generous: the soak runs beside other work)
 
 
 def pattern(offset, n):
