@@ -48,6 +48,7 @@ public final class TcpSocket implements Closeable {
   /** Touched only on the stack thread. */
   private TcpConnection conn;
   private volatile long readTimeoutNs;
+  private volatile long writeTimeoutNs;
   private final InputStream in = new In();
   private final OutputStream out = new Out();
   private final TcpEvents events = new TcpEvents() {
@@ -93,11 +94,20 @@ public final class TcpSocket implements Closeable {
    * Opens a connection from the stack to {@code address:port} (active open) and waits until it is
    * established.
    *
+   * <p>Cancelling: a timeout or an interrupt ends the wait for the handshake and aborts the attempt
+   * (no connection is left behind: one still in SYN-SENT is dropped quietly, one that got further is
+   * reset). A connection that was established before the thread noticed its interrupt is returned,
+   * with the interrupt flag still set; one found interrupted on entry still opens the connection and
+   * then fails at its first wait.
+   *
    * @param timeout how long to wait; zero or negative: until the SYN retries run out
    * @throws ConnectionRefusedException the peer answered with RST (or ICMP port unreachable)
    * @throws java.net.NoRouteToHostException the SYN retries ran out after a router reported the
    *     peer unreachable by ICMP
-   * @throws java.net.SocketTimeoutException {@code timeout} passed first (the attempt is aborted)
+   * @throws java.net.SocketTimeoutException {@code timeout} passed first (the attempt is aborted;
+   *     the interrupt flag is not touched)
+   * @throws java.io.InterruptedIOException the thread was interrupted while waiting for the
+   *     handshake (the attempt is aborted; the interrupt flag is set)
    * @throws ConnectionTimedOutException the SYN went unanswered through every retry
    */
   public static TcpSocket connect(StackRuntime runtime, Inet4Address address, int port, Duration timeout, TcpConfig config)
@@ -118,9 +128,14 @@ public final class TcpSocket implements Closeable {
           throw new UncheckedIOException(StackCall.exceptionFor(s.conn.error(), "connecting to " + s.peer));
         }
         return state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED ? null : Boolean.TRUE;
-      }, StackCall.deadline(timeout.toNanos()), "connect to " + s.peer + " timed out after " + timeout.toMillis() + " ms");
-    } catch (IOException e) {
-      s.abort();
+      }, StackCall.deadline(timeout.toNanos()), "connect to " + s.peer + " timed out after " + timeout.toMillis() + " ms",
+          "interrupted while connecting to " + s.peer + " (the attempt is aborted)");
+    } catch (IOException | RuntimeException e) {
+      try {
+        s.abort(); // runs to the end despite an interrupt (StackCall.call): nothing is orphaned
+      } catch (IOException | RuntimeException again) {
+        e.addSuppressed(again); // the stack closed: it took the connection with it
+      }
       throw e;
     }
     return s;
@@ -164,12 +179,16 @@ public final class TcpSocket implements Closeable {
    * Writes all of {@code b[off, off+len)}, blocking while the send buffer is full. The bytes are
    * sent promptly (subject to the windows and Nagle's algorithm), after any written before.
    *
+   * @throws java.net.SocketTimeoutException the write timeout ({@link #setWriteTimeout}) passed
+   *     before all of it was queued: its {@code bytesTransferred} bytes of this write were taken
+   *     and will be sent, the rest not (the interrupt flag is not touched)
    * @throws java.io.InterruptedIOException the thread was interrupted while waiting for room: its
-   *     {@code bytesTransferred} bytes of this write were taken and will be sent, the rest not
+   *     {@code bytesTransferred} bytes of this write were taken and will be sent, the rest not (the
+   *     interrupt flag is set)
    */
   public void write(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
-    buffers.write(b, off, len);
+    buffers.write(b, off, len, writeTimeoutNs);
   }
 
   /** Half-close: sends FIN after the data already written; reading goes on (RFC 9293 §3.6). */
@@ -213,12 +232,28 @@ public final class TcpSocket implements Closeable {
     });
   }
 
-  /** How long {@link #read} waits before {@link java.net.SocketTimeoutException}; zero: forever. */
+  /**
+   * How long {@link #read} waits for data before {@link java.net.SocketTimeoutException}; zero:
+   * forever (the default). A read that times out took nothing: the next read gets every byte.
+   */
   public void setReadTimeout(Duration timeout) {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("read timeout must be zero (none) or positive, got " + timeout);
     }
     this.readTimeoutNs = timeout.toNanos();
+  }
+
+  /**
+   * How long one {@link #write} call may wait in all for room in the send buffer before {@link
+   * java.net.SocketTimeoutException}, whose {@code bytesTransferred} says how many of its bytes were
+   * queued (those are sent; continue after them); zero: forever (the default). Like Linux's {@code
+   * SO_SNDTIMEO}, it bounds the whole call, however many waits it takes.
+   */
+  public void setWriteTimeout(Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("write timeout must be zero (none) or positive, got " + timeout);
+    }
+    this.writeTimeoutNs = timeout.toNanos();
   }
 
   /**
@@ -344,7 +379,7 @@ public final class TcpSocket implements Closeable {
   private final class Out extends OutputStream {
     @Override
     public void write(int b) throws IOException {
-      buffers.write(b);
+      buffers.write(b, writeTimeoutNs);
     }
 
     @Override
