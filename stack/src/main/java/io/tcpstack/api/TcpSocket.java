@@ -28,10 +28,19 @@ import java.util.function.Supplier;
  * <p>Reads and writes go through two rings shared with the stack thread ({@link SocketBuffers}):
  * they copy directly when data or room is there and cross to the stack thread only to wait or to
  * kick it, so {@link #write} returning means the bytes are queued to be sent, promptly. {@link
- * #close()} and {@link #shutdownOutput()} send FIN after every byte written. An interrupt ends a
- * wait with {@link java.io.InterruptedIOException} and loses nothing: an interrupted read leaves its
- * bytes for the next one; an interrupted write reports in {@code bytesTransferred} how many of its
- * bytes were taken (they will be sent).
+ * #close()} and {@link #shutdownOutput()} send FIN after every byte written.
+ *
+ * <p>Cancelling loses nothing. An interrupt ends a wait for the network ({@code read}, {@code
+ * write}, {@code connect}, {@code accept}) with {@link java.io.InterruptedIOException} and the
+ * interrupt flag set; a timeout ({@link #setReadTimeout}, {@link #setWriteTimeout}, connect's and
+ * accept's) with {@link java.net.SocketTimeoutException} and the flag untouched. Either way, a read
+ * took nothing (its bytes are the next read's) and never fails while bytes are {@link #available};
+ * a write reports in {@code bytesTransferred} how many of its bytes were queued (they will be sent;
+ * the rest were not); a connect aborted its attempt; an accept left the queue as it was. Neither
+ * closes the socket, unlike an interrupted {@link java.nio.channels.InterruptibleChannel}. Calls
+ * that only hand work to the stack thread ({@code close}, {@code abort}, options, {@code info}) are
+ * not interrupted: they finish and return with the flag still set. A thread already interrupted
+ * still reads, writes or accepts what is there without waiting.
  *
  * <p>Errors are {@link IOException}s that say what happened: {@link ConnectionRefusedException},
  * {@link ConnectionResetException}, {@link ConnectionTimedOutException}, {@link
@@ -158,9 +167,10 @@ public final class TcpSocket implements Closeable {
    * Reads up to {@code len} bytes, blocking until at least one is available.
    *
    * @return the number read, or -1 once the peer closed its side (FIN) and every byte was read
-   * @throws java.net.SocketTimeoutException the read timeout passed first (nothing was read)
-   * @throws java.io.InterruptedIOException the thread was interrupted while waiting (nothing was
-   *     read; the interrupt flag is set)
+   * @throws java.net.SocketTimeoutException the read timeout passed with nothing to read (nothing was
+   *     taken; the interrupt flag is not touched)
+   * @throws java.io.InterruptedIOException the thread was interrupted while waiting with nothing to
+   *     read (nothing was taken: every byte is the next read's; the interrupt flag is set)
    */
   public int read(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
