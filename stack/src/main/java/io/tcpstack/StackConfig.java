@@ -52,7 +52,7 @@ public final class StackConfig {
   private final int reassemblyMaxBytes;
   private final ByteBufAllocator allocator;
   private final byte[] isnKey;
-  private final int ephemeralPortSeed;
+  private final byte[] ephemeralPortKey;
   private final CongestionAlgorithm congestionControl;
 
   private StackConfig(Builder b) {
@@ -64,7 +64,7 @@ public final class StackConfig {
     this.reassemblyMaxBytes = b.reassemblyMaxBytes;
     this.allocator = b.allocator;
     this.isnKey = b.isnKey.clone();
-    this.ephemeralPortSeed = b.ephemeralPortSeed;
+    this.ephemeralPortKey = b.ephemeralPortKey.clone();
     this.maxConnections = b.maxConnections;
     this.bufferMemory = b.bufferMemory;
     this.transmitThread = b.transmitThread;
@@ -111,9 +111,12 @@ public final class StackConfig {
     return isnKey.clone();
   }
 
-  /** Where the search for a free ephemeral port starts (RFC 6056 §3.3 suggests not starting at a fixed port). */
-  public int ephemeralPortSeed() {
-    return ephemeralPortSeed;
+  /**
+   * RFC 6056 §3.3.4: the secret key of the ephemeral port selection's hash functions (a copy), from
+   * which the ports a connection toward a destination gets follow.
+   */
+  public byte[] ephemeralPortKey() {
+    return ephemeralPortKey.clone();
   }
 
   /** The most connections at once; a SYN beyond it is answered with RST and counted. */
@@ -157,7 +160,7 @@ public final class StackConfig {
     private int reassemblyMaxBytes = DEFAULT_REASSEMBLY_MAX_BYTES;
     private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
     private byte[] isnKey;
-    private int ephemeralPortSeed;
+    private byte[] ephemeralPortKey;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private long bufferMemory = DEFAULT_BUFFER_MEMORY;
     private boolean transmitThread;
@@ -170,7 +173,8 @@ public final class StackConfig {
       SecureRandom random = new SecureRandom();
       isnKey = new byte[16];
       random.nextBytes(isnKey);
-      ephemeralPortSeed = random.nextInt();
+      ephemeralPortKey = new byte[16];
+      random.nextBytes(ephemeralPortKey);
     }
 
     /** The secret key for initial sequence numbers (RFC 6528 §3), at least 16 bytes. Random by default. */
@@ -182,9 +186,27 @@ public final class StackConfig {
       return this;
     }
 
-    /** Where the ephemeral port search starts. Random by default. */
+    /**
+     * The secret key of ephemeral port selection (RFC 6056 §3.3.4), at least 16 bytes. Random (from
+     * {@code SecureRandom}) by default.
+     */
+    public Builder ephemeralPortKey(byte[] key) {
+      if (key.length < 16) {
+        throw new IllegalArgumentException("the ephemeral port key needs at least 16 bytes, got " + key.length);
+      }
+      this.ephemeralPortKey = key.clone();
+      return this;
+    }
+
+    /**
+     * Fixes the ephemeral port key ({@link #ephemeralPortKey(byte[])}) as 16 bytes drawn from a
+     * generator seeded with {@code seed}: the same seed, the same ports — for tests and simulations,
+     * never for a stack facing a network (32 bits are guessable).
+     */
     public Builder ephemeralPortSeed(int seed) {
-      this.ephemeralPortSeed = seed;
+      byte[] key = new byte[16];
+      new java.util.SplittableRandom(seed).nextBytes(key);
+      this.ephemeralPortKey = key;
       return this;
     }
 

@@ -44,11 +44,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * buffer per call; a kick costs one node in the loop's task queue, at most one per drain or fill
  * cycle, however many calls it covers.
  *
- * <p>Interrupts: a thread interrupted while it waits gets {@link InterruptedIOException} with its
- * interrupt flag set again. A read takes nothing before it throws, so every byte stays for the next
- * read. A write keeps what it already put in the ring (it will be sent) and says how much in {@link
- * InterruptedIOException#bytesTransferred}; the rest of the array was not written. A thread that
- * is already interrupted still reads or writes what is there without waiting.
+ * <p>Cancelling (interrupts and timeouts) never loses or repeats a byte. The application's thread
+ * alone moves bytes between its array and a ring, and it throws only from a wait, where it has
+ * moved nothing it does not report: a thread interrupted while it waits gets {@link
+ * InterruptedIOException} with its interrupt flag set again, one whose timeout passed {@link
+ * SocketTimeoutException} (flag untouched). A read takes nothing before it throws, so every byte
+ * stays for the next read; and it does not throw while bytes are on their way from the connection
+ * into the ring ({@link #awaitData}). A write keeps what it already put in the ring (it will be
+ * sent) and says how much in {@link InterruptedIOException#bytesTransferred}; the rest of the array
+ * was not written. A thread that is already interrupted still reads or writes what is there
+ * without waiting.
  */
 final class SocketBuffers implements Runnable {
 
@@ -177,24 +182,48 @@ final class SocketBuffers implements Runnable {
     }
   }
 
+  /**
+   * Waits until the receive ring has bytes, the input ended or the socket closed. The deadline and
+   * interrupts end the wait only while nothing is there to read: bytes the connection holds but the
+   * stack thread has not yet moved into the ring (the first read's, or the rest after a full ring;
+   * {@link #backlog}) are waited for however long that takes — a fill is queued, and this makes
+   * sure of it — so a read never fails with bytes {@link #available()}. An interrupt that came
+   * meanwhile is kept in the flag.
+   */
   private void awaitData(ByteRing ring, long deadlineNs, long timeoutNs) throws IOException {
+    boolean interrupted = false;
     stack.beginWait();
     try {
       while (ring.readable() == 0 && !inputEnded && !closed) {
-        if (!stack.awaitSignal(deadlineNs)) {
-          throw new SocketTimeoutException("read from " + peer + " timed out after " + timeoutNs / 1_000_000 + " ms");
+        boolean dataComing = backlog > 0;
+        if (dataComing) {
+          kick(); // normally queued already (first read, or the refill kick); a no-op then
+        }
+        try {
+          if (!stack.awaitSignal(dataComing ? Long.MAX_VALUE : deadlineNs)) {
+            throw new SocketTimeoutException("read from " + peer + " timed out after " + timeoutNs / 1_000_000 + " ms");
+          }
+        } catch (InterruptedException e) {
+          if (backlog == 0) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to read from " + peer);
+          }
+          interrupted = true; // take the bytes on their way first; the flag is set again below
         }
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting to read from " + peer);
     } finally {
       stack.endWait();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  /** Writes all of {@code b[off, off+len)}, blocking while the send ring is full. */
-  void write(byte[] b, int off, int len) throws IOException {
+  /**
+   * Writes all of {@code b[off, off+len)}, blocking while the send ring is full; {@code timeoutNs}
+   * > 0 bounds the whole call's waiting.
+   */
+  void write(byte[] b, int off, int len, long timeoutNs) throws IOException {
     ensureOpen();
     if (len == 0) {
       return;
@@ -205,6 +234,7 @@ final class SocketBuffers implements Runnable {
       if (ring == null) {
         sendRing = ring = new ByteRing(sendCapacity);
       }
+      long deadlineNs = StackCall.deadline(timeoutNs);
       int done = 0;
       while (true) {
         ensureWritable();
@@ -218,7 +248,7 @@ final class SocketBuffers implements Runnable {
         if (done == len) {
           return;
         }
-        awaitRoom(ring, len - done, done);
+        awaitRoom(ring, len - done, done, deadlineNs, timeoutNs);
       }
     } finally {
       writeLock.unlock();
@@ -226,24 +256,32 @@ final class SocketBuffers implements Runnable {
   }
 
   /** One byte. */
-  void write(int b) throws IOException {
+  void write(int b, long timeoutNs) throws IOException {
     lock(writeLock, "write");
     try {
       writeOne[0] = (byte) b;
-      write(writeOne, 0, 1);
+      write(writeOne, 0, 1, timeoutNs);
     } finally {
       writeLock.unlock();
     }
   }
 
-  private void awaitRoom(ByteRing ring, int remaining, int done) throws IOException {
+  private void awaitRoom(ByteRing ring, int remaining, int done, long deadlineNs, long timeoutNs) throws IOException {
     // Waking for a few bytes at a time would cost a park and unpark per acknowledgment.
     int want = Math.min(remaining, ring.capacity() / 4);
     writeWant = want; // before counting in as a waiter: the stack thread reads it after draining
     stack.beginWait();
     try {
       while (ring.free() < want && !outputEnded && !outputShut && !closed) {
-        stack.awaitSignal(Long.MAX_VALUE);
+        if (!stack.awaitSignal(deadlineNs)) {
+          if (ring.free() > 0) {
+            return; // room for part of the rest: the caller puts it in, then waits again (and times out)
+          }
+          SocketTimeoutException x = new SocketTimeoutException("write to " + peer + " timed out after "
+              + timeoutNs / 1_000_000 + " ms, after " + done + " bytes of this write");
+          x.bytesTransferred = done;
+          throw x;
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -7,7 +7,9 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -65,20 +67,31 @@ final class StackCall {
     }
   }
 
-  /** Runs {@code work} on the stack thread and returns its result; rethrows what it threw. */
+  /**
+   * Runs {@code work} on the stack thread and returns its result; rethrows what it threw.
+   *
+   * <p>Not interruptible: once handed over, the work runs (or the stack closes first and it never
+   * does: {@link SocketClosedException}), and the caller waits for its outcome — a few microseconds
+   * of the loop's time — whatever interrupts arrive meanwhile, then returns it with the interrupt
+   * flag set again. Giving up the wait would be worse: the stack thread would still run the work, and
+   * what it made or took — a connection from {@code connect}, one from the accept queue — would be
+   * owned by nobody. Interrupts end waits for the network instead ({@link #await}, {@link
+   * #awaitSignal}), where nothing has been taken.
+   */
   <T> T call(Supplier<T> work) throws IOException {
     if (runtime.inStackThread()) {
       throw new IllegalStateException("blocking socket calls cannot be made on the stack thread: it would wait for itself");
     }
+    CompletableFuture<T> result;
     try {
-      return runtime.call(work).get();
+      result = runtime.call(work);
     } catch (RejectedExecutionException e) {
       throw new SocketClosedException("the stack is closed");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for the stack");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
+    }
+    try {
+      return result.join(); // uninterruptible; sets the interrupt flag again if one came meanwhile
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
       if (cause instanceof RejectedExecutionException) {
         throw new SocketClosedException("the stack is closed"); // it closed with this call still queued
       }
@@ -92,12 +105,23 @@ final class StackCall {
     }
   }
 
+  /** As {@link #await(Supplier, long, String, String)}, with a plain message for an interrupt. */
+  <T> T await(Supplier<T> attempt, long deadlineNs, String timeoutMessage) throws IOException {
+    return await(attempt, deadlineNs, timeoutMessage, "interrupted while waiting");
+  }
+
   /**
    * Repeats {@code attempt} on the stack thread until it returns non-null, sleeping between tries
    * until a signal; {@code deadlineNs} (System.nanoTime terms; {@link Long#MAX_VALUE}: none) ends
    * the wait with {@link SocketTimeoutException}.
+   *
+   * <p>The deadline and interrupts are looked at only while sleeping, after an attempt returned
+   * null — an attempt that took something never has it thrown away: its result is returned even if
+   * the thread was interrupted meanwhile (the interrupt flag stays set), and a thread interrupted
+   * before the call still gets what the first attempt finds. An interrupt while sleeping ends the
+   * wait with {@link InterruptedIOException} and the interrupt flag set.
    */
-  <T> T await(Supplier<T> attempt, long deadlineNs, String timeoutMessage) throws IOException {
+  <T> T await(Supplier<T> attempt, long deadlineNs, String timeoutMessage, String interruptMessage) throws IOException {
     lock.lock();
     waiters++; // from now on every signal counts a generation
     lock.unlock();
@@ -123,7 +147,7 @@ final class StackCall {
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while waiting");
+          throw new InterruptedIOException(interruptMessage);
         } finally {
           lock.unlock();
         }

@@ -65,7 +65,16 @@ public final class TcpServerSocket implements Closeable {
   /**
    * Waits at most {@code timeout} (zero: forever) for the next established connection.
    *
-   * @throws java.net.SocketTimeoutException when the timeout passes first
+   * <p>Cancelling never loses a connection: a connection is taken from the accept queue only by an
+   * accept that then returns it — even if the thread is interrupted while the stack thread hands it
+   * over (the interrupt flag stays set) — and a timeout or an interrupt ends only a wait in which
+   * nothing was taken, so the connection the next accept returns is the one this one would have. A
+   * thread interrupted before it calls still gets a connection that is already waiting.
+   *
+   * @throws java.net.SocketTimeoutException when the timeout passes first (the interrupt flag is
+   *     not touched)
+   * @throws java.io.InterruptedIOException when the thread is interrupted while waiting (the
+   *     interrupt flag is set)
    * @throws SocketClosedException when this server socket is (or gets) closed
    */
   public TcpSocket accept(Duration timeout) throws IOException {
@@ -79,7 +88,13 @@ public final class TcpServerSocket implements Closeable {
       }
       TcpConnection c = listener.accept();
       return c == null ? null : TcpSocket.accepted(runtime, c, config);
-    }, StackCall.deadline(timeout.toNanos()), "accept on port " + port() + " timed out after " + timeout.toMillis() + " ms");
+    }, StackCall.deadline(timeout.toNanos()), "accept on port " + port() + " timed out after " + timeout.toMillis() + " ms",
+        "interrupted while waiting to accept on port " + port());
+  }
+
+  /** Connections established and waiting to be accepted now (a call to the stack thread; for tests). */
+  int pending() throws IOException {
+    return stack.call(listener::pending);
   }
 
   /** Stops listening; connections not yet accepted are reset. Blocked accepts fail. Idempotent. */

@@ -28,10 +28,19 @@ import java.util.function.Supplier;
  * <p>Reads and writes go through two rings shared with the stack thread ({@link SocketBuffers}):
  * they copy directly when data or room is there and cross to the stack thread only to wait or to
  * kick it, so {@link #write} returning means the bytes are queued to be sent, promptly. {@link
- * #close()} and {@link #shutdownOutput()} send FIN after every byte written. An interrupt ends a
- * wait with {@link java.io.InterruptedIOException} and loses nothing: an interrupted read leaves its
- * bytes for the next one; an interrupted write reports in {@code bytesTransferred} how many of its
- * bytes were taken (they will be sent).
+ * #close()} and {@link #shutdownOutput()} send FIN after every byte written.
+ *
+ * <p>Cancelling loses nothing. An interrupt ends a wait for the network ({@code read}, {@code
+ * write}, {@code connect}, {@code accept}) with {@link java.io.InterruptedIOException} and the
+ * interrupt flag set; a timeout ({@link #setReadTimeout}, {@link #setWriteTimeout}, connect's and
+ * accept's) with {@link java.net.SocketTimeoutException} and the flag untouched. Either way, a read
+ * took nothing (its bytes are the next read's) and never fails while bytes are {@link #available};
+ * a write reports in {@code bytesTransferred} how many of its bytes were queued (they will be sent;
+ * the rest were not); a connect aborted its attempt; an accept left the queue as it was. Neither
+ * closes the socket, unlike an interrupted {@link java.nio.channels.InterruptibleChannel}. Calls
+ * that only hand work to the stack thread ({@code close}, {@code abort}, options, {@code info}) are
+ * not interrupted: they finish and return with the flag still set. A thread already interrupted
+ * still reads, writes or accepts what is there without waiting.
  *
  * <p>Errors are {@link IOException}s that say what happened: {@link ConnectionRefusedException},
  * {@link ConnectionResetException}, {@link ConnectionTimedOutException}, {@link
@@ -48,6 +57,7 @@ public final class TcpSocket implements Closeable {
   /** Touched only on the stack thread. */
   private TcpConnection conn;
   private volatile long readTimeoutNs;
+  private volatile long writeTimeoutNs;
   private final InputStream in = new In();
   private final OutputStream out = new Out();
   private final TcpEvents events = new TcpEvents() {
@@ -93,11 +103,20 @@ public final class TcpSocket implements Closeable {
    * Opens a connection from the stack to {@code address:port} (active open) and waits until it is
    * established.
    *
+   * <p>Cancelling: a timeout or an interrupt ends the wait for the handshake and aborts the attempt
+   * (no connection is left behind: one still in SYN-SENT is dropped quietly, one that got further is
+   * reset). A connection that was established before the thread noticed its interrupt is returned,
+   * with the interrupt flag still set; one found interrupted on entry still opens the connection and
+   * then fails at its first wait.
+   *
    * @param timeout how long to wait; zero or negative: until the SYN retries run out
    * @throws ConnectionRefusedException the peer answered with RST (or ICMP port unreachable)
    * @throws java.net.NoRouteToHostException the SYN retries ran out after a router reported the
    *     peer unreachable by ICMP
-   * @throws java.net.SocketTimeoutException {@code timeout} passed first (the attempt is aborted)
+   * @throws java.net.SocketTimeoutException {@code timeout} passed first (the attempt is aborted;
+   *     the interrupt flag is not touched)
+   * @throws java.io.InterruptedIOException the thread was interrupted while waiting for the
+   *     handshake (the attempt is aborted; the interrupt flag is set)
    * @throws ConnectionTimedOutException the SYN went unanswered through every retry
    */
   public static TcpSocket connect(StackRuntime runtime, Inet4Address address, int port, Duration timeout, TcpConfig config)
@@ -118,9 +137,14 @@ public final class TcpSocket implements Closeable {
           throw new UncheckedIOException(StackCall.exceptionFor(s.conn.error(), "connecting to " + s.peer));
         }
         return state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED ? null : Boolean.TRUE;
-      }, StackCall.deadline(timeout.toNanos()), "connect to " + s.peer + " timed out after " + timeout.toMillis() + " ms");
-    } catch (IOException e) {
-      s.abort();
+      }, StackCall.deadline(timeout.toNanos()), "connect to " + s.peer + " timed out after " + timeout.toMillis() + " ms",
+          "interrupted while connecting to " + s.peer + " (the attempt is aborted)");
+    } catch (IOException | RuntimeException e) {
+      try {
+        s.abort(); // runs to the end despite an interrupt (StackCall.call): nothing is orphaned
+      } catch (IOException | RuntimeException again) {
+        e.addSuppressed(again); // the stack closed: it took the connection with it
+      }
       throw e;
     }
     return s;
@@ -143,9 +167,10 @@ public final class TcpSocket implements Closeable {
    * Reads up to {@code len} bytes, blocking until at least one is available.
    *
    * @return the number read, or -1 once the peer closed its side (FIN) and every byte was read
-   * @throws java.net.SocketTimeoutException the read timeout passed first (nothing was read)
-   * @throws java.io.InterruptedIOException the thread was interrupted while waiting (nothing was
-   *     read; the interrupt flag is set)
+   * @throws java.net.SocketTimeoutException the read timeout passed with nothing to read (nothing was
+   *     taken; the interrupt flag is not touched)
+   * @throws java.io.InterruptedIOException the thread was interrupted while waiting with nothing to
+   *     read (nothing was taken: every byte is the next read's; the interrupt flag is set)
    */
   public int read(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
@@ -164,12 +189,16 @@ public final class TcpSocket implements Closeable {
    * Writes all of {@code b[off, off+len)}, blocking while the send buffer is full. The bytes are
    * sent promptly (subject to the windows and Nagle's algorithm), after any written before.
    *
+   * @throws java.net.SocketTimeoutException the write timeout ({@link #setWriteTimeout}) passed
+   *     before all of it was queued: its {@code bytesTransferred} bytes of this write were taken
+   *     and will be sent, the rest not (the interrupt flag is not touched)
    * @throws java.io.InterruptedIOException the thread was interrupted while waiting for room: its
-   *     {@code bytesTransferred} bytes of this write were taken and will be sent, the rest not
+   *     {@code bytesTransferred} bytes of this write were taken and will be sent, the rest not (the
+   *     interrupt flag is set)
    */
   public void write(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
-    buffers.write(b, off, len);
+    buffers.write(b, off, len, writeTimeoutNs);
   }
 
   /** Half-close: sends FIN after the data already written; reading goes on (RFC 9293 §3.6). */
@@ -213,12 +242,28 @@ public final class TcpSocket implements Closeable {
     });
   }
 
-  /** How long {@link #read} waits before {@link java.net.SocketTimeoutException}; zero: forever. */
+  /**
+   * How long {@link #read} waits for data before {@link java.net.SocketTimeoutException}; zero:
+   * forever (the default). A read that times out took nothing: the next read gets every byte.
+   */
   public void setReadTimeout(Duration timeout) {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("read timeout must be zero (none) or positive, got " + timeout);
     }
     this.readTimeoutNs = timeout.toNanos();
+  }
+
+  /**
+   * How long one {@link #write} call may wait in all for room in the send buffer before {@link
+   * java.net.SocketTimeoutException}, whose {@code bytesTransferred} says how many of its bytes were
+   * queued (those are sent; continue after them); zero: forever (the default). Like Linux's {@code
+   * SO_SNDTIMEO}, it bounds the whole call, however many waits it takes.
+   */
+  public void setWriteTimeout(Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("write timeout must be zero (none) or positive, got " + timeout);
+    }
+    this.writeTimeoutNs = timeout.toNanos();
   }
 
   /**
@@ -344,7 +389,7 @@ public final class TcpSocket implements Closeable {
   private final class Out extends OutputStream {
     @Override
     public void write(int b) throws IOException {
-      buffers.write(b);
+      buffers.write(b, writeTimeoutNs);
     }
 
     @Override

@@ -86,7 +86,13 @@ public final class TcpLayer implements ProtocolHandler {
   private final ArrayDeque<EventSource> eventsPending = new ArrayDeque<>();
   /** Connections the application holds, closed or not: released at the latest when the stack closes. */
   private final Set<TcpConnection> owned = Collections.newSetFromMap(new IdentityHashMap<>());
-  private int nextEphemeral;
+  /** RFC 6056 §3.3.4: where active opens take their local ports. */
+  private final EphemeralPorts ephemeralPorts;
+  /** {@link #portFree} as the port selection's check, made once. */
+  private final EphemeralPorts.PortCheck portCheck = this::portFree;
+  /** The destination {@link #portFree} checks for, set by {@link #pickEphemeral}. */
+  private int checkRemoteAddress;
+  private int checkRemotePort;
   private boolean delivering;
   private boolean batching;
   /** Connections whose handlers sent data during this turn's delivery (see {@link #delivering()}). */
@@ -111,7 +117,7 @@ public final class TcpLayer implements ProtocolHandler {
     this.defaultCongestionControl = config.congestionControl();
     this.pool = new BufferPool(config.allocator(), BUFFER_CHUNK, Math.max(BUFFER_CHUNK, config.bufferMemory()),
         SPARE_CHUNKS);
-    this.nextEphemeral = EPHEMERAL_FIRST + Math.floorMod(config.ephemeralPortSeed(), EPHEMERAL_LAST - EPHEMERAL_FIRST + 1);
+    this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortKey(), EPHEMERAL_FIRST, EPHEMERAL_LAST);
   }
 
   /**
@@ -239,17 +245,24 @@ public final class TcpLayer implements ProtocolHandler {
     return c;
   }
 
+  /**
+   * A local port for a connection to {@code remoteAddress:remotePort} by RFC 6056 §3.3.4 (algorithm
+   * 4, {@link EphemeralPorts}): one whose 4-tuple is neither a live connection nor a TIME-WAIT
+   * record, and no listener's port (RFC 6056 §3.3's {@code check_suitable_port}).
+   */
   private int pickEphemeral(int remoteAddress, int remotePort) {
-    int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
-    for (int i = 0; i < span; i++) {
-      int port = nextEphemeral;
-      nextEphemeral = nextEphemeral == EPHEMERAL_LAST ? EPHEMERAL_FIRST : nextEphemeral + 1;
-      long k = key(remoteAddress, remotePort, port);
-      if (!listeners.containsKey(port) && !connections.containsKey(k) && !timeWaits.containsKey(k)) {
-        return port;
-      }
+    checkRemoteAddress = remoteAddress;
+    checkRemotePort = remotePort;
+    int port = ephemeralPorts.pick(address, remoteAddress, remotePort, portCheck);
+    if (port < 0) {
+      throw new IllegalStateException("no free ephemeral port toward that peer: close some connections");
     }
-    throw new IllegalStateException("no free ephemeral port toward that peer: close some connections");
+    return port;
+  }
+
+  private boolean portFree(int port) {
+    long k = key(checkRemoteAddress, checkRemotePort, port);
+    return !listeners.containsKey(port) && !connections.containsKey(k) && !timeWaits.containsKey(k);
   }
 
   private static void checkPort(int port) {
