@@ -20,9 +20,10 @@ import static io.tcpstack.tcp.SeqNum.gt;
  *   <li>The top 8 bits carry count (mod 2^8): checking recovers it, and a cookie is accepted only in
  *       its own period and the next ({@link #MAX_AGE} periods: 64 to 128 s old at most, Linux's
  *       {@code MAX_SYNCOOKIE_AGE}).
- *   <li>The low 24 bits hide an index into {@link #MSS_TABLE} under H1, which depends on count: a
- *       forged ACK passes only if its low 24 bits land on one of 4 valid values, 4 in 2^24 per
- *       guess per live count — the whole of what a blind attacker gets (RFC 4987 §3.6).
+ *   <li>The low 24 bits hide an index into {@link #MSS_TABLE} under H1, which depends on count.
+ *       Without the key, H0 makes the whole cookie look uniform to a blind attacker: a guess
+ *       passes only if it lands on one of 2 live counts and one of 4 indexes, 8 values in 2^32
+ *       (RFC 4987 §3.6 asks that cookies be infeasible to forge blindly).
  * </ul>
  *
  * <p>The ISN leaves no room for the other SYN options. When the SYN carried timestamps (RFC 7323),
