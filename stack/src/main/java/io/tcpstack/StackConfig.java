@@ -37,6 +37,13 @@ public final class StackConfig {
   public static final long DEFAULT_BUFFER_MEMORY = 256L << 20;
   /** Half-open (SYN-RECEIVED) connections a listener keeps at once (Linux's {@code tcp_max_syn_backlog}). */
   public static final int DEFAULT_SYN_BACKLOG = 4096;
+  /**
+   * Half-open connections all listeners together keep at once. Linux bounds only each listener (its
+   * {@code tcp_max_syn_backlog}, 4096 on a host of a few GB); this stack also bounds the sum, at the
+   * same number, so that a flood spread over many ports holds no more than one on a single port.
+   * Beyond either bound, SYNs are answered with SYN cookies ({@link Builder#synCookies}).
+   */
+  public static final int DEFAULT_MAX_HALF_OPEN = 4096;
   /** The backlog a listener gets when the application does not say (Linux's {@code somaxconn}). */
   public static final int DEFAULT_BACKLOG = 4096;
 
@@ -46,6 +53,8 @@ public final class StackConfig {
   private final long bufferMemory;
   private final boolean transmitThread;
   private final int synBacklog;
+  private final int maxHalfOpen;
+  private final boolean synCookies;
   private final int mtu;
   private final long reassemblyTimeoutNs;
   private final int reassemblyMaxDatagrams;
@@ -69,6 +78,8 @@ public final class StackConfig {
     this.bufferMemory = b.bufferMemory;
     this.transmitThread = b.transmitThread;
     this.synBacklog = b.synBacklog;
+    this.maxHalfOpen = b.maxHalfOpen;
+    this.synCookies = b.synCookies;
     this.congestionControl = b.congestionControl;
   }
 
@@ -134,9 +145,25 @@ public final class StackConfig {
     return transmitThread;
   }
 
-  /** Half-open connections per listener; SYNs beyond it are dropped and counted. */
+  /**
+   * Half-open connections per listener; a SYN beyond it is answered with a SYN cookie, or dropped
+   * and counted when {@link #synCookies()} is off.
+   */
   public int synBacklog() {
     return synBacklog;
+  }
+
+  /** Half-open connections of all listeners together; beyond it, as beyond {@link #synBacklog()}. */
+  public int maxHalfOpen() {
+    return maxHalfOpen;
+  }
+
+  /**
+   * Whether a SYN that finds a half-open queue full is answered with a SYN cookie (RFC 4987 §3.6,
+   * Linux's {@code tcp_syncookies=1}); otherwise it is dropped. On by default.
+   */
+  public boolean synCookies() {
+    return synCookies;
   }
 
   /** The congestion control of connections whose {@code TcpConfig} names none (CUBIC by default). */
@@ -165,6 +192,8 @@ public final class StackConfig {
     private long bufferMemory = DEFAULT_BUFFER_MEMORY;
     private boolean transmitThread;
     private int synBacklog = DEFAULT_SYN_BACKLOG;
+    private int maxHalfOpen = DEFAULT_MAX_HALF_OPEN;
+    private boolean synCookies = true;
     private CongestionAlgorithm congestionControl = CongestionAlgorithm.DEFAULT;
 
     private Builder() {
@@ -277,12 +306,39 @@ public final class StackConfig {
       return this;
     }
 
-    /** Half-open connections per listener, at least 1 (default {@value #DEFAULT_SYN_BACKLOG}). */
+    /**
+     * Half-open connections per listener, at least 1 (default {@value #DEFAULT_SYN_BACKLOG}); SYNs
+     * beyond it get SYN cookies ({@link #synCookies}).
+     */
     public Builder synBacklog(int max) {
       if (max < 1) {
         throw new IllegalArgumentException("SYN backlog must be at least 1, got " + max);
       }
       this.synBacklog = max;
+      return this;
+    }
+
+    /**
+     * Half-open connections of all listeners together, at least 1 (default {@value
+     * #DEFAULT_MAX_HALF_OPEN}); SYNs beyond it get SYN cookies, as beyond a listener's own {@link
+     * #synBacklog}.
+     */
+    public Builder maxHalfOpen(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("max half-open connections must be at least 1, got " + max);
+      }
+      this.maxHalfOpen = max;
+      return this;
+    }
+
+    /**
+     * Whether SYNs that find a half-open queue full are answered with SYN cookies (RFC 4987 §3.6) —
+     * the default — rather than dropped. With cookies, clients still connect while a SYN flood
+     * fills the queues; a connection made from a cookie has window scaling and SACK only if the
+     * client's SYN carried timestamps (where the cookie keeps them, as Linux does).
+     */
+    public Builder synCookies(boolean on) {
+      this.synCookies = on;
       return this;
     }
 

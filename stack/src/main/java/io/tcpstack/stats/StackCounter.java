@@ -106,9 +106,24 @@ public enum StackCounter {
   TCP_TIMEOUTS(false),
   /** SYNs not admitted because the listener's backlog was full. */
   TCP_LISTEN_OVERFLOWS(true),
-  /** SYNs dropped because the listener's half-open (SYN) queue was full. */
+  /**
+   * SYNs dropped because the listener's half-open (SYN) queue, or the stack's ({@code
+   * StackConfig.maxHalfOpen}), was full and SYN cookies are off.
+   */
   TCP_SYN_QUEUE_OVERFLOWS(true),
-  /** SYNs refused with RST because the stack held its maximum number of connections. */
+  /**
+   * SYN-ACKs sent with a SYN cookie (RFC 4987 §3.6) because a half-open queue was full: no state
+   * kept for them (Linux's {@code SyncookiesSent}).
+   */
+  TCP_SYN_COOKIES_SENT(false),
+  /** ACKs whose SYN cookie checked out: each made a connection (Linux's {@code SyncookiesRecv}). */
+  TCP_SYN_COOKIES_VALIDATED(false),
+  /**
+   * ACKs for no connection on a listening port, while cookies were being sent, whose cookie was
+   * forged, altered or expired: answered with RST (Linux's {@code SyncookiesFailed}).
+   */
+  TCP_SYN_COOKIES_FAILED(true),
+  /** SYNs (or SYN-cookie ACKs) refused with RST because the stack held its maximum number of connections. */
   TCP_CONNECTION_LIMIT_RESETS(true),
   /** Segments (or parts) dropped because the stack's buffer memory was exhausted. */
   TCP_RCV_MEMORY_DROPS(true),

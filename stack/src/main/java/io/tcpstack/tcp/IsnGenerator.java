@@ -88,7 +88,12 @@ public final class IsnGenerator {
     this.tsK1 = derive(TIMESTAMP_KEY_LABEL_1);
   }
 
-  private long derive(String label) {
+  /**
+   * A 64-bit key derived from the secret one: SipHash of {@code label} under it. Keys for other
+   * purposes ({@link #timestampOffset}, {@link SynCookies}) come from here, each under its own
+   * label, so that none reveals another.
+   */
+  long derive(String label) {
     byte[] message = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     return sipHash24(k0, k1, message, 0, message.length);
   }

@@ -168,10 +168,60 @@ public final class TcpConnection extends Timed implements EventSource {
   }
 
   /**
+   * Passive open completed by a SYN cookie (RFC 4987 §3.6; the layer checked it, {@link SynCookies}):
+   * the listener kept nothing of the SYN, and {@code ack} — the ACK of our cookie SYN-ACK, SEQ =
+   * IRS+1, ACK = ISS+1 — brings back what the cookie kept: the peer's MSS (an entry of {@link
+   * SynCookies#MSS_TABLE}) and, with timestamps, its window scale ({@link
+   * TcpOptions#NO_WINDOW_SCALE}: none) and SACK-Permitted. The connection enters ESTABLISHED as it
+   * would from SYN-RECEIVED, without an RTT sample (no SYN-ACK was timed), is queued for accept,
+   * and then processes {@code ack} like any segment, its data included.
+   */
+  void acceptCookie(SegmentRepr ack, int peerMss, int peerWindowScale, boolean sack, long nowNs) {
+    int iss = add(ack.ack, -1);
+    sender.start(iss);
+    recovery.start(iss);
+    sender.sndUna = ack.ack; // our SYN-ACK, sent and acknowledged
+    sender.sndNxt = ack.ack;
+    sender.highestSent = ack.ack;
+    receiver.synchronize(add(ack.seq, -1));
+    // RFC 7323 §2.2: the cookie SYN-ACK offered our scale only if the SYN had one (kept in the cookie).
+    if (peerWindowScale != TcpOptions.NO_WINDOW_SCALE && ownWindowScale() != TcpOptions.NO_WINDOW_SCALE) {
+      offeredWindowScale = ownWindowScale();
+      sender.sndShift = peerWindowScale;
+      receiver.rcvShift = offeredWindowScale;
+    }
+    if (sack && config.sack) {
+      offeredSack = true; // RFC 2018 §2
+      enableSack();
+    }
+    if (ack.timestamps && config.timestamps) {
+      // RFC 7323 §3.2: both SYNs carried timestamps; TS.Recent starts from this ACK (§4.3).
+      timestamps.enabled = true;
+      timestamps.recent = ack.tsVal;
+      timestamps.recentAgeNs = nowNs;
+      timestamps.lastAckSent = ack.seq;
+    }
+    // What the SYN-ACK offered (never scaled): the peer may already have sent data into it.
+    receiver.advertisedEdge = add(receiver.rcvNxt, Math.min(receiver.roomWindow(), Receiver.MAX_UNSCALED_WINDOW));
+    sender.sendMss = effectiveMss(peerMss);
+    sender.initWindow(ack.seq, ack.ack, ack.window << sender.sndShift); // process() shifts the field itself
+    state = TcpState.ESTABLISHED;
+    layer.counters().increment(StackCounter.TCP_ESTABLISHED);
+    listener.establishedFromCookie(this);
+    established(nowNs);
+    process(ack, nowNs);
+  }
+
+  /**
    * The shift we offer (RFC 7323 §2.3): the smallest that lets the window field say the whole
    * receive buffer, at most 14; {@link TcpOptions#NO_WINDOW_SCALE} if the configuration turns it off.
    */
   private int ownWindowScale() {
+    return ownWindowScale(config);
+  }
+
+  /** The shift a connection with {@code config} offers (see {@link #ownWindowScale()}); for SYN cookies too. */
+  static int ownWindowScale(TcpConfig config) {
     if (!config.windowScaling) {
       return TcpOptions.NO_WINDOW_SCALE;
     }

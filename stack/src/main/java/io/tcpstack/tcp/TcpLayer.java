@@ -68,6 +68,13 @@ public final class TcpLayer implements ProtocolHandler {
   private final int localMss;
   private final int maxConnections;
   private final int synBacklog;
+  /** Half-open connections of all listeners together, at most (StackConfig.maxHalfOpen). */
+  private final int maxHalfOpen;
+  /** Whether a SYN that finds a half-open queue full gets a SYN cookie, rather than being dropped. */
+  private final boolean synCookiesOn;
+  private final SynCookies synCookies;
+  /** Connections in SYN-RECEIVED of every listener. */
+  private int halfOpen;
   private final BufferPool pool;
   private final LongObjectHashMap<TcpConnection> connections = new LongObjectHashMap<>();
   /** Connections in TIME-WAIT, as compact records (at most {@link #maxConnections} of them). */
@@ -114,6 +121,9 @@ public final class TcpLayer implements ProtocolHandler {
     this.segmentationOffload = Offload.has(ip.linkOffloads(), Offload.TX_SEGMENTATION);
     this.maxConnections = config.maxConnections();
     this.synBacklog = config.synBacklog();
+    this.maxHalfOpen = config.maxHalfOpen();
+    this.synCookiesOn = config.synCookies();
+    this.synCookies = new SynCookies(isn);
     this.defaultCongestionControl = config.congestionControl();
     this.pool = new BufferPool(config.allocator(), BUFFER_CHUNK, Math.max(BUFFER_CHUNK, config.bufferMemory()),
         SPARE_CHUNKS);
@@ -286,6 +296,16 @@ public final class TcpLayer implements ProtocolHandler {
     return timeWaits.size();
   }
 
+  /** Half-open connections (SYN-RECEIVED, through a listener) of all listeners: at most {@code StackConfig.maxHalfOpen}. */
+  public int halfOpenCount() {
+    return halfOpen;
+  }
+
+  /** A listener's half-open queue grew or shrank by {@code delta}. */
+  void halfOpenChanged(int delta) {
+    halfOpen += delta;
+  }
+
   // ---------------------------------------------------------------- input
 
   @Override
@@ -417,6 +437,12 @@ public final class TcpLayer implements ProtocolHandler {
       return; // first: ignore RST
     }
     if (seg.has(TcpHeader.FLAG_ACK)) {
+      // RFC 4987 §3.6: while this port sends SYN cookies, an ACK without SYN may complete a
+      // handshake nobody kept state for.
+      if (!seg.has(TcpHeader.FLAG_SYN) && l.cookiesRecent(nowNs)
+          && cookieAckHandled(l, source, sourcePort, localPort, seg, nowNs)) {
+        return;
+      }
       sendReset(source, sourcePort, localPort, seg.ack, 0, false);
       return; // second: <SEQ=SEG.ACK><CTL=RST>
     }
@@ -424,12 +450,21 @@ public final class TcpLayer implements ProtocolHandler {
       return; // fourth: anything else is dropped
     }
     if (!l.admits()) {
-      return; // a queue is full (counted by the listener): the client will retransmit its SYN
+      return; // the accept queue is full (counted by the listener): the client will retransmit its SYN
     }
     if (connections.size() >= maxConnections) {
       // The stack is full: refuse at once, as a closed port does, rather than let the client wait.
       counters.increment(StackCounter.TCP_CONNECTION_LIMIT_RESETS);
       sendReset(source, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
+      return;
+    }
+    if (l.synQueueFull() || halfOpen >= maxHalfOpen) {
+      // A half-open queue is full (a SYN flood, RFC 4987 §2): answer with a cookie and keep nothing.
+      if (synCookiesOn) {
+        sendCookie(l, source, sourcePort, localPort, seg, nowNs);
+      } else {
+        counters.increment(StackCounter.TCP_SYN_QUEUE_OVERFLOWS); // the client will retransmit
+      }
       return;
     }
     TcpConnection c = new TcpConnection(this, l.config(), address, localPort, source, sourcePort, l);
@@ -439,6 +474,80 @@ public final class TcpLayer implements ProtocolHandler {
     counters.increment(StackCounter.TCP_PASSIVE_OPENS);
     // Data in a SYN is not delivered before the handshake completes; the peer retransmits it.
     c.accept(seg, isn.isn(address, localPort, source, sourcePort, nowNs), nowNs);
+  }
+
+  /**
+   * RFC 4987 §3.6: answers the SYN {@code syn} with a SYN-ACK whose ISN is a SYN cookie ({@link
+   * SynCookies}) and keeps no state. It offers what the connection made from the cookie will have:
+   * our MSS; and if the SYN carried timestamps (and the listener's config wants them), timestamps,
+   * with window scale and SACK-Permitted when both sides want them, kept in the low bits of our TSval
+   * — without timestamps neither is offered, for there is nowhere to keep them (as Linux).
+   */
+  private void sendCookie(TcpListener l, int source, int sourcePort, int localPort, SegmentRepr syn, long nowNs) {
+    TcpConfig config = l.config();
+    int mssIndex = SynCookies.mssIndex(syn.mss > 0 ? syn.mss : TcpOptions.DEFAULT_MSS);
+    int cookie = synCookies.cookie(address, localPort, source, sourcePort, syn.seq, mssIndex, nowNs);
+    boolean timestamps = syn.timestamps && config.timestamps;
+    int ownScale = TcpConnection.ownWindowScale(config);
+    boolean scaling = timestamps && syn.windowScale != TcpOptions.NO_WINDOW_SCALE && ownScale != TcpOptions.NO_WINDOW_SCALE;
+    boolean sack = timestamps && syn.sackPermitted && config.sack;
+    // The window a SYN-ACK offers (never scaled, RFC 7323 §2.2): what a new connection's receive buffer
+    // and the stack's memory allow.
+    int window = (int) Math.min(Math.min(config.receiveBufferSize, Receiver.MAX_UNSCALED_WINDOW), pool.available());
+    SegmentRepr o = out.outgoing(TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, cookie, SeqNum.add(syn.seq, 1), window);
+    o.mss = localMss;
+    o.windowScale = scaling ? ownScale : TcpOptions.NO_WINDOW_SCALE;
+    o.sackPermitted = sack;
+    if (timestamps) {
+      // RFC 7323 §3.2, §4.3: TSecr echoes the SYN's TSval; TSval carries the options (Linux's scheme).
+      o.timestamps = true;
+      o.tsVal = SynCookies.encodeTimestamp(nowNs, scaling ? syn.windowScale : TcpOptions.NO_WINDOW_SCALE, sack)
+          + timestampOffset(localPort, source, sourcePort);
+      o.tsEcr = syn.tsVal;
+    }
+    transmit(source, sourcePort, localPort, o, dontFragment(ip.pathMtu(source, nowNs)));
+    l.cookieSent(nowNs);
+    counters.increment(StackCounter.TCP_SYN_COOKIES_SENT);
+  }
+
+  /**
+   * RFC 4987 §3.6: the ACK {@code seg} (no SYN, no RST) for no connection on the port of {@code l},
+   * which sent cookies recently. If SEG.ACK - 1 is a cookie made for this 4-tuple and SEG.SEQ - 1 in
+   * the last {@link SynCookies#MAX_AGE} periods, the connection is made from it in ESTABLISHED and
+   * queued for accept, and {@code seg} (its data too) processed — or, when the accept queue is
+   * full, the ACK is dropped and counted, as Linux does (the client's retransmission may find
+   * room). Returns false when the caller should answer with RST as LISTEN does: the cookie failed
+   * (counted), or the stack holds its maximum of connections.
+   */
+  private boolean cookieAckHandled(TcpListener l, int source, int sourcePort, int localPort, SegmentRepr seg,
+      long nowNs) {
+    TcpConfig config = l.config();
+    int mssIndex = synCookies.check(SeqNum.add(seg.ack, -1), address, localPort, source, sourcePort,
+        SeqNum.add(seg.seq, -1), nowNs);
+    boolean timestamps = seg.timestamps && config.timestamps;
+    // Our TSval less the connection's offset: its low bits are what the SYN offered.
+    int echoed = timestamps ? seg.tsEcr - timestampOffset(localPort, source, sourcePort) : 0;
+    if (mssIndex == SynCookies.INVALID || (timestamps && SynCookies.decodeEcn(echoed))) {
+      counters.increment(StackCounter.TCP_SYN_COOKIES_FAILED);
+      return false;
+    }
+    if (!l.hasRoomToAccept()) {
+      counters.increment(StackCounter.TCP_LISTEN_OVERFLOWS);
+      return true;
+    }
+    if (connections.size() >= maxConnections) {
+      counters.increment(StackCounter.TCP_CONNECTION_LIMIT_RESETS);
+      return false;
+    }
+    counters.increment(StackCounter.TCP_SYN_COOKIES_VALIDATED);
+    counters.increment(StackCounter.TCP_PASSIVE_OPENS);
+    TcpConnection c = new TcpConnection(this, config, address, localPort, source, sourcePort, l);
+    c.pathMtu = ip.pathMtu(source, nowNs);
+    connections.put(c.key, c);
+    c.acceptCookie(seg, SynCookies.MSS_TABLE[mssIndex],
+        timestamps ? SynCookies.decodeWindowScale(echoed) : TcpOptions.NO_WINDOW_SCALE,
+        timestamps && SynCookies.decodeSack(echoed), nowNs);
+    return true;
   }
 
   /** RFC 9293 §3.10.7.1: CLOSED — every segment but a RST draws a RST. */

@@ -5,11 +5,13 @@ import java.util.ArrayDeque;
 
 /**
  * A port in LISTEN (RFC 9293 §3.10.7.2) with two queues, as Linux has: the half-open (SYN) queue
- * of connections in SYN-RECEIVED, at most {@code synBacklog} of them, and the accept queue of
- * established connections waiting for {@link #accept()}, at most {@code backlog}. A SYN is dropped
- * and counted when either is full, so the client retransmits it; a handshake that completes while
- * the accept queue is full stays half-open (its ACK is dropped) until there is room. Stack thread
- * only.
+ * of connections in SYN-RECEIVED, at most {@code synBacklog} of them (and all listeners together at
+ * most {@code StackConfig.maxHalfOpen}), and the accept queue of established connections waiting
+ * for {@link #accept()}, at most {@code backlog}. A SYN is dropped and counted when the accept queue
+ * is full, so the client retransmits it; when only the half-open queue is full, the layer answers
+ * it with a SYN cookie (RFC 4987 §3.6, {@link SynCookies}) and keeps nothing — or drops it, with
+ * cookies off. A handshake that completes while the accept queue is full stays half-open (its ACK
+ * is dropped) until there is room. Stack thread only.
  */
 public final class TcpListener implements EventSource {
 
@@ -20,6 +22,9 @@ public final class TcpListener implements EventSource {
   private final TcpConfig config;
   private final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
   private int halfOpen;
+  /** Whether a SYN cookie was ever sent for this port, and when the last one was. */
+  private boolean cookiesSent;
+  private long lastCookieNs;
   private boolean closed;
   private final Subscribers<Runnable> subscribers = new Subscribers<>();
   private boolean acceptablePending;
@@ -88,9 +93,9 @@ public final class TcpListener implements EventSource {
   }
 
   /**
-   * Whether a new SYN is taken: the half-open (SYN) queue has room, and so does the accept queue —
-   * a SYN that could never be accepted is dropped at once, as Linux does, and retransmitted by the
-   * client later. Each refusal is counted under the queue that was full.
+   * Whether a new SYN is taken at all: the accept queue has room — a SYN that could never be
+   * accepted is dropped at once, as Linux does (cookie or not), and retransmitted by the client
+   * later; the refusal is counted. Whether it gets state or a cookie is {@link #synQueueFull()}'s.
    */
   boolean admits() {
     if (closed) {
@@ -100,11 +105,32 @@ public final class TcpListener implements EventSource {
       layer.counters().increment(StackCounter.TCP_LISTEN_OVERFLOWS);
       return false;
     }
-    if (halfOpen >= synBacklog) {
-      layer.counters().increment(StackCounter.TCP_SYN_QUEUE_OVERFLOWS);
-      return false;
-    }
     return true;
+  }
+
+  /** Whether this listener's half-open (SYN) queue holds {@code synBacklog} connections. */
+  boolean synQueueFull() {
+    return halfOpen >= synBacklog;
+  }
+
+  /** Half-open connections (SYN-RECEIVED) of this listener. */
+  public int halfOpen() {
+    return halfOpen;
+  }
+
+  /** A SYN to this port was answered with a SYN cookie at {@code nowNs}. */
+  void cookieSent(long nowNs) {
+    cookiesSent = true;
+    lastCookieNs = nowNs;
+  }
+
+  /**
+   * Whether a cookie sent for this port could still be valid at {@code nowNs}: one was sent less
+   * than {@link SynCookies#MAX_AGE} periods ago. Only then is a bare ACK for no connection checked
+   * as a cookie (as Linux's {@code tcp_synq_no_recent_overflow}); otherwise it draws a RST at once.
+   */
+  boolean cookiesRecent(long nowNs) {
+    return cookiesSent && nowNs - lastCookieNs < SynCookies.MAX_AGE * SynCookies.PERIOD_NS;
   }
 
   /** Whether a connection completing its handshake now fits in the accept queue. */
@@ -114,11 +140,25 @@ public final class TcpListener implements EventSource {
 
   void halfOpened() {
     halfOpen++;
+    layer.halfOpenChanged(1);
   }
 
   /** A half-open connection completed its handshake. */
   void established(TcpConnection c) {
     halfOpen--;
+    layer.halfOpenChanged(-1);
+    enqueue(c);
+  }
+
+  /**
+   * A connection made from a SYN cookie ({@link TcpConnection#acceptCookie}): established without
+   * ever being half-open here.
+   */
+  void establishedFromCookie(TcpConnection c) {
+    enqueue(c);
+  }
+
+  private void enqueue(TcpConnection c) {
     ready.add(c);
     if (!acceptablePending && !subscribers.isEmpty()) {
       acceptablePending = true;
@@ -129,6 +169,7 @@ public final class TcpListener implements EventSource {
   /** A half-open connection failed (RST, timeout) before it was established. */
   void halfOpenFailed() {
     halfOpen--;
+    layer.halfOpenChanged(-1);
   }
 
   /** Stops listening: queued connections are reset and released. */

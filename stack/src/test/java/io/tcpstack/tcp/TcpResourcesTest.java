@@ -325,9 +325,9 @@ class TcpResourcesTest {
     }
 
     @Test
-    void aFullSynQueueDropsNewSyns() {
+    void aFullSynQueueDropsNewSynsWithCookiesOff() {
       h.close();
-      h = new TcpHarness(b -> b.synBacklog(1));
+      h = new TcpHarness(b -> b.synBacklog(1).synCookies(false)); // with cookies: TcpSynCookiesTest
       listener = h.listen(LOCAL_PORT, 8, TcpConfig.DEFAULT);
       h.send(peer().seq(PEER_ISS).flags(SYN));
       assertEquals(1, h.take().size());

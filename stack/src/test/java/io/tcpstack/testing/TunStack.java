@@ -9,6 +9,7 @@ import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
+import java.util.function.UnaryOperator;
 
 /**
  * The stack running on a real TUN device inside a fresh network namespace: the kernel side is
@@ -65,6 +66,15 @@ public final class TunStack implements AutoCloseable {
    * super-segments into packets, as in {@code serve --impair}.
    */
   public static TunStack start(Impairment impairment, int tunOffloads) throws IOException {
+    return start(impairment, tunOffloads, b -> b);
+  }
+
+  /**
+   * As {@link #start(Impairment, int)}, with the stack's configuration changed by {@code tune}
+   * (limits such as {@code maxHalfOpen}).
+   */
+  public static TunStack start(Impairment impairment, int tunOffloads, UnaryOperator<StackConfig.Builder> tune)
+      throws IOException {
     Privileged.assumeRootAndTun();
     TestNamespace ns = TestNamespace.create();
     try {
@@ -78,8 +88,8 @@ public final class TunStack implements AutoCloseable {
           .up(true)
           .open();
       // As serve: a plain device writes from a thread of its own.
-      StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500)
-          .transmitThread(tun.vnetHeaderSize() == 0).build();
+      StackConfig config = tune.apply(StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500)
+          .transmitThread(tun.vnetHeaderSize() == 0)).build();
       Device link = new TunLink(tun, impairment != null);
       FaultInjector faults = null;
       if (impairment != null) {
