@@ -746,12 +746,14 @@ public final class TcpConnection extends Timed implements EventSource {
   }
 
   /**
-   * A challenge ACK, {@code <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK>} (RFC 5961 §3.2, §4.2, §5.2), if
-   * the stack's budget allows one now (§7); it leaves with the connection's output.
+   * A challenge ACK, {@code <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK>} (RFC 5961 §3.2, §4.2, §5.2), sent
+   * at once if the stack's budget allows one now (§7) — one segment per challenge, as Linux's {@code
+   * tcp_send_challenge_ack}, never merged with the ACKs a batch of segments holds back, so the
+   * count of challenge ACKs is the count sent.
    */
   private void challengeAck(long nowNs) {
     if (layer.challengeAck(nowNs)) {
-      receiver.ackNeeded = true;
+      sendAck(nowNs);
     }
   }
 

@@ -65,6 +65,15 @@ public final class TunStack implements AutoCloseable {
    * super-segments into packets, as in {@code serve --impair}.
    */
   public static TunStack start(Impairment impairment, int tunOffloads) throws IOException {
+    return start(impairment, tunOffloads, b -> b);
+  }
+
+  /**
+   * As {@link #start(Impairment, int)}, with the stack's configuration changed by {@code tune}
+   * (its limits, say) after the address, MTU and transmit thread are set.
+   */
+  public static TunStack start(Impairment impairment, int tunOffloads,
+      java.util.function.UnaryOperator<StackConfig.Builder> tune) throws IOException {
     Privileged.assumeRootAndTun();
     TestNamespace ns = TestNamespace.create();
     try {
@@ -78,8 +87,8 @@ public final class TunStack implements AutoCloseable {
           .up(true)
           .open();
       // As serve: a plain device writes from a thread of its own.
-      StackConfig config = StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500)
-          .transmitThread(tun.vnetHeaderSize() == 0).build();
+      StackConfig config = tune.apply(StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500)
+          .transmitThread(tun.vnetHeaderSize() == 0)).build();
       Device link = new TunLink(tun, impairment != null);
       FaultInjector faults = null;
       if (impairment != null) {
