@@ -587,7 +587,7 @@ public final class TcpConnection extends Timed implements EventSource {
     // First: sequence number acceptability (RFC 9293 §3.10.7.4, the four cases).
     if (!receiver.acceptable(seq, seg.segmentLength())) {
       if (rst && Rfc5961.resetAfterFin(state, seq, receiver.rcvNxt)) {
-        becomeClosed(resetError());
+        acceptReset();
         return;
       }
       if (syn && !rst) {
@@ -613,7 +613,7 @@ public final class TcpConnection extends Timed implements EventSource {
         challengeAck(nowNs); // RFC 5961 §3.2 (3): in the window but not exact
         return;
       }
-      becomeClosed(resetError());
+      acceptReset();
       return;
     }
 
@@ -757,20 +757,22 @@ public final class TcpConnection extends Timed implements EventSource {
     }
   }
 
-  /** An acceptable RST (RFC 9293 §3.10.7.4 second step) ends the connection; what the application hears. */
-  private TcpError resetError() {
+  /** An acceptable RST (RFC 9293 §3.10.7.4 second step): the connection ends. */
+  private void acceptReset() {
     switch (state) {
       case SYN_RECEIVED:
         // Passive open: the listener simply forgets it. Active (simultaneous) open: refused.
-        return listener != null ? null : TcpError.REFUSED;
+        becomeClosed(listener != null ? null : TcpError.REFUSED);
+        return;
       case ESTABLISHED:
       case FIN_WAIT_1:
       case FIN_WAIT_2:
       case CLOSE_WAIT:
         layer.counters().increment(StackCounter.TCP_ESTAB_RESETS);
-        return TcpError.RESET;
+        becomeClosed(TcpError.RESET);
+        return;
       default:
-        return null; // CLOSING, LAST-ACK
+        becomeClosed(null); // CLOSING, LAST-ACK
     }
   }
 
