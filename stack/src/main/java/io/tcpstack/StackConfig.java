@@ -46,6 +46,11 @@ public final class StackConfig {
   public static final int DEFAULT_MAX_HALF_OPEN = 4096;
   /** The backlog a listener gets when the application does not say (Linux's {@code somaxconn}). */
   public static final int DEFAULT_BACKLOG = 4096;
+  /**
+   * RFC 5961 §7: challenge ACKs per second the whole stack sends, on average (Linux 4.7–5.19's
+   * {@code tcp_challenge_ack_limit}); each second's actual budget is drawn at random around it.
+   */
+  public static final int DEFAULT_CHALLENGE_ACK_LIMIT = 1000;
 
   private final int address;
   private final int prefixLength;
@@ -62,6 +67,8 @@ public final class StackConfig {
   private final ByteBufAllocator allocator;
   private final byte[] isnKey;
   private final byte[] ephemeralPortKey;
+  private final int challengeAckLimit;
+  private final long challengeAckSeed;
   private final CongestionAlgorithm congestionControl;
 
   private StackConfig(Builder b) {
@@ -74,6 +81,8 @@ public final class StackConfig {
     this.allocator = b.allocator;
     this.isnKey = b.isnKey.clone();
     this.ephemeralPortKey = b.ephemeralPortKey.clone();
+    this.challengeAckLimit = b.challengeAckLimit;
+    this.challengeAckSeed = b.challengeAckSeed;
     this.maxConnections = b.maxConnections;
     this.bufferMemory = b.bufferMemory;
     this.transmitThread = b.transmitThread;
@@ -128,6 +137,19 @@ public final class StackConfig {
    */
   public byte[] ephemeralPortKey() {
     return ephemeralPortKey.clone();
+  }
+
+  /**
+   * RFC 5961 §7: the average number of challenge ACKs the stack sends per second; {@link
+   * Integer#MAX_VALUE} means no limit.
+   */
+  public int challengeAckLimit() {
+    return challengeAckLimit;
+  }
+
+  /** The seed of the random draw of each second's challenge-ACK budget (RFC 5961 §7, CVE-2016-5696). */
+  public long challengeAckSeed() {
+    return challengeAckSeed;
   }
 
   /** The most connections at once; a SYN beyond it is answered with RST and counted. */
@@ -188,6 +210,8 @@ public final class StackConfig {
     private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
     private byte[] isnKey;
     private byte[] ephemeralPortKey;
+    private int challengeAckLimit = DEFAULT_CHALLENGE_ACK_LIMIT;
+    private long challengeAckSeed;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private long bufferMemory = DEFAULT_BUFFER_MEMORY;
     private boolean transmitThread;
@@ -204,6 +228,7 @@ public final class StackConfig {
       random.nextBytes(isnKey);
       ephemeralPortKey = new byte[16];
       random.nextBytes(ephemeralPortKey);
+      challengeAckSeed = random.nextLong();
     }
 
     /** The secret key for initial sequence numbers (RFC 6528 §3), at least 16 bytes. Random by default. */
@@ -236,6 +261,28 @@ public final class StackConfig {
       byte[] key = new byte[16];
       new java.util.SplittableRandom(seed).nextBytes(key);
       this.ephemeralPortKey = key;
+      return this;
+    }
+
+    /**
+     * RFC 5961 §7: challenge ACKs per second for the whole stack, on average, at least 1 (default
+     * {@value #DEFAULT_CHALLENGE_ACK_LIMIT}); {@link Integer#MAX_VALUE} turns the limit off (what
+     * Linux 6.0 and later do by default, keeping only a per-socket limit). Each second's budget is
+     * drawn at random between limit/2 and limit/2 + limit - 1, as Linux has done since
+     * CVE-2016-5696, so an off-path attacker cannot count on exhausting it.
+     */
+    public Builder challengeAckLimit(int perSecond) {
+      if (perSecond < 1) {
+        throw new IllegalArgumentException("challenge ACK limit must be at least 1 per second, got " + perSecond
+            + " (Integer.MAX_VALUE turns the limit off)");
+      }
+      this.challengeAckLimit = perSecond;
+      return this;
+    }
+
+    /** The seed of the challenge-ACK budget's random draw (RFC 5961 §7). Random by default; tests fix it. */
+    public Builder challengeAckSeed(long seed) {
+      this.challengeAckSeed = seed;
       return this;
     }
 

@@ -131,8 +131,27 @@ public enum StackCounter {
   TCP_FIN_WAIT_2_TIMEOUTS(false),
   /** Connections that entered TIME-WAIT (each then kept as a compact record). */
   TCP_TIME_WAITS(false),
-  /** Challenge ACKs sent for an in-window RST or SYN (RFC 5961 §3.2, §4.2). */
+  /**
+   * Challenge ACKs sent (RFC 5961): for a RST in the window but not at RCV.NXT (§3.2), a SYN in a
+   * synchronized state or TIME-WAIT (§4.2), an ACK outside SND.UNA - MAX.SND.WND .. SND.MAX (§5.2).
+   */
   TCP_CHALLENGE_ACKS(false),
+  /**
+   * Challenge ACKs not sent because the stack's budget for the second was spent (RFC 5961 §7; the
+   * budget is {@code StackConfig.challengeAckLimit}, drawn at random each second as Linux does).
+   */
+  TCP_CHALLENGE_ACKS_SUPPRESSED(false),
+  /**
+   * Dropped: a segment in a synchronized state whose SEG.ACK lies outside SND.UNA - MAX.SND.WND ..
+   * SND.MAX — older than any window the peer offered, or acknowledging what was never sent (RFC 5961
+   * §5.2, RFC 9293 §3.10.7.4 fifth step); answered with a challenge ACK.
+   */
+  TCP_ACK_REJECTS(true),
+  /**
+   * Dropped: a control-bit combination no state accepts — SYN with FIN at a listener (as Linux does;
+   * see docs/rfc-coverage.md, "Unusual segments").
+   */
+  TCP_IN_BAD_FLAGS(true),
   /**
    * Dropped: a segment without the Timestamps option on a connection that negotiated it (RFC 7323
    * §3.2: SHOULD be dropped silently).

@@ -636,6 +636,14 @@ public final class TcpConnection extends Timed implements EventSource {
 
     // First: sequence number acceptability (RFC 9293 §3.10.7.4, the four cases).
     if (!receiver.acceptable(seq, seg.segmentLength())) {
+      if (rst && Rfc5961.resetAfterFin(state, seq, receiver.rcvNxt)) {
+        acceptReset();
+        return;
+      }
+      if (syn && !rst) {
+        challengeAck(nowNs); // RFC 5961 §4.2: "irrespective of the sequence number"
+        return;
+      }
       if (!rst) {
         receiver.ackNeeded = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
         receiver.unacceptable(seq, seg.payloadLength);
@@ -651,33 +659,17 @@ public final class TcpConnection extends Timed implements EventSource {
 
     // Second: RST (RFC 9293 §3.10.7.4 with RFC 5961 §3.2: only an exact match resets).
     if (rst) {
-      if (seq != receiver.rcvNxt) {
-        receiver.ackNeeded = true; // challenge ACK
-        layer.counters().increment(StackCounter.TCP_CHALLENGE_ACKS);
+      if (seq != receiver.rcvNxt && !Rfc5961.resetAfterFin(state, seq, receiver.rcvNxt)) {
+        challengeAck(nowNs); // RFC 5961 §3.2 (3): in the window but not exact
         return;
       }
-      switch (state) {
-        case SYN_RECEIVED:
-          // Passive open: the listener simply forgets it. Active (simultaneous) open: refused.
-          becomeClosed(listener != null ? null : TcpError.REFUSED);
-          return;
-        case ESTABLISHED:
-        case FIN_WAIT_1:
-        case FIN_WAIT_2:
-        case CLOSE_WAIT:
-          layer.counters().increment(StackCounter.TCP_ESTAB_RESETS);
-          becomeClosed(TcpError.RESET);
-          return;
-        default:
-          becomeClosed(null); // CLOSING, LAST-ACK
-          return;
-      }
+      acceptReset();
+      return;
     }
 
     // Fourth: SYN in a synchronized state (RFC 9293 §3.10.7.4, RFC 5961 §4.2): challenge ACK.
     if (syn) {
-      receiver.ackNeeded = true;
-      layer.counters().increment(StackCounter.TCP_CHALLENGE_ACKS);
+      challengeAck(nowNs);
       return;
     }
 
@@ -753,10 +745,14 @@ public final class TcpConnection extends Timed implements EventSource {
     int seq = seg.seq;
     int segAck = seg.ack;
     boolean fin = seg.has(TcpHeader.FLAG_FIN);
-    // SND.MAX, not SND.NXT: after a timeout SND.NXT went back, and ACKs for data sent before it
-    // are still good news.
-    if (gt(segAck, sender.sndMax())) {
-      receiver.ackNeeded = true; // acknowledges something not yet sent
+    // RFC 5961 §5.2: acceptable only if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT — with SND.MAX
+    // for SND.NXT: after a timeout SND.NXT went back, and ACKs for data sent before it are still
+    // good news. Outside it (too old, or acknowledging what was never sent, RFC 9293 §3.10.7.4):
+    // the segment is dropped, its text too, and a challenge ACK answers it.
+    if (!Rfc5961.ackAcceptable(segAck, sender.sndUna, sender.sndMax(), sender.maxSndWnd, sender.iss,
+        sender.bytesOut)) {
+      layer.counters().increment(StackCounter.TCP_ACK_REJECTS);
+      challengeAck(nowNs);
       return false;
     }
     sender.probesUnanswered = 0; // any acceptable ACK shows the peer is there (RFC 1122 §4.2.2.17)
@@ -797,6 +793,37 @@ public final class TcpConnection extends Timed implements EventSource {
         break;
     }
     return true;
+  }
+
+  /**
+   * A challenge ACK, {@code <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK>} (RFC 5961 §3.2, §4.2, §5.2), sent
+   * at once if the stack's budget allows one now (§7) — one segment per challenge, as Linux's {@code
+   * tcp_send_challenge_ack}, never merged with the ACKs a batch of segments holds back, so the
+   * count of challenge ACKs is the count sent.
+   */
+  private void challengeAck(long nowNs) {
+    if (layer.challengeAck(nowNs)) {
+      sendAck(nowNs);
+    }
+  }
+
+  /** An acceptable RST (RFC 9293 §3.10.7.4 second step): the connection ends. */
+  private void acceptReset() {
+    switch (state) {
+      case SYN_RECEIVED:
+        // Passive open: the listener simply forgets it. Active (simultaneous) open: refused.
+        becomeClosed(listener != null ? null : TcpError.REFUSED);
+        return;
+      case ESTABLISHED:
+      case FIN_WAIT_1:
+      case FIN_WAIT_2:
+      case CLOSE_WAIT:
+        layer.counters().increment(StackCounter.TCP_ESTAB_RESETS);
+        becomeClosed(TcpError.RESET);
+        return;
+      default:
+        becomeClosed(null); // CLOSING, LAST-ACK
+    }
   }
 
   private void established(long nowNs) {

@@ -110,6 +110,8 @@ public final class TcpLayer implements ProtocolHandler {
   private final boolean segmentationOffload;
   /** The congestion control of connections whose TcpConfig names none ({@link StackConfig#congestionControl()}). */
   final CongestionAlgorithm defaultCongestionControl;
+  /** RFC 5961 §7: the stack-wide budget of challenge ACKs. */
+  private final ChallengeAckLimiter challengeAcks;
 
   public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, StackConfig config) {
     this.ip = ip;
@@ -125,6 +127,7 @@ public final class TcpLayer implements ProtocolHandler {
     this.synCookiesOn = config.synCookies();
     this.synCookies = new SynCookies(isn);
     this.defaultCongestionControl = config.congestionControl();
+    this.challengeAcks = new ChallengeAckLimiter(config.challengeAckLimit(), config.challengeAckSeed());
     this.pool = new BufferPool(config.allocator(), BUFFER_CHUNK, Math.max(BUFFER_CHUNK, config.bufferMemory()),
         SPARE_CHUNKS);
     this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortKey(), EPHEMERAL_FIRST, EPHEMERAL_LAST);
@@ -159,6 +162,19 @@ public final class TcpLayer implements ProtocolHandler {
 
   CounterSet<StackCounter> counters() {
     return counters;
+  }
+
+  /**
+   * RFC 5961 §7: whether a challenge ACK (§3.2, §4.2, §5.2) may be sent at {@code nowNs}, within
+   * the stack-wide randomized budget ({@link ChallengeAckLimiter}); counted either way.
+   */
+  boolean challengeAck(long nowNs) {
+    if (challengeAcks.tryAcquire(nowNs)) {
+      counters.increment(StackCounter.TCP_CHALLENGE_ACKS);
+      return true;
+    }
+    counters.increment(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED);
+    return false;
   }
 
   /** The offset of the timestamp clock of the connection {@code localPort} to {@code remoteAddress:remotePort} (RFC 7323 §5.4). */
@@ -411,7 +427,8 @@ public final class TcpLayer implements ProtocolHandler {
    * sequence number (timestamps keep increasing across incarnations; Linux's rule too).
    */
   private static boolean isNewSyn(SegmentRepr seg, TimeWaitRecord tw) {
-    return seg.has(TcpHeader.FLAG_SYN) && !seg.has(TcpHeader.FLAG_ACK)
+    // Not with RST (a SYN+RST must not end TIME-WAIT: RFC 1337), nor ACK — Linux's rule.
+    return seg.has(TcpHeader.FLAG_SYN) && !seg.has(TcpHeader.FLAG_ACK) && !seg.has(TcpHeader.FLAG_RST)
         && (SeqNum.gt(seg.seq, tw.rcvNxt) || tw.olderThan(seg));
   }
 
@@ -448,6 +465,12 @@ public final class TcpLayer implements ProtocolHandler {
     }
     if (!seg.has(TcpHeader.FLAG_SYN)) {
       return; // fourth: anything else is dropped
+    }
+    if (seg.has(TcpHeader.FLAG_FIN)) {
+      // SYN+FIN: RFC 9293 would open and queue the FIN; Linux drops it (a scanner's probe, never a
+      // real client's SYN), and so do we: no connection, no SYN-ACK.
+      counters.increment(StackCounter.TCP_IN_BAD_FLAGS);
+      return;
     }
     if (!l.admits()) {
       return; // the accept queue is full (counted by the listener): the client will retransmit its SYN

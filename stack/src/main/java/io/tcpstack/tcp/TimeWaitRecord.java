@@ -6,7 +6,6 @@ import static io.tcpstack.tcp.SeqNum.gt;
 import static io.tcpstack.tcp.SeqNum.inWindow;
 import static io.tcpstack.tcp.SeqNum.le;
 
-import io.tcpstack.stats.StackCounter;
 import io.tcpstack.wire.TcpHeader;
 
 /**
@@ -92,8 +91,9 @@ final class TimeWaitRecord extends Timed {
       return; // RFC 1337: ignore RST in TIME-WAIT (no assassination)
     }
     if (seg.has(TcpHeader.FLAG_SYN)) {
-      layer.counters().increment(StackCounter.TCP_CHALLENGE_ACKS);
-      sendAck(nowNs); // RFC 5961 §4.2
+      if (layer.challengeAck(nowNs)) {
+        sendAck(nowNs); // RFC 5961 §4.2, within the stack's budget (§7)
+      }
       return;
     }
     if (!seg.has(TcpHeader.FLAG_ACK)) {
