@@ -308,6 +308,15 @@ final class SocketBuffers implements Runnable {
     return inRing + backlog;
   }
 
+  /**
+   * Bytes in the receive ring that the application has not read: after {@link #markClosed}, those
+   * it never will (a close with data unread resets the connection, RFC 2525 §2.17).
+   */
+  int unread() {
+    ByteRing ring = receiveRing;
+    return ring == null ? 0 : ring.readable();
+  }
+
   /** Writes fail from now on; the stack thread is told separately. */
   void shutOutput() {
     outputShut = true;

@@ -187,13 +187,54 @@ public final class TcpChannel {
   /**
    * Graceful close: queued data is still delivered, then FIN; the connection finishes closing on
    * its own and its memory is returned once it has. Idempotent.
+   *
+   * <p>As on Linux (RFC 9293 §3.6, RFC 2525 §2.17): with received data unread the close is a
+   * reset instead (RST, handlers hear {@code onClosed} with {@link TcpError#ABORTED}), and data
+   * arriving after the close is answered with RST. A closed connection whose peer never sends its
+   * FIN is given up {@link TcpConfig.Builder#finWait2Timeout} (60 s) after our FIN was acknowledged.
+   * For a lingering close, see {@link #close(java.time.Duration)}.
    */
   public void close() {
     if (!closed) {
       closed = true;
-      conn.shutdownOutput(stack.nowNs());
+      conn.close(stack.nowNs());
       conn.dispose();
     }
+  }
+
+  /**
+   * Close with a linger time, the event-driven form of {@code SO_LINGER}: {@link
+   * java.time.Duration#ZERO} is {@link #abort()}; a positive time closes as {@link #close()} and,
+   * if the peer has not acknowledged every byte and the FIN within it, aborts (RST) then — handlers
+   * hear {@code onClosed} with {@link TcpError#ABORTED}. Idempotent: a second close changes
+   * nothing.
+   */
+  public void close(java.time.Duration linger) {
+    Objects.requireNonNull(linger, "linger");
+    if (linger.isNegative()) {
+      throw new IllegalArgumentException("linger must be zero (abort) or positive, got " + linger);
+    }
+    if (linger.isZero()) {
+      abort();
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    close();
+    if (!conn.isFinAcknowledged() && conn.state() != TcpState.CLOSED) {
+      conn.lingerUntil(stack.nowNs() + linger.toNanos());
+    }
+  }
+
+  /**
+   * The user timeout from now on (RFC 9293 §3.10.8, RFC 5482; Linux's {@code TCP_USER_TIMEOUT}):
+   * once data written has waited this long for the peer to acknowledge anything new, the
+   * connection is aborted (RST) and handlers hear {@code onClosed} with {@link TcpError#TIMED_OUT}.
+   * {@link java.time.Duration#ZERO}: none.
+   */
+  public void setUserTimeout(java.time.Duration timeout) {
+    conn.setUserTimeout(timeout.toNanos(), stack.nowNs());
   }
 
   /** Abortive close: RST, and everything queued either way is dropped (RFC 9293 §3.10.5). Idempotent. */

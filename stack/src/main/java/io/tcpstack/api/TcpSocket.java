@@ -4,6 +4,7 @@ import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpInfo;
 import io.tcpstack.tcp.TcpConnection;
+import io.tcpstack.tcp.TcpError;
 import io.tcpstack.tcp.TcpEvents;
 import io.tcpstack.tcp.TcpState;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -74,6 +76,11 @@ public final class TcpSocket implements Closeable {
     @Override
     public void onWritable(TcpConnection c) {
       buffers.drain();
+    }
+
+    @Override
+    public void onFinAcknowledged(TcpConnection c) {
+      stack.signal(); // a lingering close
     }
 
     @Override
@@ -214,16 +221,93 @@ public final class TcpSocket implements Closeable {
   /**
    * Graceful close: everything already written is still delivered, then FIN; the connection
    * finishes closing in the background. Idempotent.
+   *
+   * <p>As on Linux (RFC 9293 §3.6, RFC 2525 §2.17): if received data is still unread, the close
+   * is abortive instead — RST, and what was written but not yet sent is dropped — so the peer
+   * learns that data was lost; and data that arrives after the close is answered with RST. A
+   * closed connection whose peer never sends its FIN is given up {@link
+   * TcpConfig.Builder#finWait2Timeout} (60 s) after our FIN was acknowledged.
    */
   @Override
   public void close() throws IOException {
     if (!buffers.markClosed()) {
       return;
     }
-    stack.call(() -> {
-      conn.dispose(); // ours no more; what the rings still hold is sent all the same
-      buffers.finishOutput();
-      return Boolean.TRUE;
+    closeOnStack();
+  }
+
+  /**
+   * Close with a linger time, as {@code SO_LINGER}. {@link Duration#ZERO}: {@link #abort()} (RST,
+   * everything queued dropped). Positive: as {@link #close()}, then blocks until the peer has
+   * acknowledged every byte written and the FIN, or {@code linger} has passed; then, unlike Linux
+   * (whose close returns and goes on closing in the background), the connection is aborted with
+   * RST, so that the outcome is definite: returning means delivered.
+   *
+   * @throws java.net.SocketTimeoutException the linger time passed first: the connection was reset
+   *     and what the peer had not acknowledged is lost
+   * @throws SocketClosedException received data was unread, so the close reset the connection
+   *     (RFC 2525 §2.17), or the socket was already closed
+   * @throws ConnectionResetException the peer reset the connection before acknowledging everything
+   * @throws ConnectionTimedOutException the peer stopped answering (retries or the user timeout)
+   * @throws java.io.InterruptedIOException interrupted while waiting: the close goes on in the
+   *     background, as {@link #close()}
+   */
+  public void close(Duration linger) throws IOException {
+    Objects.requireNonNull(linger, "linger");
+    if (linger.isNegative()) {
+      throw new IllegalArgumentException("linger must be zero (abort) or positive, got " + linger);
+    }
+    if (linger.isZero()) {
+      abort();
+      return;
+    }
+    if (!buffers.markClosed()) {
+      throw new SocketClosedException("socket to " + peer + " is closed");
+    }
+    if (!closeOnStack()) {
+      throw StackCall.exceptionFor(TcpError.ABORTED, "closing " + peer + " with received data unread: RST sent");
+    }
+    String where = "closing " + peer;
+    try {
+      stack.await(() -> {
+        if (conn.isFinAcknowledged()) {
+          return Boolean.TRUE;
+        }
+        if (conn.state() == TcpState.CLOSED) {
+          throw new UncheckedIOException(StackCall.exceptionFor(conn.error(), where));
+        }
+        return null;
+      }, StackCall.deadline(linger.toNanos()), where);
+    } catch (SocketTimeoutException e) {
+      boolean aborted = stack.call(() -> {
+        boolean a = conn.lingerExpired(stack.runtime().nowNs());
+        if (a) {
+          buffers.discardOutput();
+        }
+        return a;
+      });
+      if (aborted) {
+        throw new SocketTimeoutException("close of " + peer + ": not acknowledged within the linger time of "
+            + linger.toMillis() + " ms; connection reset");
+      }
+    }
+  }
+
+  /**
+   * The stack thread's part of a close: the application reads no more (unread data: RST), its
+   * output ends with FIN once the send ring has drained. Returns false if it was a reset.
+   */
+  private boolean closeOnStack() throws IOException {
+    return stack.call(() -> {
+      // RFC 2525 §2.17: data unread, in the connection or in the receive ring, makes it a reset.
+      boolean graceful = conn.closeInput(buffers.unread(), stack.runtime().nowNs());
+      conn.dispose(); // ours no more; what the send ring still holds is sent all the same
+      if (graceful) {
+        buffers.finishOutput();
+      } else {
+        buffers.discardOutput();
+      }
+      return graceful;
     });
   }
 
@@ -295,6 +379,30 @@ public final class TcpSocket implements Closeable {
       conn.setKeepAlive(on, stack.runtime().nowNs());
       return Boolean.TRUE;
     });
+  }
+
+  /**
+   * The user timeout (RFC 9293 §3.10.8, RFC 5482; Linux's {@code TCP_USER_TIMEOUT}) from now on:
+   * once data written (or the FIN) has waited this long for the peer to acknowledge anything new —
+   * retransmitted or probed meanwhile — the connection is aborted (RST) and reads and writes fail
+   * with {@link ConnectionTimedOutException}. {@link Duration#ZERO}: none (the default, unless the
+   * socket's {@link TcpConfig.Builder#userTimeout} says otherwise); the retries alone decide.
+   */
+  public void setUserTimeout(Duration timeout) throws IOException {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("user timeout must be zero (none) or positive, got " + timeout);
+    }
+    ensureOpen();
+    stack.call(() -> {
+      conn.setUserTimeout(timeout.toNanos(), stack.runtime().nowNs());
+      return Boolean.TRUE;
+    });
+  }
+
+  /** The user timeout now; {@link Duration#ZERO}: none. */
+  public Duration getUserTimeout() throws IOException {
+    ensureOpen();
+    return Duration.ofNanos(stack.call(() -> conn.userTimeoutNs()));
   }
 
   /**

@@ -129,6 +129,20 @@ public enum StackCounter {
   TCP_RCV_MEMORY_DROPS(true),
   /** Connections closed in FIN-WAIT-2 because the peer's FIN did not come in time after the application let go. */
   TCP_FIN_WAIT_2_TIMEOUTS(false),
+  /**
+   * Connections reset because new data arrived after the application closed them (RFC 9293 §3.6,
+   * RFC 1122 §4.2.2.13, RFC 2525 §2.17; Linux's TCPAbortOnData).
+   */
+  TCP_ABORT_ON_DATA(false),
+  /**
+   * Connections reset because the application closed them with received data unread (RFC 2525
+   * §2.17; Linux's TCPAbortOnClose).
+   */
+  TCP_ABORT_ON_CLOSE(false),
+  /** Connections aborted because sent data stayed unacknowledged for the user timeout (RFC 5482). */
+  TCP_USER_TIMEOUTS(false),
+  /** Lingering closes that gave up: the peer had not acknowledged everything in time, RST sent. */
+  TCP_LINGER_TIMEOUTS(false),
   /** Connections that entered TIME-WAIT (each then kept as a compact record). */
   TCP_TIME_WAITS(false),
   /**

@@ -44,6 +44,12 @@ public final class TcpConfig {
    * would otherwise hold it forever.
    */
   public static final Duration DEFAULT_FIN_WAIT_2_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * No user timeout (RFC 9293 §3.10.8, RFC 5482): a connection whose data goes unacknowledged
+   * fails only when its retransmissions run out ({@link #DEFAULT_DATA_RETRIES}), as Linux's {@code
+   * TCP_USER_TIMEOUT} of 0.
+   */
+  public static final Duration NO_USER_TIMEOUT = Duration.ZERO;
 
   final int sendBufferSize;
   final int receiveBufferSize;
@@ -63,6 +69,8 @@ public final class TcpConfig {
   final long keepAliveIntervalNs;
   final int keepAliveProbes;
   final long finWait2TimeoutNs;
+  /** The user timeout in ns (RFC 5482); 0: none. */
+  final long userTimeoutNs;
   /** The connection's algorithm; null: the stack's ({@code StackConfig.congestionControl}). */
   final Supplier<CongestionControl> congestionControl;
 
@@ -85,6 +93,7 @@ public final class TcpConfig {
     this.keepAliveIntervalNs = b.keepAliveInterval.toNanos();
     this.keepAliveProbes = b.keepAliveProbes;
     this.finWait2TimeoutNs = b.finWait2Timeout.toNanos();
+    this.userTimeoutNs = b.userTimeout.toNanos();
     this.congestionControl = b.congestionControl;
   }
 
@@ -114,6 +123,7 @@ public final class TcpConfig {
     b.keepAliveInterval = Duration.ofNanos(keepAliveIntervalNs);
     b.keepAliveProbes = keepAliveProbes;
     b.finWait2Timeout = Duration.ofNanos(finWait2TimeoutNs);
+    b.userTimeout = Duration.ofNanos(userTimeoutNs);
     b.congestionControl = congestionControl;
     return b;
   }
@@ -153,6 +163,16 @@ public final class TcpConfig {
     return keepAlive;
   }
 
+  /** How long an orphaned connection waits in FIN-WAIT-2 for the peer's FIN. */
+  public Duration finWait2Timeout() {
+    return Duration.ofNanos(finWait2TimeoutNs);
+  }
+
+  /** The user timeout (RFC 5482); {@link Duration#ZERO}: none. */
+  public Duration userTimeout() {
+    return Duration.ofNanos(userTimeoutNs);
+  }
+
   /**
    * A new instance of this configuration's congestion-control algorithm, or of {@code stackDefault}
    * when it names none.
@@ -182,6 +202,7 @@ public final class TcpConfig {
     private Duration keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
     private int keepAliveProbes = DEFAULT_KEEPALIVE_PROBES;
     private Duration finWait2Timeout = DEFAULT_FIN_WAIT_2_TIMEOUT;
+    private Duration userTimeout = NO_USER_TIMEOUT;
     private Supplier<CongestionControl> congestionControl;
 
     /** Send buffer in bytes, 1 KiB .. 64 KiB without window scaling (RFC 7323 comes later) — up to 1 GiB accepted. */
@@ -295,9 +316,28 @@ public final class TcpConfig {
       return this;
     }
 
-    /** How long an orphaned connection waits in FIN-WAIT-2 for the peer's FIN (default 60 s). */
+    /**
+     * How long a connection the application has closed (not merely half-closed with {@code
+     * shutdownOutput}) waits in FIN-WAIT-2 for the peer's FIN, counted from the later of the close
+     * and the ACK of our FIN (default 60 s, Linux's {@code tcp_fin_timeout}); then it is closed
+     * quietly and its memory returned.
+     */
     public Builder finWait2Timeout(Duration timeout) {
       this.finWait2Timeout = positive("FIN-WAIT-2 timeout", timeout);
+      return this;
+    }
+
+    /**
+     * The user timeout (RFC 9293 §3.10.8, RFC 5482; Linux's {@code TCP_USER_TIMEOUT}): once data we
+     * sent (or our SYN or FIN) has waited this long for an acknowledgment that advances SND.UNA —
+     * retransmitted or zero-window probed meanwhile — the connection is aborted with RST and fails
+     * with "timed out". {@link Duration#ZERO} (the default): none, the retry limit alone decides.
+     */
+    public Builder userTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("user timeout must be zero (none) or positive, got " + timeout);
+      }
+      this.userTimeout = timeout;
       return this;
     }
 

@@ -36,6 +36,7 @@ public final class TcpConnection extends Timed implements EventSource {
   static final int EVENT_READABLE = 2;
   static final int EVENT_WRITABLE = 4;
   static final int EVENT_CLOSED = 8;
+  static final int EVENT_FIN_ACKED = 16;
 
   final TcpLayer layer;
   final TcpConfig config;
@@ -91,6 +92,16 @@ public final class TcpConnection extends Timed implements EventSource {
   private boolean keepAlive;
   private int keepAlivesUnanswered;
 
+  // No connection lives forever: the user timeout (RFC 5482) and a close that reads no more.
+  /** The application closed the connection completely ({@link #closeInput}): it reads no more. */
+  private boolean inputClosed;
+  /** The user timeout in ns (RFC 9293 §3.10.8, RFC 5482); 0: none. */
+  private long userTimeoutNs;
+  /** Something we sent waited for its acknowledgment when {@link #watchUserTimeout} last looked. */
+  private boolean awaitingAck;
+  /** Since when the peer has acknowledged nothing new while something waited: the user timeout's start. */
+  private long progressNs;
+
   // Per-connection statistics (see TcpInfo).
   private long segmentsIn;
   private long segmentsOut;
@@ -125,6 +136,7 @@ public final class TcpConnection extends Timed implements EventSource {
     sender.recovery = recovery;
     sender.noDelay = config.noDelay;
     this.keepAlive = config.keepAlive;
+    this.userTimeoutNs = config.userTimeoutNs;
     this.timestamps.offset = layer.timestampOffset(localPort, remoteAddress, remotePort);
   }
 
@@ -313,6 +325,9 @@ public final class TcpConnection extends Timed implements EventSource {
       if ((events & EVENT_WRITABLE) != 0 && subscribers.contains(s)) {
         s.onWritable(this);
       }
+      if ((events & EVENT_FIN_ACKED) != 0 && subscribers.contains(s)) {
+        s.onFinAcknowledged(this);
+      }
       if ((events & EVENT_CLOSED) != 0 && subscribers.contains(s)) {
         s.onClosed(this);
       }
@@ -446,6 +461,26 @@ public final class TcpConnection extends Timed implements EventSource {
   }
 
   /**
+   * The user timeout (RFC 9293 §3.10.8, RFC 5482; Linux's {@code TCP_USER_TIMEOUT}) for this
+   * connection from now on, in ns; 0 turns it off. What already waits for an acknowledgment is
+   * timed from now.
+   */
+  public void setUserTimeout(long timeoutNs, long nowNs) {
+    if (timeoutNs < 0) {
+      throw new IllegalArgumentException("user timeout must be 0 (none) or positive, got " + timeoutNs + " ns");
+    }
+    userTimeoutNs = timeoutNs;
+    awaitingAck = false;
+    timers.cancel(TcpTimers.USER_TIMEOUT);
+    watchUserTimeout(nowNs);
+  }
+
+  /** The user timeout in ns; 0: none. */
+  public long userTimeoutNs() {
+    return userTimeoutNs;
+  }
+
+  /**
    * Switches this connection's congestion control, at any time (as Linux's {@code TCP_CONGESTION}
    * does). Before the handshake completes the new algorithm replaces the old one and starts with
    * the initial window when the connection is established; afterwards it takes over the window as
@@ -500,8 +535,97 @@ public final class TcpConnection extends Timed implements EventSource {
     output(nowNs);
   }
 
+  /**
+   * CLOSE by an application that will neither read nor write again (RFC 9293 §3.10.4, Linux's
+   * {@code close()}): {@link #closeInput}, then {@link #shutdownOutput}. Returns false if the
+   * connection was reset instead because received data was still unread.
+   */
+  public boolean close(long nowNs) {
+    if (!closeInput(0, nowNs)) {
+      return false;
+    }
+    shutdownOutput(nowNs);
+    return true;
+  }
+
+  /**
+   * The application will read no more: its half of a complete close, as opposed to the half-close
+   * of {@link #shutdownOutput} alone (the blocking API sends its FIN a little later, once its own
+   * ring has drained into the connection). RFC 9293 §3.6 (RFC 1122 §4.2.2.13): "If such a host
+   * issues a CLOSE call while received data is still pending in TCP, or if new data is received
+   * after CLOSE is called, its TCP SHOULD send a RST to show that data was lost"; RFC 2525 §2.17
+   * lists not doing so as a known failure; Linux does it. So:
+   *
+   * <ul>
+   *   <li>with bytes unread — the connection's, or {@code unreadElsewhere} that the caller (an API
+   *       ring) holds — the connection is aborted now, RST and CLOSED ({@link TcpError#ABORTED}),
+   *       counted in {@link StackCounter#TCP_ABORT_ON_CLOSE}, and false returned;
+   *   <li>otherwise new data that arrives from now on in ESTABLISHED, FIN-WAIT-1 or FIN-WAIT-2 is
+   *       answered with RST and ends the connection ({@link StackCounter#TCP_ABORT_ON_DATA}), and
+   *       FIN-WAIT-2 waits for the peer's FIN only for {@link TcpConfig.Builder#finWait2Timeout}.
+   * </ul>
+   */
+  public boolean closeInput(int unreadElsewhere, long nowNs) {
+    if (inputClosed) {
+      return state != TcpState.CLOSED || error != TcpError.ABORTED;
+    }
+    inputClosed = true;
+    if ((receiver.readable() > 0 || unreadElsewhere > 0) && state.isSynchronized() && state != TcpState.TIME_WAIT) {
+      layer.counters().increment(StackCounter.TCP_ABORT_ON_CLOSE);
+      abort(nowNs);
+      return false;
+    }
+    if (state == TcpState.FIN_WAIT_2) {
+      timers.set(TcpTimers.FIN_WAIT_2, nowNs + config.finWait2TimeoutNs); // Linux: tcp_fin_timeout from the close
+    }
+    return true;
+  }
+
+  /**
+   * Everything this side sent, its FIN included, was acknowledged by the peer: FIN-WAIT-2,
+   * TIME-WAIT, or CLOSED without an error. What a lingering close waits for.
+   */
+  public boolean isFinAcknowledged() {
+    return state == TcpState.FIN_WAIT_2 || state == TcpState.TIME_WAIT || (state == TcpState.CLOSED && error == null);
+  }
+
+  /**
+   * A lingering close ran out of time (the API's {@code SO_LINGER}-like close): unless everything
+   * was acknowledged ({@link #isFinAcknowledged}) or the connection is over, it is aborted — RST,
+   * what is queued dropped — and counted ({@link StackCounter#TCP_LINGER_TIMEOUTS}). Returns
+   * whether it aborted.
+   */
+  public boolean lingerExpired(long nowNs) {
+    if (isFinAcknowledged() || state == TcpState.CLOSED) {
+      return false;
+    }
+    layer.counters().increment(StackCounter.TCP_LINGER_TIMEOUTS);
+    abort(nowNs);
+    return true;
+  }
+
+  /**
+   * Calls {@link #lingerExpired} at {@code deadlineNs} (an event-driven lingering close; the
+   * blocking API waits on its own clock instead).
+   */
+  public void lingerUntil(long deadlineNs) {
+    if (state != TcpState.CLOSED && state != TcpState.TIME_WAIT) {
+      timers.set(TcpTimers.LINGER, deadlineNs);
+    }
+  }
+
+  /** Whether the application closed the connection completely ({@link #closeInput}). */
+  public boolean isInputClosed() {
+    return inputClosed;
+  }
+
   /** ABORT (RFC 9293 §3.10.5): sends RST in synchronized states, drops everything, enters CLOSED. */
   public void abort(long nowNs) {
+    abortWith(TcpError.ABORTED);
+  }
+
+  /** ABORT, reporting {@code why} to the application. */
+  private void abortWith(TcpError why) {
     if (state == TcpState.CLOSED) {
       return;
     }
@@ -514,7 +638,7 @@ public final class TcpConnection extends Timed implements EventSource {
         // "Respond with 'ok' and delete the TCB": both sides are done sending.
       }
     }
-    becomeClosed(TcpError.ABORTED);
+    becomeClosed(why);
   }
 
   // ---------------------------------------------------------------- segment arrives (RFC 9293 §3.10.7)
@@ -548,6 +672,7 @@ public final class TcpConnection extends Timed implements EventSource {
     } else if (state != TcpState.CLOSED) {
       output(nowNs);
     }
+    watchUserTimeout(nowNs);
   }
 
   /** RFC 9293 §3.10.7.3. */
@@ -593,6 +718,7 @@ public final class TcpConnection extends Timed implements EventSource {
       sender.acknowledge(seg.ack, nowNs, true);
     }
     if (gt(sender.sndUna, sender.iss)) {
+      progressNs = nowNs; // the SYN is acknowledged: the user timeout starts again
       // Our SYN is acknowledged: ESTABLISHED. RFC 7323 §2.2: the window of a SYN is never scaled.
       sender.initWindow(seg.seq, seg.ack, seg.window);
       state = TcpState.ESTABLISHED;
@@ -711,6 +837,16 @@ public final class TcpConnection extends Timed implements EventSource {
         case ESTABLISHED:
         case FIN_WAIT_1:
         case FIN_WAIT_2:
+          if (inputClosed && gt(add(seq, seg.payloadLength), receiver.rcvNxt)) {
+            // RFC 9293 §3.6, RFC 1122 §4.2.2.13, RFC 2525 §2.17: new data after the application's
+            // CLOSE is answered with RST, "to show that data was lost" — <SEQ=SEG.ACK><CTL=RST>, as
+            // Linux (TCPAbortOnData; it checks FIN-WAIT-1 and -2, and ESTABLISHED is our FIN-WAIT-1
+            // while the blocking API's ring drains). A retransmission of what we have is only ACKed.
+            layer.counters().increment(StackCounter.TCP_ABORT_ON_DATA);
+            emitControl(TcpHeader.FLAG_RST, seg.ack, 0);
+            becomeClosed(TcpError.ABORTED);
+            return;
+          }
           if (receiver.receiveText(seq, seg.payload, seg.payloadIndex, seg.payloadLength, nowNs)) {
             raise(EVENT_READABLE);
             if (receiver.pendingFin && receiver.rcvNxt == receiver.pendingFinSeq) {
@@ -757,6 +893,7 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     sender.probesUnanswered = 0; // any acceptable ACK shows the peer is there (RFC 1122 §4.2.2.17)
     softError = null; // and that whatever a router said earlier no longer stops the connection
+    int unaBefore = sender.sndUna;
     if (recovery.sack) {
       recovery.onAckWithSack(seg, nowNs);
     } else if (gt(segAck, sender.sndUna)) {
@@ -767,6 +904,9 @@ public final class TcpConnection extends Timed implements EventSource {
       // number and the same window.
       recovery.onDuplicateAck(nowNs);
     }
+    if (sender.sndUna != unaBefore) {
+      progressNs = nowNs; // the user timeout starts again (RFC 5482 §2)
+    }
     // RFC 9293 §3.10.7.4: update the send window only from newer segments.
     sender.updateWindow(seq, segAck, seg.window);
     boolean ourFinAcked = sender.finAcknowledged(segAck);
@@ -774,7 +914,9 @@ public final class TcpConnection extends Timed implements EventSource {
       case FIN_WAIT_1:
         if (ourFinAcked) {
           state = TcpState.FIN_WAIT_2;
+          // Checked when it fires: only a connection the application closed gives up (see onFinWait2Timeout).
           timers.set(TcpTimers.FIN_WAIT_2, nowNs + config.finWait2TimeoutNs);
+          raise(EVENT_FIN_ACKED);
         }
         break;
       case CLOSING:
@@ -924,6 +1066,7 @@ public final class TcpConnection extends Timed implements EventSource {
     if (receiver.ackNeeded && state != TcpState.CLOSED && state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
       sendAck(nowNs);
     }
+    watchUserTimeout(nowNs);
   }
 
   /**
@@ -1006,6 +1149,9 @@ public final class TcpConnection extends Timed implements EventSource {
   }
 
   private void runDueTimers(long nowNs) {
+    if (timers.isDue(TcpTimers.USER_TIMEOUT, nowNs)) {
+      onUserTimeout(nowNs); // first: a connection out of time sends no retransmission
+    }
     if (timers.isDue(TcpTimers.RETRANSMIT, nowNs)) {
       timers.cancel(TcpTimers.RETRANSMIT);
       onRetransmitTimeout(nowNs);
@@ -1029,12 +1175,58 @@ public final class TcpConnection extends Timed implements EventSource {
     if (state == TcpState.FIN_WAIT_2 && timers.isDue(TcpTimers.FIN_WAIT_2, nowNs)) {
       onFinWait2Timeout(nowNs);
     }
+    if (timers.isDue(TcpTimers.LINGER, nowNs)) {
+      timers.cancel(TcpTimers.LINGER);
+      lingerExpired(nowNs);
+    }
     if (state != TcpState.CLOSED && timers.isDue(TcpTimers.DELAYED_ACK, nowNs)) {
       timers.cancel(TcpTimers.DELAYED_ACK);
       delayedAcks++;
       layer.counters().increment(StackCounter.TCP_DELAYED_ACKS);
       sendAck(nowNs);
     }
+    watchUserTimeout(nowNs);
+  }
+
+  /**
+   * Keeps the user timeout's start (RFC 5482 §2: "the maximum amount of time that transmitted data
+   * may remain unacknowledged"): when something we sent — data, SYN or FIN — starts to wait for
+   * its acknowledgment the clock starts, and every ACK that advances SND.UNA restarts it ({@link
+   * #processAck}); data held back by a zero window counts as waiting, as Linux's zero-window probes
+   * do. The timer is set once per wait and checked when it fires ({@link #onUserTimeout}), so ACKs
+   * cost no re-filing. Called after each segment, call and timer.
+   */
+  private void watchUserTimeout(long nowNs) {
+    if (userTimeoutNs == 0 || state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+      return;
+    }
+    boolean waiting = !sender.idle();
+    if (waiting && !awaitingAck) {
+      progressNs = nowNs;
+      timers.setIfIdle(TcpTimers.USER_TIMEOUT, nowNs + userTimeoutNs);
+    }
+    awaitingAck = waiting;
+  }
+
+  /**
+   * RFC 9293 §3.10.8: "For any state if the user timeout expires, flush all queues, signal the user
+   * 'error: connection aborted due to user timeout' [...] enter the CLOSED state". Linux's {@code
+   * TCP_USER_TIMEOUT} closes the same way; unlike Linux we also send RST (as ABORT does, RFC 9293
+   * §3.10.5), so a peer that still hears us does not keep a half of the connection.
+   */
+  private void onUserTimeout(long nowNs) {
+    if (userTimeoutNs == 0 || sender.idle()) {
+      awaitingAck = false;
+      timers.cancel(TcpTimers.USER_TIMEOUT);
+      return;
+    }
+    long dueNs = progressNs + userTimeoutNs;
+    if (dueNs - nowNs > 0) {
+      timers.set(TcpTimers.USER_TIMEOUT, dueNs); // the peer acknowledged something meanwhile
+      return;
+    }
+    layer.counters().increment(StackCounter.TCP_USER_TIMEOUTS);
+    abortWith(TcpError.TIMED_OUT);
   }
 
   /**
@@ -1105,11 +1297,14 @@ public final class TcpConnection extends Timed implements EventSource {
 
   /**
    * The peer has not sent its FIN for the FIN-WAIT-2 timeout. A connection the application still
-   * holds may half-close for as long as it likes (it may still be reading); one it let go of is
-   * closed quietly, as Linux does after {@code tcp_fin_timeout}.
+   * holds and only half-closed ({@link #shutdownOutput}) may wait for as long as it likes (it may
+   * still be reading); one it closed ({@link #closeInput}) or let go of is closed quietly, as Linux
+   * closes an orphaned socket after {@code tcp_fin_timeout} (60 s), which RFC 9293 leaves open.
+   * The timer runs from entering FIN-WAIT-2 and is restarted by the close; a connection only
+   * disposed of is looked at again each period.
    */
   private void onFinWait2Timeout(long nowNs) {
-    if (applicationOwned) {
+    if (applicationOwned && !inputClosed) {
       timers.set(TcpTimers.FIN_WAIT_2, nowNs + config.finWait2TimeoutNs); // look again later
       return;
     }

@@ -20,6 +20,12 @@ public interface TcpEvents {
   default void onWritable(TcpConnection c) {}
 
   /**
+   * Our FIN was acknowledged: every byte sent arrived (FIN-WAIT-2; CLOSED or TIME-WAIT follow with
+   * {@link #onClosed} when the peer had closed first). What a lingering close waits for.
+   */
+  default void onFinAcknowledged(TcpConnection c) {}
+
+  /**
    * The connection is over: it reached CLOSED, or TIME-WAIT (where the layer keeps only a record of
    * it); {@link TcpConnection#error()} says why, if abnormally. Told once.
    */

@@ -25,9 +25,16 @@ final class TcpTimers {
   static final int REORDER = 5;
   /** The tail loss probe timer (RFC 8985 §7.2). */
   static final int PROBE = 6;
-  private static final int KINDS = 7;
+  /**
+   * The user timeout (RFC 9293 §3.10.8, RFC 5482): checked when it fires, so the ACKs that keep a
+   * connection alive only note the time and never re-file it.
+   */
+  static final int USER_TIMEOUT = 7;
+  /** The end of a lingering close's time (an {@code SO_LINGER}-like close of the event API). */
+  static final int LINGER = 8;
+  private static final int KINDS = 9;
 
-  private final long[] at = {NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER};
+  private final long[] at = {NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER, NEVER};
   private final TcpConnection owner;
   /** The earliest of the slots, as filed in the heap. */
   private long earliest = NEVER;

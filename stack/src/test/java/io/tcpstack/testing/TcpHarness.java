@@ -201,6 +201,13 @@ public final class TcpHarness implements AutoCloseable {
     collect();
   }
 
+  /** The application's complete close ({@link TcpConnection#close}): reads no more, FIN after the data. */
+  public boolean close(TcpConnection c) {
+    boolean graceful = c.close(nowNs);
+    collect();
+    return graceful;
+  }
+
   public void abort(TcpConnection c) {
     c.abort(nowNs);
     collect();

@@ -125,7 +125,8 @@ class EventServicesTest {
       }
       assertEquals(' ' + 1, got[ChargenService.LINE_CHARS + 2], "RFC 864: each line starts one character further");
 
-      client.channel().close(); // the client closes: FIN
+      // The client is done: FIN. (Its close() would be a RST, the pattern being unread: RFC 2525 §2.17.)
+      client.channel().shutdownOutput();
       assertTrue(sim.runUntil(() -> sim.server().tcp().openConnectionCount() == 0, 10 * SECOND),
           "the server stopped at the client's end");
       assertTrue(sim.runUntil(() -> client.channel().state() == TcpState.CLOSED, 10 * SECOND));
