@@ -97,6 +97,11 @@ final class SocketBuffers implements Runnable {
   private volatile boolean fillStalled;
   /** Received bytes still in the connection, not yet in the receive ring. */
   private volatile int backlog;
+  /**
+   * Bytes the stack thread is moving from the connection into the receive ring right now: counted
+   * neither in {@link #backlog} (already lowered) nor in the ring (not yet produced).
+   */
+  private volatile int moving;
   private volatile TcpError inputError;
   /** No more bytes will come into the receive ring: the peer's FIN, or the connection is over. */
   private volatile boolean inputEnded;
@@ -204,7 +209,9 @@ final class SocketBuffers implements Runnable {
             throw new SocketTimeoutException("read from " + peer + " timed out after " + timeoutNs / 1_000_000 + " ms");
           }
         } catch (InterruptedException e) {
-          if (backlog == 0) {
+          // in this order: backlog, then bytes being moved, then the ring — bytes moving between
+          // the two are in one of them (fill lowers backlog before it produces, and says so)
+          if (backlog == 0 && moving == 0 && ring.readable() == 0) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting to read from " + peer);
           }
@@ -505,8 +512,10 @@ final class SocketBuffers implements Runnable {
             break;
           }
           moved = true;
+          moving = got; // a reader that finds backlog 0 and the ring empty knows bytes are on their way
           backlog = conn.readable(); // before the ring's end moves: available() never counts twice
           ring.produced(got);
+          moving = 0;
         }
         if (conn.readable() == 0) {
           fillStalled = false; // onReadable brings us back when more arrives
