@@ -48,6 +48,9 @@ public final class Main {
           + "                              (bench/scale --help; needs root and ab from apache2-utils)\n"
           + "  bench jmh [--quick] [ARGS]  microbenchmarks (JMH) of the hot paths: checksum, header views, a\n"
           + "                              segment in and out of a connection (bench/jmh --help; no root)\n"
+          + "  fuzz TARGET [--minutes N]   coverage-guided fuzzing (Jazzer) of one target: headers, reassembly\n"
+          + "                              or segments, for N minutes (default 10); findings become regression\n"
+          + "                              cases of 'test' (docs/fuzzing.md; no root)\n"
           + "  --help                      this text\n\n"
           + "Servers print a line starting with 'ready' once serving; SIGINT or SIGTERM stop them (exit 0).\n"
           + "Needs root or CAP_NET_ADMIN, or a persistent TUN device prepared for the user (--tun DEV).\n";
