@@ -51,6 +51,9 @@ public final class Main {
           + "  soak [--minutes N] [OPTIONS] hundreds of connections doing mixed work (echo, half-close, bulk,\n"
           + "                              abort) through --impair for N minutes, every byte checked, RSS and\n"
           + "                              connections sampled (bench/soak --help; needs root)\n"
+          + "  fuzz TARGET [--minutes N]   coverage-guided fuzzing (Jazzer) of one target: headers, reassembly\n"
+          + "                              or segments, for N minutes (default 10); findings become regression\n"
+          + "                              cases of 'test' (docs/fuzzing.md; no root)\n"
           + "  --help                      this text\n\n"
           + "Servers print a line starting with 'ready' once serving; SIGINT or SIGTERM stop them (exit 0).\n"
           + "Needs root or CAP_NET_ADMIN, or a persistent TUN device prepared for the user (--tun DEV).\n";

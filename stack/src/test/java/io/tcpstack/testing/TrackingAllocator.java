@@ -15,19 +15,27 @@ import java.util.List;
 public final class TrackingAllocator extends AbstractByteBufAllocator {
 
   private final List<ByteBuf> buffers = new ArrayList<>();
+  private final UnpooledByteBufAllocator delegate;
 
+  /** Buffers from Netty's default unpooled allocator: leak-tracked (at paranoid level in tests). */
   public TrackingAllocator() {
+    this(UnpooledByteBufAllocator.DEFAULT);
+  }
+
+  /** Buffers from {@code delegate} (one without leak detection, say, where accesses are many). */
+  public TrackingAllocator(UnpooledByteBufAllocator delegate) {
     super(true);
+    this.delegate = delegate;
   }
 
   @Override
   protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-    return track(UnpooledByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity));
+    return track(delegate.heapBuffer(initialCapacity, maxCapacity));
   }
 
   @Override
   protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-    return track(UnpooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity));
+    return track(delegate.directBuffer(initialCapacity, maxCapacity));
   }
 
   private ByteBuf track(ByteBuf b) {
@@ -48,6 +56,16 @@ public final class TrackingAllocator extends AbstractByteBufAllocator {
   /** Buffers handed out and not yet released. */
   public long live() {
     return buffers.stream().filter(b -> b.refCnt() > 0).count();
+  }
+
+  /** The capacity of the buffers handed out from allocation number {@code from} on and not yet released. */
+  public long liveCapacity(int from) {
+    long bytes = 0;
+    for (int i = from; i < buffers.size(); i++) {
+      ByteBuf b = buffers.get(i);
+      bytes += b.refCnt() > 0 ? b.capacity() : 0;
+    }
+    return bytes;
   }
 
   public void assertAllReleased() {
