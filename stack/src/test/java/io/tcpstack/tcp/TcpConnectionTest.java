@@ -22,7 +22,6 @@ import io.tcpstack.testing.Seg;
 import io.tcpstack.testing.TcpHarness;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -30,63 +29,7 @@ import org.junit.jupiter.api.Test;
  * Segment-level tests of the RFC 9293 state machine: each puts a connection in a state, feeds it
  * segments at virtual times and asserts exactly the segments it emits.
  */
-class TcpConnectionTest {
-
-  static final int PEER_ISS = 10_000;
-  static final int WINDOW = 65535;
-  static final long MS = 1_000_000L;
-
-  final TcpHarness h = new TcpHarness();
-  TcpListener listener;
-  TcpConnection conn;
-  int iss;
-
-  @AfterEach
-  void close() {
-    if (conn != null) {
-      conn.dispose();
-    }
-    h.close();
-  }
-
-  /** A segment from the peer to the stack's listening port. */
-  static Seg peer() {
-    return new Seg(PEER_PORT, LOCAL_PORT, PEER_ISS + 1, 0, 0, 29200, -1, new byte[0], null);
-  }
-
-  /** A segment from the stack to the peer. */
-  static Seg local() {
-    return new Seg(LOCAL_PORT, PEER_PORT, 0, 0, 0, WINDOW, -1, new byte[0], null);
-  }
-
-  // ------------------------------------------------------------------ fixtures
-
-  /** LISTEN on port 7, SYN in, SYN-ACK out: SYN-RECEIVED. */
-  void synReceived(TcpConfig config) {
-    listener = h.listen(LOCAL_PORT, 8, config);
-    h.send(peer().seq(PEER_ISS).flags(SYN).mss(1460));
-    List<Seg> out = h.take();
-    assertEquals(1, out.size());
-    iss = out.get(0).seq;
-    assertEquals(local().seq(iss).ack(PEER_ISS + 1).flags(SYN | ACK).mss(MSS), out.get(0));
-  }
-
-  void established(TcpConfig config) {
-    synReceived(config);
-    h.send(peer().ack(iss + 1));
-    h.expectNothing();
-    conn = listener.accept();
-    assertNotNull(conn);
-    assertEquals(TcpState.ESTABLISHED, conn.state());
-  }
-
-  void established() {
-    established(TcpConfig.DEFAULT);
-  }
-
-  static byte[] bytes(int n) {
-    return Packets.pattern(n);
-  }
+class TcpConnectionTest extends ConnectionFixture {
 
   // ------------------------------------------------------------------ CLOSED
 

@@ -5,13 +5,10 @@ import static io.tcpstack.testing.Seg.FIN;
 import static io.tcpstack.testing.Seg.PSH;
 import static io.tcpstack.testing.Seg.RST;
 import static io.tcpstack.testing.Seg.SYN;
-import static io.tcpstack.testing.TcpHarness.LOCAL_PORT;
-import static io.tcpstack.testing.TcpHarness.MSS;
 import static io.tcpstack.testing.TcpHarness.PEER_PORT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +18,6 @@ import io.tcpstack.testing.Seg;
 import io.tcpstack.testing.TcpHarness;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -29,52 +25,10 @@ import org.junit.jupiter.api.Test;
  * No connection lives forever (issue 13, item 4), segment by segment on a virtual clock: the
  * FIN-WAIT-2 timeout of a closed connection, RST on data after the close and on a close with data
  * unread (RFC 9293 §3.6, RFC 1122 §4.2.2.13, RFC 2525 §2.17), the user timeout (RFC 9293 §3.10.8,
- * RFC 5482) and the lingering close's deadline. The fixtures are {@link TcpConnectionTest}'s: the
+ * RFC 5482) and the lingering close's deadline. The fixture is {@link ConnectionFixture}: the
  * handshake completes at t=0, so the RTO is the 200 ms floor; the peer offers no SACK or timestamps.
  */
-class TcpLifetimeTest {
-
-  static final int PEER_ISS = 10_000;
-  static final int WINDOW = 65535;
-
-  final TcpHarness h = new TcpHarness();
-  TcpListener listener;
-  TcpConnection conn;
-  int iss;
-
-  @AfterEach
-  void close() {
-    if (conn != null) {
-      conn.dispose();
-    }
-    h.close();
-  }
-
-  static Seg peer() {
-    return new Seg(PEER_PORT, LOCAL_PORT, PEER_ISS + 1, 0, 0, 29200, -1, new byte[0], null);
-  }
-
-  static Seg local() {
-    return new Seg(LOCAL_PORT, PEER_PORT, 0, 0, 0, WINDOW, -1, new byte[0], null);
-  }
-
-  /** LISTEN, SYN in, SYN-ACK out, ACK in: ESTABLISHED at t=0. */
-  void established(TcpConfig config) {
-    listener = h.listen(LOCAL_PORT, 8, config);
-    h.send(peer().seq(PEER_ISS).flags(SYN).mss(1460));
-    List<Seg> out = h.take();
-    assertEquals(1, out.size());
-    iss = out.get(0).seq;
-    assertEquals(local().seq(iss).ack(PEER_ISS + 1).flags(SYN | ACK).mss(MSS), out.get(0));
-    h.send(peer().ack(iss + 1));
-    h.expectNothing();
-    conn = listener.accept();
-    assertNotNull(conn);
-  }
-
-  void established() {
-    established(TcpConfig.DEFAULT);
-  }
+class TcpLifetimeTest extends ConnectionFixture {
 
   /** The application closes; the peer acknowledges our FIN at {@code ackMs}: FIN-WAIT-2. */
   void closedIntoFinWait2(long ackMs) {

@@ -21,7 +21,6 @@ import io.tcpstack.testing.Seg;
 import io.tcpstack.testing.TcpHarness;
 import java.nio.ByteBuffer;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -31,9 +30,8 @@ import org.junit.jupiter.api.Test;
  * segments of the table in docs/rfc-coverage.md ("Unusual segments"), each in the states where it
  * matters, with the exact segments the stack answers.
  */
-class TcpRobustnessTest {
+class TcpRobustnessTest extends ConnectionFixture {
 
-  static final int PEER_ISS = TcpConnectionTest.PEER_ISS;
   static final long SECOND = 1_000_000_000L;
   /** Control bits ECE and CWR (RFC 3168 §6.1); Seg writes the whole flags byte. */
   static final int ECE = 0x40;
@@ -42,31 +40,10 @@ class TcpRobustnessTest {
   /** nmap's "Xmas" scan: FIN, PSH and URG. */
   static final int XMAS = FIN | PSH | URG;
 
-  TcpHarness h = new TcpHarness();
-  TcpListener listener;
-  TcpConnection conn;
-  int iss;
-
-  @AfterEach
-  void close() {
-    if (conn != null) {
-      conn.dispose();
-    }
-    h.close();
-  }
-
   /** A stack with the challenge-ACK budget {@code limit} per second, drawn from {@code seed}. */
   void limitedTo(int limit, long seed) {
     h.close();
     h = new TcpHarness(b -> b.challengeAckLimit(limit).challengeAckSeed(seed));
-  }
-
-  static Seg peer() {
-    return TcpConnectionTest.peer();
-  }
-
-  static Seg local() {
-    return TcpConnectionTest.local();
   }
 
   /** A segment from the peer to a port nothing listens on. */
@@ -94,10 +71,6 @@ class TcpRobustnessTest {
     conn = listener.accept();
     assertNotNull(conn);
     assertEquals(TcpState.ESTABLISHED, conn.state());
-  }
-
-  void established() {
-    established(29200);
   }
 
   /** The peer closed first: CLOSE-WAIT, RCV.NXT = PEER_ISS + 2. */
