@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tcpstack.tcp.TcpConfig;
+import io.tcpstack.testing.Interrupter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -21,7 +22,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -129,8 +129,8 @@ class BlockingConcurrencyTest {
     }
 
     void start() {
-      atWriter = new Interrupter(writerInterrupts, seed ^ 1);
-      atReader = new Interrupter(readerInterrupts, seed ^ 2);
+      atWriter = new Interrupter(writerInterrupts, seed ^ 1, threads);
+      atReader = new Interrupter(readerInterrupts, seed ^ 2, threads);
       sent.whenComplete((r, t) -> atWriter.stop());
       received.whenComplete((r, t) -> atReader.stop());
       atWriter.target(thread(name + " writer", sent, this::write));
@@ -195,49 +195,6 @@ class BlockingConcurrencyTest {
     }
   }
 
-  /** Interrupts its target again and again, every 20-200 µs, until stopped. */
-  private final class Interrupter {
-    private volatile boolean stopped;
-    private volatile Thread target;
-    private final Thread thread;
-
-    Interrupter(AtomicLong count, long seed) {
-      SplittableRandom random = new SplittableRandom(seed);
-      this.thread = new Thread(() -> {
-        while (!stopped) {
-          Thread t = target;
-          if (t != null) {
-            t.interrupt();
-            count.incrementAndGet();
-          }
-          LockSupport.parkNanos(20_000 + random.nextInt(180_000));
-        }
-      }, "interrupter");
-      thread.setDaemon(true);
-      threads.add(thread);
-      thread.start();
-    }
-
-    void target(Thread t) {
-      target = t;
-    }
-
-    void stop() {
-      stopped = true;
-    }
-
-    /** Stops, and returns once no interrupt can come any more. */
-    void stopAndJoin() {
-      stopped = true;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          // its last interrupt, when the target joins: the caller clears the flag next
-        }
-      }
-    }
-  }
 
   // ------------------------------------------------------------------ several writers on one socket
 
@@ -264,7 +221,7 @@ class BlockingConcurrencyTest {
     }
     CompletableFuture<Long> read = new CompletableFuture<>();
     AtomicLong interrupts = new AtomicLong();
-    Interrupter atReader = new Interrupter(interrupts, seed);
+    Interrupter atReader = new Interrupter(interrupts, seed, threads);
     read.whenComplete((r, t) -> atReader.stop());
     atReader.target(thread("reader", read, () -> {
       int[] next = new int[writers];

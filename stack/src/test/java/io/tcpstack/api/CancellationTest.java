@@ -12,6 +12,7 @@ import io.tcpstack.StackConfig;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpState;
+import io.tcpstack.testing.Interrupter;
 import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.PipeDevice;
 import io.tcpstack.wire.Ipv4Address;
@@ -34,7 +35,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -310,7 +310,7 @@ class CancellationTest {
     int n = 100;
     AtomicLong interrupts = new AtomicLong();
     AtomicLong cancelled = new AtomicLong();
-    Interrupter interrupter = new Interrupter(interrupts, seed);
+    Interrupter interrupter = new Interrupter(interrupts, seed, threads);
     Call<List<TcpSocket>> acceptor = new Call<>("acceptor", () -> {
       SplittableRandom random = new SplittableRandom(seed);
       List<TcpSocket> accepted = new ArrayList<>();
@@ -423,7 +423,7 @@ class CancellationTest {
         }
       }
     });
-    Interrupter interrupter = new Interrupter(interrupts, seed);
+    Interrupter interrupter = new Interrupter(interrupts, seed, threads);
     Call<List<TcpSocket>> connector = new Call<>("connector", () -> {
       SplittableRandom random = new SplittableRandom(seed);
       List<TcpSocket> connected = new ArrayList<>();
@@ -587,8 +587,8 @@ class CancellationTest {
     AtomicLong cancelledWrites = new AtomicLong();
     AtomicLong cancelledReads = new AtomicLong();
     AtomicLong timeouts = new AtomicLong();
-    Interrupter atWriter = new Interrupter(interrupts, seed ^ 1);
-    Interrupter atReader = new Interrupter(interrupts, seed ^ 2);
+    Interrupter atWriter = new Interrupter(interrupts, seed ^ 1, threads);
+    Interrupter atReader = new Interrupter(interrupts, seed ^ 2, threads);
     Call<Long> writer = new Call<>("writer", () -> {
       SplittableRandom random = new SplittableRandom(seed);
       long pos = 0;
@@ -657,45 +657,5 @@ class CancellationTest {
     System.out.printf(Locale.ROOT, "CancellationTest stream seed %d: %d bytes; %d interrupts sent; writes cancelled %d,"
         + " reads cancelled %d, of them by timeout %d%n", seed, total, interrupts.get(), cancelledWrites.get(),
         cancelledReads.get(), timeouts.get());
-  }
-
-  /** Interrupts its target again and again, every 20-200 µs (seeded), until stopped. */
-  private final class Interrupter {
-    private volatile boolean stopped;
-    private volatile Thread target;
-    private final Thread thread;
-
-    Interrupter(AtomicLong count, long seed) {
-      SplittableRandom random = new SplittableRandom(seed);
-      this.thread = new Thread(() -> {
-        while (!stopped) {
-          Thread t = target;
-          if (t != null) {
-            t.interrupt();
-            count.incrementAndGet();
-          }
-          LockSupport.parkNanos(20_000 + random.nextInt(180_000));
-        }
-      }, "interrupter");
-      thread.setDaemon(true);
-      threads.add(thread);
-      thread.start();
-    }
-
-    void target(Thread t) {
-      target = t;
-    }
-
-    /** Stops, and returns once no interrupt can come any more (the caller clears its flag next). */
-    void stopAndJoin() {
-      stopped = true;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          // its last interrupt
-        }
-      }
-    }
   }
 }
