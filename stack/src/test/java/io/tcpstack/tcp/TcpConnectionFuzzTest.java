@@ -193,7 +193,7 @@ class TcpConnectionFuzzTest {
             data[i] = appByte(t.written + i);
           }
           int taken = h.write(t.c, data);
-          assertTrue(taken >= 0 && taken <= n, "send() took " + taken + " of " + n);
+          assertTrue(taken >= 0 && taken <= n, () -> "send() took " + taken + " of " + n);
           t.written += taken;
         }
       }
@@ -398,30 +398,31 @@ class TcpConnectionFuzzTest {
       }
       long written = tracked.get(0).written;
       assertTrue(Integer.toUnsignedLong(first) + seg.payload.length <= written,
-          seg + " sends beyond the " + written + " bytes written");
+          () -> seg + " sends beyond the " + written + " bytes written");
     }
   }
 
   private void checkInvariants() {
     BufferPool pool = h.stack().tcp().pool();
-    assertTrue(pool.inUse() <= pool.maxBytes(), "buffer memory " + pool.inUse() + " over " + pool.maxBytes());
+    assertTrue(pool.inUse() <= pool.maxBytes(), () -> "buffer memory " + pool.inUse() + " over " + pool.maxBytes());
     for (Tracked t : tracked) {
       TcpConnection c = t.c;
       TcpState state = c.state();
-      assertTrue(SeqNum.le(c.sndUna(), c.sndNxt()),
-          "SND.UNA " + SeqNum.toString(c.sndUna()) + " > SND.NXT " + SeqNum.toString(c.sndNxt()) + " in " + state);
+      // messages built only on failure: this runs after every step of every input
+      assertTrue(SeqNum.le(c.sndUna(), c.sndNxt()), () -> "SND.UNA " + SeqNum.toString(c.sndUna())
+          + " > SND.NXT " + SeqNum.toString(c.sndNxt()) + " in " + state);
       assertTrue(c.readable() >= 0 && c.readable() <= config.receiveBufferSize(),
-          "readable " + c.readable() + " over the receive buffer " + config.receiveBufferSize());
-      assertTrue(c.writable() >= 0 && c.writable() <= config.sendBufferSize(), "writable " + c.writable());
+          () -> "readable " + c.readable() + " over the receive buffer " + config.receiveBufferSize());
+      assertTrue(c.writable() >= 0 && c.writable() <= config.sendBufferSize(), () -> "writable " + c.writable());
       if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
         continue;
       }
-      assertTrue(c.rtoNs() >= config.minRtoNs && c.rtoNs() <= config.maxRtoNs, "RTO " + c.rtoNs());
+      assertTrue(c.rtoNs() >= config.minRtoNs && c.rtoNs() <= config.maxRtoNs, () -> "RTO " + c.rtoNs());
       if (!state.isSynchronized()) {
         continue;
       }
       TcpInfo info = c.info();
-      assertTrue(info.cwnd() > 0, "cwnd " + info.cwnd());
+      assertTrue(info.cwnd() > 0, () -> "cwnd " + info.cwnd());
       boolean finIn = state == TcpState.CLOSE_WAIT || state == TcpState.LAST_ACK || state == TcpState.CLOSING;
       int expected = c.rcvNxt() - c.readable() - (finIn ? 1 : 0);
       if (!t.synced) {
