@@ -1,6 +1,7 @@
 package io.tcpstack.tcp;
 
 import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.Objects;
 
 /**
@@ -67,6 +68,14 @@ final class EphemeralPorts {
   private final long gK1;
   /** The counters, each taken modulo 2^16 as the RFC's pseudo-code (the range is at most that). */
   private final char[] table = new char[TABLE_LENGTH];
+  /**
+   * Which counters have their random start yet: a slot is seeded the first time a destination uses
+   * it, not all 4096 when the stack starts (4096 SipHash rounds per stack were most of the cost of
+   * a fuzzer's input, and a short-lived stack uses a few slots).
+   */
+  private final BitSet seeded = new BitSet(TABLE_LENGTH);
+  private final long tK0;
+  private final long tK1;
 
   /**
    * @param secretKey at least {@value IsnGenerator#KEY_LENGTH} secret bytes (the first 16 are used)
@@ -90,10 +99,15 @@ final class EphemeralPorts {
     this.fK1 = derive(k0, k1, F_LABEL_1);
     this.gK0 = derive(k0, k1, G_LABEL_0);
     this.gK1 = derive(k0, k1, G_LABEL_1);
-    long tK0 = derive(k0, k1, TABLE_LABEL_0);
-    long tK1 = derive(k0, k1, TABLE_LABEL_1);
-    for (int i = 0; i < TABLE_LENGTH; i++) {
-      table[i] = (char) IsnGenerator.sipHash24(tK0, tK1, i, 8L << 56); // the 8-byte message i, little-endian
+    this.tK0 = derive(k0, k1, TABLE_LABEL_0);
+    this.tK1 = derive(k0, k1, TABLE_LABEL_1);
+  }
+
+  /** Slot {@code index}, seeded on first use with a keyed hash of the index: a random start per slot. */
+  private void seed(int index) {
+    if (!seeded.get(index)) {
+      table[index] = (char) IsnGenerator.sipHash24(tK0, tK1, index, 8L << 56); // the 8-byte message index, little-endian
+      seeded.set(index);
     }
   }
 
@@ -109,6 +123,7 @@ final class EphemeralPorts {
   int pick(int localAddress, int remoteAddress, int remotePort, PortCheck check) {
     long offset = Integer.toUnsignedLong(f(localAddress, remoteAddress, remotePort));
     int index = g(localAddress, remoteAddress, remotePort);
+    seed(index);
     for (int tries = count; tries > 0; tries--) {
       int port = first + (int) ((offset + table[index]) % count);
       table[index]++; // char arithmetic: modulo 2^16
@@ -133,6 +148,7 @@ final class EphemeralPorts {
 
   /** The counter of table slot {@code index} now (for tests). */
   int counter(int index) {
+    seed(index);
     return table[index];
   }
 
