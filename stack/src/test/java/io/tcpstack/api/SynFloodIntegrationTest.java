@@ -39,6 +39,8 @@ class SynFloodIntegrationTest {
   /** On the link (198.18.0.0/24) but neither the kernel's address nor the stack's. */
   private static final String UNUSED_ADDRESS = "198.18.0.77";
   private static final int REQUESTS = 20;
+  /** The most TCP buffer memory the stack may hold during the flood: 64 chunks of 4 KiB, for 20 small requests. */
+  private static final long MAX_FLOOD_BUFFER_MEMORY = 64 * 4096;
   private static final byte[] RESPONSE =
       "HTTP/1.0 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -83,6 +85,8 @@ class SynFloodIntegrationTest {
     Process flood = net.ns().start("nice", "-n", "19", "hping3", "-S", "--flood", "-p", String.valueOf(PORT), "-a", UNUSED_ADDRESS,
         TunStack.STACK);
     int maxHalfOpen = 0;
+    long maxBufferMemory = 0;
+    long rssBefore = rssKiB();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (runtime.counters().get(StackCounter.TCP_SYN_COOKIES_SENT) == 0) {
@@ -104,6 +108,7 @@ class SynFloodIntegrationTest {
         }
         assertEquals("ok\n", r.stdout(), "request " + i);
         maxHalfOpen = Math.max(maxHalfOpen, halfOpen(runtime));
+        maxBufferMemory = Math.max(maxBufferMemory, bufferMemory(runtime));
         assertTrue(flood.isAlive(), "the flood went on during request " + i);
       }
     } finally {
@@ -113,12 +118,36 @@ class SynFloodIntegrationTest {
     long sent = runtime.counters().get(StackCounter.TCP_SYN_COOKIES_SENT);
     long validated = runtime.counters().get(StackCounter.TCP_SYN_COOKIES_VALIDATED);
     System.out.println("SYN flood: " + sent + " cookies sent, " + validated + " validated, "
-        + runtime.counters().get(StackCounter.TCP_SYN_COOKIES_FAILED) + " failed; half-open at most " + maxHalfOpen);
+        + runtime.counters().get(StackCounter.TCP_SYN_COOKIES_FAILED) + " failed; half-open at most " + maxHalfOpen
+        + "; buffer memory at most " + maxBufferMemory + " bytes; the test JVM's RSS " + rssBefore / 1024 + " MiB before the flood, "
+        + rssKiB() / 1024 + " MiB after (printed, not asserted: the JVM's heap grows as it likes)");
+    // Memory follows data: a flood of SYNs (no payload, cookies beyond the limit) takes no buffer
+    // memory; only the 20 requests do, a chunk or two each at a time.
+    assertTrue(maxBufferMemory <= MAX_FLOOD_BUFFER_MEMORY, "buffer memory " + maxBufferMemory + " during the flood");
     assertTrue(sent > 0, "cookies sent");
     assertTrue(validated > 0, "clients connected through cookies");
     assertTrue(maxHalfOpen <= MAX_HALF_OPEN, "half-open " + maxHalfOpen + " within the limit " + MAX_HALF_OPEN);
     int open = runtime.call(() -> runtime.stack().tcp().openConnectionCount()).get(5, TimeUnit.SECONDS);
     assertTrue(open <= MAX_HALF_OPEN + REQUESTS, "the stack holds " + open + " connections: the half-open ones and ours");
+  }
+
+  /** The stack's TCP buffer memory in use, in bytes. */
+  private static long bufferMemory(StackRuntime runtime) throws InterruptedException, ExecutionException, TimeoutException {
+    return runtime.call(() -> runtime.stack().tcp().pool().inUse()).get(5, TimeUnit.SECONDS);
+  }
+
+  /** This process's resident set, in KiB (/proc/self/status), or -1. */
+  private static long rssKiB() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux, or no procfs: only the printout misses it
+    }
+    return -1;
   }
 
   private static int halfOpen(StackRuntime runtime) throws InterruptedException, ExecutionException, TimeoutException {
