@@ -11,6 +11,9 @@ import io.tcpstack.tcp.IsnGenerator;
 import io.tcpstack.tcp.DeadlineHeap;
 import io.tcpstack.tcp.TcpLayer;
 import io.tcpstack.wire.IpProtocol;
+import io.tcpstack.wire.PacketFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The protocol core: one host's IPv4, ICMP (and, in later issues, TCP) as a pure state machine.
@@ -23,8 +26,20 @@ import io.tcpstack.wire.IpProtocol;
  */
 public final class NetworkStack implements AutoCloseable {
 
+  /** The logger on which every dropped packet is logged at DEBUG with its reason (its counter). */
+  public static final String DROP_LOGGER = "io.tcpstack.drops";
+  /**
+   * The logger on which every packet in and out is logged at TRACE, one line each in tcpdump's
+   * style ({@link PacketFormat}). Off by default; when off, it costs a level check per packet in
+   * and nothing per packet out (the sink is wrapped only if TRACE was on when the stack was made).
+   */
+  public static final String PACKET_LOGGER = "io.tcpstack.packets";
+  private static final Logger packets = LoggerFactory.getLogger(PACKET_LOGGER);
+
   private final StackConfig config;
-  private final CounterSet<StackCounter> counters = new CounterSet<>(StackCounter.class);
+  /** Drops are logged with their reason at DEBUG on the logger {@value #DROP_LOGGER}. */
+  private final CounterSet<StackCounter> counters =
+      new CounterSet<>(StackCounter.class, StackCounter::isDrop, LoggerFactory.getLogger(DROP_LOGGER));
   private final Ipv4Layer ip;
   private final TcpLayer tcp;
   /** The applications' timers ({@link #timer}). */
@@ -44,10 +59,30 @@ public final class NetworkStack implements AutoCloseable {
    */
   public NetworkStack(StackConfig config, PacketSink sink, int linkOffloads) {
     this.config = config;
+    if (packets.isTraceEnabled()) {
+      sink = tracing(sink);
+    }
     this.ip = new Ipv4Layer(config, counters, sink, linkOffloads);
     ip.register(IpProtocol.ICMP, new Icmpv4Layer(ip, counters));
     this.tcp = new TcpLayer(ip, counters, new IsnGenerator(config.isnKey()), config);
     ip.register(IpProtocol.TCP, tcp);
+  }
+
+  /** {@code sink}, logging each packet it is given at TRACE first. */
+  private static PacketSink tracing(PacketSink sink) {
+    return new PacketSink() {
+      @Override
+      public void transmit(ByteBuf packet) {
+        packets.trace("out {}", PacketFormat.describe(packet));
+        sink.transmit(packet);
+      }
+
+      @Override
+      public void transmit(ByteBuf packet, int offload) {
+        packets.trace("out {}{}", PacketFormat.describe(packet), offload == Offload.NONE ? "" : " (" + Offload.describe(offload) + ")");
+        sink.transmit(packet, offload);
+      }
+    };
   }
 
   /**
@@ -63,6 +98,10 @@ public final class NetworkStack implements AutoCloseable {
    * Offload#CHECKSUM_VALID}).
    */
   public void receive(ByteBuf packet, int offload, long nowNs) {
+    if (packets.isTraceEnabled()) {
+      packets.trace("in  {}{}", PacketFormat.describe(packet),
+          offload == Offload.NONE ? "" : " (" + Offload.describe(offload) + ")");
+    }
     advance(nowNs);
     ip.receive(packet, offload, nowNs);
     if (!tcp.batching()) {

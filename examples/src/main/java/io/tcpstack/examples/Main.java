@@ -4,6 +4,7 @@ import io.tcpstack.examples.apps.Example;
 import io.tcpstack.examples.apps.ExampleContext;
 import io.tcpstack.examples.apps.Examples;
 import io.tcpstack.examples.cli.JvmMemory;
+import io.tcpstack.examples.cli.LogOption;
 import io.tcpstack.examples.cli.ServeOptions;
 import io.tcpstack.examples.cli.Signals;
 import io.tcpstack.examples.cli.StackHost;
@@ -61,6 +62,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    LogOption.applyEarly(Arrays.asList(args)); // before any logger exists: slf4j-simple fixes levels then
     int status;
     try {
       status = run(Arrays.asList(args), System.in, System.out, System.err);

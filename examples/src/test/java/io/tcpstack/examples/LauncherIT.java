@@ -82,7 +82,7 @@ class LauncherIT {
       "serve --backlog 0", "serve --backlog 65536", "serve --backlog", "serve --max-connections 0",
       "serve --max-connections lots", "serve --buffer-memory 1k", "serve --buffer-memory 12q", "serve --buffer-memory",
       "run echo --backlog 0", "run http --buffer-memory 2t", "serve --congestion reno", "serve --congestion",
-      "run echo --congestion=bbr",
+      "run echo --congestion=bbr", "serve --log loud", "serve --log", "serve --log tcp=chatty", "run echo --log a/b=debug",
       "run", "run bogus", "run echo --port 0", "run echo --port", "run echo --bogus 1", "run echo extra",
       "run upper --mtu 10", "run client", "run client nohost", "run client 1.2.3.4:99999", "run client 1.2.3:80",
       "run client 198.18.0.1:80 --message", "run framing-client 198.18.0.1:9000", "run chat-client",
@@ -116,6 +116,40 @@ class LauncherIT {
       assertFalse(Files.exists(Path.of("/run/netns", ns)), "the namespace it created is removed");
     } finally {
       cleanup(p, ns);
+    }
+  }
+
+  /**
+   * {@code --log}: every packet in and out at TRACE in tcpdump's style, and each connection's life
+   * at DEBUG, on standard error; the other loggers stay at the level asked for (drops at DEBUG:
+   * CounterSetLoggingTest).
+   */
+  @Test
+  void logShowsPacketsConnectionsAndDrops() throws Exception {
+    Privileged.assumeRootAndTun();
+    String ns = "tcps-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    Path log = Files.createTempFile("tcpstack-log", ".txt");
+    Process p = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns, "--log", "warn,packets=trace,tcp=debug")
+        .redirectError(log.toFile()).start();
+    try {
+      awaitReady(p);
+      String echo = exec("ip", "netns", "exec", ns, "sh", "-c", "printf 'hello log\\n' | nc -N -w 10 198.18.0.2 7");
+      assertEquals("hello log\n", echo);
+      exec("kill", "-INT", Long.toString(p.pid()));
+      assertTrue(p.waitFor(LIMIT_S, TimeUnit.SECONDS), "exits after SIGINT");
+      List<String> lines = Files.readAllLines(log);
+      assertTrue(lines.stream().anyMatch(l -> l.contains("TRACE packets - in  IP 198.18.0.1.")
+          && l.contains(" > 198.18.0.2.7: Flags [S], seq ")), "the SYN in: " + lines);
+      assertTrue(lines.stream().anyMatch(l -> l.contains("TRACE packets - out IP 198.18.0.2.7 > 198.18.0.1.")
+          && l.contains(": Flags [S.], seq ")), "the SYN-ACK out: " + lines);
+      assertTrue(lines.stream().anyMatch(l -> l.contains("DEBUG TcpConnection - ") && l.contains(": established, mss ")),
+          "the connection's life: " + lines);
+      assertTrue(lines.stream().anyMatch(l -> l.contains("DEBUG TcpConnection - ") && l.contains(": the peer closed its side (FIN)")),
+          "the peer's FIN: " + lines);
+      assertTrue(lines.stream().noneMatch(l -> l.contains(" INFO ")), "info is off: " + lines);
+    } finally {
+      cleanup(p, ns);
+      Files.deleteIfExists(log);
     }
   }
 

@@ -75,4 +75,19 @@ public final class Offload {
   public static boolean has(int capabilities, int capability) {
     return (capabilities & capability) == capability;
   }
+
+  /** Packet metadata in words, for logs: {@code partial checksum, segments of 1448}. */
+  public static String describe(int meta) {
+    StringBuilder s = new StringBuilder();
+    if (isPartialChecksum(meta)) {
+      s.append("partial checksum");
+      if (segmentSize(meta) > 0) {
+        s.append(", segments of ").append(segmentSize(meta));
+      }
+    }
+    if (isChecksumValid(meta)) {
+      s.append(s.length() > 0 ? ", " : "").append("checksum valid");
+    }
+    return s.length() > 0 ? s.toString() : "none";
+  }
 }

@@ -105,6 +105,7 @@ public final class StackRuntime implements AutoCloseable {
   public static StackRuntime start(StackConfig config, Device device) {
     StackRuntime runtime = new StackRuntime(checked(config, device), device, System::nanoTime, true);
     runtime.thread.start();
+    log.debug("stack started on {}: {}", device, config);
     return runtime;
   }
 

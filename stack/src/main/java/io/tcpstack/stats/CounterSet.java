@@ -3,6 +3,8 @@ package io.tcpstack.stats;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
 
 /**
  * A fixed set of monotonically increasing counters with one writer (the stack thread) and any
@@ -18,12 +20,33 @@ public final class CounterSet<E extends Enum<E>> {
   private final Class<E> keys;
   private final E[] constants;
   private final AtomicLongArray values;
+  /** Counters whose increments are logged at DEBUG on {@link #log} (drops: see {@link #CounterSet(Class, Predicate, Logger)}). */
+  private final boolean[] logged;
+  private final Logger log;
 
   public CounterSet(Class<E> keys) {
+    this(keys, counter -> false, null);
+  }
+
+  /**
+   * Counters of which those {@code logged} are also logged at DEBUG on {@code log} when it is
+   * enabled — the stack logs each drop with its reason this way. A flood must not become a flood of
+   * lines: each counter logs its first {@value #LOGGED_IN_FULL} increments, then only when its value
+   * reaches a power of two, saying so. When DEBUG is off, an increment costs one array read more.
+   */
+  public CounterSet(Class<E> keys, Predicate<E> logged, Logger log) {
     this.keys = keys;
     this.constants = keys.getEnumConstants();
     this.values = new AtomicLongArray(constants.length);
+    this.logged = new boolean[constants.length];
+    this.log = log;
+    for (E constant : constants) {
+      this.logged[constant.ordinal()] = log != null && logged.test(constant);
+    }
   }
+
+  /** Increments of a logged counter that are each logged before the log thins out to powers of two. */
+  static final int LOGGED_IN_FULL = 16;
 
   /** Adds one. Stack thread only. */
   public void increment(E counter) {
@@ -33,7 +56,30 @@ public final class CounterSet<E extends Enum<E>> {
   /** Adds {@code delta}. Stack thread only. */
   public void add(E counter, long delta) {
     int i = counter.ordinal();
-    values.lazySet(i, values.get(i) + delta);
+    long value = values.get(i) + delta;
+    values.lazySet(i, value);
+    if (logged[i] && log.isDebugEnabled()) {
+      logIncrement(counter, value);
+    }
+  }
+
+  private void logIncrement(E counter, long value) {
+    if (value <= LOGGED_IN_FULL) {
+      log.debug("{} (#{})", describe(counter), value);
+    } else if (Long.bitCount(value) == 1) {
+      log.debug("{} (#{}; logging only at powers of two from #{} on)", describe(counter), value, LOGGED_IN_FULL);
+    }
+  }
+
+  static String describe(Enum<?> counter) {
+    return counter instanceof Described ? ((Described) counter).description()
+        : counter.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** A counter that can say what it counts in a sentence, for logs and metric descriptions. */
+  public interface Described {
+    /** One sentence: what an increment means. */
+    String description();
   }
 
   /** The current value; any thread. */

@@ -11,6 +11,8 @@ import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.cc.CongestionControl;
 import io.tcpstack.wire.Icmpv4Header;
 import io.tcpstack.wire.TcpHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One TCP connection: the state machine of RFC 9293 §3.3.2 and the event processing of §3.10, as a
@@ -32,6 +34,9 @@ import io.tcpstack.wire.TcpHeader;
 public final class TcpConnection extends Timed implements EventSource {
 
   static final long NEVER = TcpTimers.NEVER;
+  /** Each connection's life at DEBUG: opened, established (with what was negotiated), peer's FIN, TIME-WAIT, closed and why. */
+  private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
+
   static final int EVENT_ESTABLISHED = 1;
   static final int EVENT_READABLE = 2;
   static final int EVENT_WRITABLE = 4;
@@ -150,6 +155,7 @@ public final class TcpConnection extends Timed implements EventSource {
     sender.start(isn);
     recovery.start(isn);
     state = TcpState.SYN_SENT;
+    log.debug("{}: connecting", this);
     output(nowNs);
   }
 
@@ -176,6 +182,7 @@ public final class TcpConnection extends Timed implements EventSource {
     sender.sendMss = effectiveMss(syn.mss);
     state = TcpState.SYN_RECEIVED;
     segmentsIn++;
+    log.debug("{}: SYN received", this);
     output(nowNs);
   }
 
@@ -976,11 +983,16 @@ public final class TcpConnection extends Timed implements EventSource {
     if (synRetransmitted) {
       rtt.afterSynTimeout(); // RFC 6298 §5.7: RTO back to 3 s if the SYN timed out
     }
+    if (log.isDebugEnabled()) {
+      log.debug("{}: established, mss {}, window scale {}/{}, sack {}, timestamps {}", this, sender.sendMss,
+          sender.sndShift, receiver.rcvShift, sackEnabled(), timestamps.enabled);
+    }
     raise(EVENT_ESTABLISHED);
   }
 
   private void receiveFin(long nowNs) {
     receiver.acceptFin();
+    log.debug("{}: the peer closed its side (FIN)", this);
     switch (state) {
       case SYN_RECEIVED:
       case ESTABLISHED:
@@ -1010,6 +1022,7 @@ public final class TcpConnection extends Timed implements EventSource {
    */
   private void enterTimeWait(long nowNs) {
     state = TcpState.TIME_WAIT;
+    log.debug("{}: closed both ways", this);
     sendAck(nowNs); // what made us enter TIME-WAIT (the peer's FIN, or its ACK of ours) is answered now
     layer.counters().increment(StackCounter.TCP_TIME_WAITS);
     timers.cancelAll();
@@ -1381,6 +1394,7 @@ public final class TcpConnection extends Timed implements EventSource {
     if (why == TcpError.TIMED_OUT && softError != null) {
       why = softError; // RFC 1122 §4.2.3.9: the soft error a router reported explains the timeout
     }
+    log.debug("{}: {}", this, why == null ? "closed" : "closed: " + why);
     if (error == null) {
       error = why;
     }

@@ -81,7 +81,7 @@ public final class ServeOptions {
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
           + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
-          + "        [--congestion cubic|newreno]\n"
+          + "        [--congestion cubic|newreno] [--log SPEC]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
           + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
@@ -105,7 +105,11 @@ public final class ServeOptions {
           + "                              TUN is used\n"
           + "      --congestion NAME       congestion control of every connection: cubic (RFC 9438, with HyStart++,\n"
           + "                              RFC 9406) or newreno (RFC 5681, RFC 6582) (default "
-          + CongestionAlgorithm.DEFAULT.id() + ")\n";
+          + CongestionAlgorithm.DEFAULT.id() + ")\n"
+          + "      --log SPEC              log levels (default info): LEVEL or LOGGER=LEVEL items, comma-separated;\n"
+          + "                              levels trace debug info warn error off; loggers: a package or class, or\n"
+          + "                              tcp ip udp api runtime tun, drops (every dropped packet and why, debug),\n"
+          + "                              packets (every packet in and out, trace); e.g. --log tcp=debug\n";
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
@@ -149,6 +153,7 @@ public final class ServeOptions {
         case "--buffer-memory":
         case "--offload":
         case "--congestion":
+        case "--log":
           if (value == null) {
             if (i + 1 >= args.size()) {
               throw new UsageException(name + " needs a value");
@@ -196,6 +201,9 @@ public final class ServeOptions {
           break;
         case "--congestion":
           congestion = parseCongestion(value);
+          break;
+        case "--log":
+          LogOption.parse(value); // applied by the launcher before anything logs (LogOption.applyEarly)
           break;
         default:
           mtu = value;
