@@ -47,10 +47,13 @@ public final class ServeOptions {
    * StackConfig#congestionControl()}; CUBIC by default).
    */
   public final CongestionAlgorithm congestion;
+  /** The packet capture ({@code --pcap FILE}, {@code --pcap-limit}, {@code --pcap-files}), or null. */
+  public final CaptureOptions capture;
 
   private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu,
       Impairment impairment, int backlog, int maxConnections, long bufferMemory, boolean offload,
-      CongestionAlgorithm congestion) {
+      CongestionAlgorithm congestion, CaptureOptions capture) {
+    this.capture = capture;
     this.offload = offload;
     this.congestion = congestion;
     this.netns = netns;
@@ -81,7 +84,7 @@ public final class ServeOptions {
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
           + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
-          + "        [--congestion cubic|newreno]\n"
+          + "        [--congestion cubic|newreno] [--pcap FILE [--pcap-limit SIZE] [--pcap-files N]]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
           + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
@@ -105,7 +108,14 @@ public final class ServeOptions {
           + "                              TUN is used\n"
           + "      --congestion NAME       congestion control of every connection: cubic (RFC 9438, with HyStart++,\n"
           + "                              RFC 9406) or newreno (RFC 5681, RFC 6582) (default "
-          + CongestionAlgorithm.DEFAULT.id() + ")\n";
+          + CongestionAlgorithm.DEFAULT.id() + ")\n"
+          + "      --pcap FILE             record every packet the stack reads from and writes to the device in FILE\n"
+          + "                              (pcap, nanosecond timestamps, raw IP; tshark -r FILE, Wireshark)\n"
+          + "      --pcap-limit SIZE       largest size of one capture file, e.g. 10m, 1g (default "
+          + human(CaptureOptions.DEFAULT_LIMIT) + "); when full, FILE\n"
+          + "                              becomes FILE.1 (FILE.1 becomes FILE.2, ...) and a new FILE begins\n"
+          + "      --pcap-files N          capture files kept, FILE included, 1.." + CaptureOptions.MAX_FILES
+          + " (default " + CaptureOptions.DEFAULT_FILES + ")\n";
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
@@ -128,6 +138,9 @@ public final class ServeOptions {
     long bufferMemory = StackConfig.DEFAULT_BUFFER_MEMORY;
     boolean offload = true;
     CongestionAlgorithm congestion = CongestionAlgorithm.DEFAULT;
+    String pcap = null;
+    String pcapLimit = null;
+    String pcapFiles = null;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -149,6 +162,9 @@ public final class ServeOptions {
         case "--buffer-memory":
         case "--offload":
         case "--congestion":
+        case "--pcap":
+        case "--pcap-limit":
+        case "--pcap-files":
           if (value == null) {
             if (i + 1 >= args.size()) {
               throw new UsageException(name + " needs a value");
@@ -197,6 +213,15 @@ public final class ServeOptions {
         case "--congestion":
           congestion = parseCongestion(value);
           break;
+        case "--pcap":
+          pcap = value;
+          break;
+        case "--pcap-limit":
+          pcapLimit = value;
+          break;
+        case "--pcap-files":
+          pcapFiles = value;
+          break;
         default:
           mtu = value;
           break;
@@ -224,8 +249,9 @@ public final class ServeOptions {
       }
     }
     int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
+    CaptureOptions capture = CaptureOptions.parse(pcap, pcapLimit, pcapFiles);
     return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment, backlog, maxConnections,
-        bufferMemory, offload, congestion);
+        bufferMemory, offload, congestion, capture);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */
