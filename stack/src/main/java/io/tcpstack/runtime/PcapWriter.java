@@ -75,7 +75,11 @@ public final class PcapWriter implements AutoCloseable {
   private final int files;
   private final LongSupplier clock;
   private final long epochOffsetNs;
-  private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+  /**
+   * Direct, so the channel writes from it without a copy; a JDK buffer freed by the collector (a
+   * writer nobody closed leaks nothing).
+   */
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
 
   // All below guarded by this.
   private FileChannel channel;
