@@ -85,6 +85,29 @@ class CaptureIT {
 
   @Test
   @RequiresTun
+  void withOffloadsOffEveryRecordIsAFinishedPacketWithChecksumsThatVerify() throws Exception {
+    assumeTshark();
+    Path file = dir.resolve("plain.pcap");
+    try (TestNamespace ns = TestNamespace.create();
+        Launched stack = Launched.tcpstack("serve", "--netns", ns.name(), "--offload", "off", "--pcap", file.toString())) {
+      stack.awaitReady();
+      // The transmit thread writes these (no offloads): recorded from it, in order with what the loop reads.
+      assertEquals("300000", sh(ns, "curl -sS http://" + STACK + "/bytes/300000 | wc -c").trim());
+      assertEquals("", sh(ns, "head -c 300000 /dev/zero | nc -N -w 10 " + STACK + " 9"));
+      assertEquals(0, stack.interrupt(), stack.toString());
+    }
+    assertNothingMalformed(file);
+    assertEquals(List.of("/bytes/300000"), requestUris(file));
+    assertTcpBothWays(file, "ip", STACK, 80);
+    assertTcpBothWays(file, "ip", STACK, 9);
+    assertEquals(List.of(), fields(file, "frame.len > 1500", "frame.number", "frame.len"), "nothing above the MTU");
+    List<String> status = tshark(file, "-o", "tcp.check_checksum:TRUE", "-Y", "tcp", "-T", "fields", "-e",
+        "tcp.checksum.status").lines().distinct().toList();
+    assertEquals(List.of("1"), status, "every TCP checksum verifies (1: good)");
+  }
+
+  @Test
+  @RequiresTun
   void runRotatesAtTheLimitAndEveryFileReadsWhole() throws Exception {
     assumeTshark();
     Path file = dir.resolve("http.pcap");
