@@ -181,8 +181,8 @@ public final class PcapWriter implements AutoCloseable {
     }
   }
 
-  /** Writes what is buffered to the file. Any thread. */
-  public synchronized void flush() throws IOException {
+  /** Writes what is buffered to the file. */
+  private void flush() throws IOException {
     if (channel == null) {
       return;
     }

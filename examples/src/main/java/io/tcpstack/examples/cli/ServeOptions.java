@@ -84,7 +84,8 @@ public final class ServeOptions {
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
           + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
-          + "        [--congestion cubic|newreno] [--pcap FILE [--pcap-limit SIZE] [--pcap-files N]]\n"
+          + "        [--pcap FILE [--pcap-limit SIZE] [--pcap-files N]]\n"
+          + "        [--congestion cubic|newreno]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
           + "      --tun DEV               TUN device name (default: the kernel picks tunN); an existing persistent\n"
@@ -106,16 +107,16 @@ public final class ServeOptions {
           + "                              both ways (default on; off: one packet per system call). Where the\n"
           + "                              kernel or a prepared device refuses, one log line says so and plain\n"
           + "                              TUN is used\n"
-          + "      --congestion NAME       congestion control of every connection: cubic (RFC 9438, with HyStart++,\n"
-          + "                              RFC 9406) or newreno (RFC 5681, RFC 6582) (default "
-          + CongestionAlgorithm.DEFAULT.id() + ")\n"
           + "      --pcap FILE             record every packet the stack reads from and writes to the device in FILE\n"
           + "                              (pcap, nanosecond timestamps, raw IP; tshark -r FILE, Wireshark)\n"
           + "      --pcap-limit SIZE       largest size of one capture file, e.g. 10m, 1g (default "
           + human(CaptureOptions.DEFAULT_LIMIT) + "); when full, FILE\n"
           + "                              becomes FILE.1 (FILE.1 becomes FILE.2, ...) and a new FILE begins\n"
           + "      --pcap-files N          capture files kept, FILE included, 1.." + CaptureOptions.MAX_FILES
-          + " (default " + CaptureOptions.DEFAULT_FILES + ")\n";
+          + " (default " + CaptureOptions.DEFAULT_FILES + ")\n"
+          + "      --congestion NAME       congestion control of every connection: cubic (RFC 9438, with HyStart++,\n"
+          + "                              RFC 9406) or newreno (RFC 5681, RFC 6582) (default "
+          + CongestionAlgorithm.DEFAULT.id() + ")\n";
 
   /** Parses the arguments that follow {@code serve}. */
   public static ServeOptions parse(List<String> args) throws UsageException {
@@ -137,10 +138,10 @@ public final class ServeOptions {
     int maxConnections = StackConfig.DEFAULT_MAX_CONNECTIONS;
     long bufferMemory = StackConfig.DEFAULT_BUFFER_MEMORY;
     boolean offload = true;
-    CongestionAlgorithm congestion = CongestionAlgorithm.DEFAULT;
     String pcap = null;
     String pcapLimit = null;
     String pcapFiles = null;
+    CongestionAlgorithm congestion = CongestionAlgorithm.DEFAULT;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -160,11 +161,11 @@ public final class ServeOptions {
         case "--backlog":
         case "--max-connections":
         case "--buffer-memory":
-        case "--offload":
-        case "--congestion":
         case "--pcap":
         case "--pcap-limit":
         case "--pcap-files":
+        case "--offload":
+        case "--congestion":
           if (value == null) {
             if (i + 1 >= args.size()) {
               throw new UsageException(name + " needs a value");
@@ -204,15 +205,6 @@ public final class ServeOptions {
         case "--buffer-memory":
           bufferMemory = parseSize("--buffer-memory", value, 1L << 20, MAX_BUFFER_MEMORY);
           break;
-        case "--offload":
-          if (!value.equals("on") && !value.equals("off")) {
-            throw new UsageException("--offload takes on or off, got '" + value + "'");
-          }
-          offload = value.equals("on");
-          break;
-        case "--congestion":
-          congestion = parseCongestion(value);
-          break;
         case "--pcap":
           pcap = value;
           break;
@@ -221,6 +213,15 @@ public final class ServeOptions {
           break;
         case "--pcap-files":
           pcapFiles = value;
+          break;
+        case "--offload":
+          if (!value.equals("on") && !value.equals("off")) {
+            throw new UsageException("--offload takes on or off, got '" + value + "'");
+          }
+          offload = value.equals("on");
+          break;
+        case "--congestion":
+          congestion = parseCongestion(value);
           break;
         default:
           mtu = value;
