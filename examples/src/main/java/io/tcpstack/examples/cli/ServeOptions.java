@@ -83,8 +83,8 @@ public final class ServeOptions {
 
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
-          + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
           + "        [--pcap FILE [--pcap-limit SIZE] [--pcap-files N]]\n"
+          + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
           + "        [--congestion cubic|newreno]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
           + "      --netns NAME            run in network namespace NAME (created if absent, removed on exit if created)\n"
