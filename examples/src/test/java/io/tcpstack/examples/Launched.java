@@ -168,6 +168,12 @@ final class Launched implements AutoCloseable {
     return awaitExit();
   }
 
+  /** Sends SIGTERM, waits for the exit; returns the exit status. */
+  int terminate() throws InterruptedException, IOException {
+    new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
+    return awaitExit();
+  }
+
   /** Standard error, once it has exited. */
   String stderr() {
     return stderr.getNow("<still running>");

@@ -47,10 +47,13 @@ public final class ServeOptions {
    * StackConfig#congestionControl()}; CUBIC by default).
    */
   public final CongestionAlgorithm congestion;
+  /** The packet capture ({@code --pcap FILE}, {@code --pcap-limit}, {@code --pcap-files}), or null. */
+  public final CaptureOptions capture;
 
   private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu,
       Impairment impairment, int backlog, int maxConnections, long bufferMemory, boolean offload,
-      CongestionAlgorithm congestion) {
+      CongestionAlgorithm congestion, CaptureOptions capture) {
+    this.capture = capture;
     this.offload = offload;
     this.congestion = congestion;
     this.netns = netns;
@@ -80,6 +83,7 @@ public final class ServeOptions {
 
   public static final String USAGE =
       "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
+          + "        [--pcap FILE [--pcap-limit SIZE] [--pcap-files N]]\n"
           + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
           + "        [--congestion cubic|newreno] [--log SPEC]\n"
           + "      Runs the stack on a TUN device; ping STACK_IP from the host side.\n"
@@ -103,6 +107,13 @@ public final class ServeOptions {
           + "                              both ways (default on; off: one packet per system call). Where the\n"
           + "                              kernel or a prepared device refuses, one log line says so and plain\n"
           + "                              TUN is used\n"
+          + "      --pcap FILE             record every packet the stack reads from and writes to the device in FILE\n"
+          + "                              (pcap, nanosecond timestamps, raw IP; tshark -r FILE, Wireshark)\n"
+          + "      --pcap-limit SIZE       largest size of one capture file, e.g. 10m, 1g (default "
+          + human(CaptureOptions.DEFAULT_LIMIT) + "); when full, FILE\n"
+          + "                              becomes FILE.1 (FILE.1 becomes FILE.2, ...) and a new FILE begins\n"
+          + "      --pcap-files N          capture files kept, FILE included, 1.." + CaptureOptions.MAX_FILES
+          + " (default " + CaptureOptions.DEFAULT_FILES + ")\n"
           + "      --congestion NAME       congestion control of every connection: cubic (RFC 9438, with HyStart++,\n"
           + "                              RFC 9406) or newreno (RFC 5681, RFC 6582) (default "
           + CongestionAlgorithm.DEFAULT.id() + ")\n"
@@ -131,6 +142,9 @@ public final class ServeOptions {
     int maxConnections = StackConfig.DEFAULT_MAX_CONNECTIONS;
     long bufferMemory = StackConfig.DEFAULT_BUFFER_MEMORY;
     boolean offload = true;
+    String pcap = null;
+    String pcapLimit = null;
+    String pcapFiles = null;
     CongestionAlgorithm congestion = CongestionAlgorithm.DEFAULT;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -151,6 +165,9 @@ public final class ServeOptions {
         case "--backlog":
         case "--max-connections":
         case "--buffer-memory":
+        case "--pcap":
+        case "--pcap-limit":
+        case "--pcap-files":
         case "--offload":
         case "--congestion":
         case "--log":
@@ -193,6 +210,15 @@ public final class ServeOptions {
         case "--buffer-memory":
           bufferMemory = parseSize("--buffer-memory", value, 1L << 20, MAX_BUFFER_MEMORY);
           break;
+        case "--pcap":
+          pcap = value;
+          break;
+        case "--pcap-limit":
+          pcapLimit = value;
+          break;
+        case "--pcap-files":
+          pcapFiles = value;
+          break;
         case "--offload":
           if (!value.equals("on") && !value.equals("off")) {
             throw new UsageException("--offload takes on or off, got '" + value + "'");
@@ -232,8 +258,9 @@ public final class ServeOptions {
       }
     }
     int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
+    CaptureOptions capture = CaptureOptions.parse(pcap, pcapLimit, pcapFiles);
     return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment, backlog, maxConnections,
-        bufferMemory, offload, congestion);
+        bufferMemory, offload, congestion, capture);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */

@@ -3,6 +3,8 @@ package io.tcpstack.examples.cli;
 import io.tcpstack.StackConfig;
 import io.tcpstack.device.Device;
 import io.tcpstack.device.FaultInjector;
+import io.tcpstack.runtime.CapturingDevice;
+import io.tcpstack.runtime.PcapWriter;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
@@ -28,9 +30,12 @@ public final class StackHost implements AutoCloseable {
   private final StackRuntime runtime;
   /** The fault injector around the TUN device, or null without {@code --impair}. */
   private final FaultInjector faults;
+  /** The packet capture ({@code --pcap}), or null. */
+  private final PcapWriter capture;
 
   private StackHost(ServeOptions options, boolean createdNetns, String deviceName, StackRuntime runtime,
-      FaultInjector faults) {
+      FaultInjector faults, PcapWriter capture) {
+    this.capture = capture;
     this.options = options;
     this.createdNetns = createdNetns;
     this.deviceName = deviceName;
@@ -90,6 +95,7 @@ public final class StackHost implements AutoCloseable {
       created = true;
     }
     TunDevice tun = null;
+    PcapWriter capture = null;
     try {
       refuseAddressClash(options);
       TunDevice.Builder builder = TunDevice.builder()
@@ -115,6 +121,12 @@ public final class StackHost implements AutoCloseable {
           .build();
       // Below an impairment, super-segments are cut into packets first: loss and corruption are per packet.
       Device link = new TunLink(tun, !options.impairment.isNone());
+      if (options.capture != null) {
+        // Right on the TUN link, below any impairment: the file shows what Linux saw. The clock is
+        // the runtime's, System.nanoTime.
+        capture = openCapture(options.capture);
+        link = new CapturingDevice(link, capture);
+      }
       FaultInjector faults = null;
       if (!options.impairment.isNone()) {
         // The runtime's clock is System.nanoTime, so the injector's must be too.
@@ -122,15 +134,26 @@ public final class StackHost implements AutoCloseable {
         link = faults;
       }
       StackRuntime runtime = StackRuntime.start(config, link);
-      return new StackHost(options, created, tun.name(), runtime, faults);
+      return new StackHost(options, created, tun.name(), runtime, faults, capture);
     } catch (IOException | RuntimeException e) {
       if (tun != null) {
         tun.close();
+      }
+      if (capture != null) {
+        capture.close();
       }
       if (created) {
         deleteNetns(options.netns);
       }
       throw e;
+    }
+  }
+
+  private static PcapWriter openCapture(CaptureOptions capture) throws IOException {
+    try {
+      return PcapWriter.open(capture.file, capture.limit, capture.files, System::nanoTime);
+    } catch (IOException e) {
+      throw new IOException("cannot write the capture file " + capture.file + ": " + e, e);
     }
   }
 
@@ -159,13 +182,20 @@ public final class StackHost implements AutoCloseable {
         + " on " + deviceName + where
         + ", host side " + Ipv4Address.toString(options.hostAddress) + "/" + options.prefixLength
         + ", mtu " + options.mtu
-        + (faults == null ? "" : ", impaired " + options.impairment);
+        + (faults == null ? "" : ", impaired " + options.impairment)
+        + (capture == null ? "" : ", capturing to " + capture.file());
   }
 
   @Override
   public void close() {
-    runtime.close();
+    runtime.close(); // closes the device, and the capture with it: every packet is in the file
     log.info("counters: {}", runtime.counters());
+    if (capture != null) {
+      log.info("capture: {} packets to {}{}{}", capture.packets(), capture.file(),
+          capture.rotations() == 0 ? "" : " (" + capture.rotations() + " times full, older files " + capture.rotated(1)
+              + " ...)",
+          capture.failure() == null ? "" : "; stopped early: " + capture.failure());
+    }
     if (faults != null) {
       log.info("impairment {}: sent [{}] received [{}]", options.impairment, faults.transmitCounters(),
           faults.receiveCounters());
