@@ -66,6 +66,8 @@ class NettyExamplesIT {
   @Test
   void nettyEchoReturnsNcsBytesExactly() throws Exception {
     try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "netty-echo")) {
+      // The event loop drives the stack from the start: it answers ping as any stack does.
+      assertTrue(sh(ns, "ping -n -c 2 -i 0.2 -W 5 " + STACK).contains("2 received"));
       assertEquals("hello, netty\n", sh(ns, "printf 'hello, netty\\n' | nc -N -w 10 " + STACK + " 7"));
       // A megabyte of random bytes, sent and echoed through one connection: the same digest back.
       String digests = sh(ns, "head -c 1000000 /dev/urandom > /tmp/netty-echo-$$ && sha256sum < /tmp/netty-echo-$$"

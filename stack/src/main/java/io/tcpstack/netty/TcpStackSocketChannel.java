@@ -384,9 +384,13 @@ public final class TcpStackSocketChannel extends AbstractChannel implements Sock
   }
 
   void applyNoDelay(boolean on) {
-    if (tcp != null && open && eventLoop().inEventLoop()) {
+    if (tcp == null || !open) {
+      return; // a client channel takes it into its TcpConfig at connect
+    }
+    if (!isRegistered() || eventLoop().inEventLoop()) {
+      // Not registered yet: an accepted channel, which ServerBootstrap configures on the stack thread.
       tcp.setNoDelay(on);
-    } else if (tcp != null && open) {
+    } else {
       eventLoop().execute(() -> {
         if (open) {
           tcp.setNoDelay(config.isTcpNoDelay());

@@ -200,11 +200,13 @@ class TcpStackTransportTest {
         .group(serverLoop)
         .channel(TcpStackServerChannel.class)
         .option(ChannelOption.SO_RCVBUF, 16 * 1024)
+        .childOption(ChannelOption.TCP_NODELAY, false) // applied to the accepted connection, on the stack thread
         .childOption(ChannelOption.AUTO_READ, autoRead)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            assertFalse(ch.config().isTcpNoDelay());
             Collector c = new Collector();
             c.channel = ch;
             ch.pipeline().addLast(c);
