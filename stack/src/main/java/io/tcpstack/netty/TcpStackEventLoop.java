@@ -81,14 +81,23 @@ public final class TcpStackEventLoop extends SingleThreadEventLoop {
 
   @Override
   public ChannelFuture register(ChannelPromise promise) {
-    Channel channel = promise.channel();
-    if (!(channel instanceof TcpStackSocketChannel) && !(channel instanceof TcpStackServerChannel)) {
-      promise.setFailure(new IllegalStateException("a TcpStackEventLoop runs only the stack's channels"
-          + " (TcpStackServerChannel, TcpStackSocketChannel), not " + channel.getClass().getSimpleName()
-          + ": give other channels an event loop group of their own"));
-      return promise;
+    return refused(promise.channel(), promise) ? promise : super.register(promise);
+  }
+
+  @Deprecated
+  @Override
+  public ChannelFuture register(Channel channel, ChannelPromise promise) {
+    return refused(channel, promise) ? promise : super.register(channel, promise);
+  }
+
+  private static boolean refused(Channel channel, ChannelPromise promise) {
+    if (channel instanceof TcpStackSocketChannel || channel instanceof TcpStackServerChannel) {
+      return false;
     }
-    return super.register(promise);
+    promise.setFailure(new IllegalStateException("a TcpStackEventLoop runs only the stack's channels"
+        + " (TcpStackServerChannel, TcpStackSocketChannel), not " + channel.getClass().getSimpleName()
+        + ": give other channels an event loop group of their own"));
+    return true;
   }
 
   void registered(Channel channel) {

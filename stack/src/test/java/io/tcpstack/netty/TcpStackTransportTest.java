@@ -28,6 +28,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.tcpstack.StackConfig;
 import io.tcpstack.api.ConnectionRefusedException;
 import io.tcpstack.api.ConnectionResetException;
+import io.tcpstack.api.ConnectionTimedOutException;
+import io.tcpstack.tcp.TcpConfig;
+import java.time.Duration;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.PipeDevice;
@@ -70,10 +73,11 @@ class TcpStackTransportTest {
 
   private TcpStackEventLoop serverLoop;
   private TcpStackEventLoop clientLoop;
+  private PipeDevice[] link;
 
   @BeforeEach
   void startStacks() {
-    PipeDevice[] link = PipeDevice.pair(1500);
+    link = PipeDevice.pair(1500);
     clientLoop = TcpStackEventLoop.open(config(Packets.HOST), link[0]);
     serverLoop = TcpStackEventLoop.open(config(Packets.STACK), link[1]);
   }
@@ -384,6 +388,43 @@ class TcpStackTransportTest {
     assertInstanceOf(ConnectionResetException.class, e, String.valueOf(e));
     assertEquals("inactive", server.nextEvent());
     assertFalse(server.channel.isOpen());
+  }
+
+  /**
+   * The server's packets stop reaching the client (a cut cable): data it writes is never
+   * acknowledged, and its user timeout (from the server channel's {@code TCP_CONFIG}) aborts the
+   * connection — {@code exceptionCaught(ConnectionTimedOutException)}, then the channel closes.
+   */
+  @Test
+  void aTimeoutIsExceptionCaughtWithConnectionTimedOut() throws Exception {
+    BlockingQueue<Collector> accepted = new LinkedBlockingQueue<>();
+    Channel serverChannel = new ServerBootstrap()
+        .group(serverLoop)
+        .channel(TcpStackServerChannel.class)
+        .option(TcpStackChannelOption.TCP_CONFIG, TcpConfig.builder().userTimeout(Duration.ofMillis(300)).build())
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            Collector c = new Collector();
+            c.channel = ch;
+            ch.pipeline().addLast(c);
+            accepted.add(c);
+          }
+        })
+        .bind(PORT).sync().channel();
+    assertEquals(Duration.ofMillis(300),
+        serverChannel.config().getOption(TcpStackChannelOption.TCP_CONFIG).userTimeout());
+    Channel ch = client(new Collector()).connect(SERVER).sync().channel();
+    Collector server = accepted.poll(GUARD_S, TimeUnit.SECONDS);
+    assertEquals("active", server.nextEvent());
+
+    link[1].drop(true); // what the server sends is lost from now on
+    server.channel.writeAndFlush(Unpooled.copiedBuffer("anyone there?", java.nio.charset.StandardCharsets.US_ASCII));
+    Object e = server.nextEvent();
+    assertInstanceOf(ConnectionTimedOutException.class, e, String.valueOf(e));
+    assertEquals("inactive", server.nextEvent());
+    link[1].drop(false);
+    ch.close();
   }
 
   @Test
