@@ -158,9 +158,12 @@ public final class TcpStackSocketChannel extends AbstractChannel implements Sock
 
     @Override
     public void onReadable(TcpChannel channel) {
+      if (!open) {
+        return; // closed: the connection is the stack's to finish
+      }
       if (discardInput) {
         discard();
-      } else if (readPending && isRegistered() && open) {
+      } else if (readPending && isRegistered()) {
         read0();
       }
     }
