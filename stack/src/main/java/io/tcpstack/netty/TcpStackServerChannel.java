@@ -3,6 +3,7 @@ package io.tcpstack.netty;
 import io.netty.channel.AbstractServerChannel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.ServerSocketChannelConfig;
 import io.tcpstack.api.TcpChannel;
@@ -98,22 +99,29 @@ public final class TcpStackServerChannel extends AbstractServerChannel implement
     }
   }
 
+  @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle: what Unsafe.recvBufAllocHandle() returns in 4.1
   private void deliverAccepted() {
     readScheduled = false;
     if (!isOpen()) {
       return;
     }
     ChannelPipeline pipeline = pipeline();
-    int max = config.getMaxMessagesPerRead();
+    RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+    allocHandle.reset(config);
     boolean any = false;
     TcpStackSocketChannel child;
-    while (readPending && max-- > 0 && (child = accepted.poll()) != null) {
+    while (readPending && (child = accepted.poll()) != null) {
       any = true;
+      allocHandle.incMessagesRead(1);
       if (!config.isAutoRead()) {
         readPending = false; // one read(), one batch; with auto-read the completion asks again
       }
       pipeline.fireChannelRead(child);
+      if (!allocHandle.continueReading()) {
+        break; // MAX_MESSAGES_PER_READ: the rest after this batch's completion
+      }
     }
+    allocHandle.readComplete();
     if (any) {
       pipeline.fireChannelReadComplete();
     }

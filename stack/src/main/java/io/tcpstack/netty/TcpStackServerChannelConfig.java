@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ServerSocketChannelConfig;
 import io.tcpstack.StackConfig;
@@ -37,7 +38,8 @@ final class TcpStackServerChannelConfig extends DefaultChannelConfig implements 
   private volatile boolean tcpNoDelay = true;
 
   TcpStackServerChannelConfig(TcpStackServerChannel channel) {
-    super(channel);
+    // Accepts count as messages, not bytes, as for Netty's NIO server channel.
+    super(channel, new ServerChannelRecvByteBufAllocator());
   }
 
   /** What accepted connections start with. */

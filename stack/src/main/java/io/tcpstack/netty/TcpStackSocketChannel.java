@@ -249,6 +249,7 @@ public final class TcpStackSocketChannel extends AbstractChannel implements Sock
    * Moves received bytes into buffers from the channel's allocator, one {@code channelRead} each,
    * as many as the {@code RecvByteBufAllocator} allows; then the end of the input, if reached.
    */
+  @SuppressWarnings("deprecation") // RecvByteBufAllocator.Handle: what Unsafe.recvBufAllocHandle() returns in 4.1
   private void read0() {
     ChannelPipeline pipeline = pipeline();
     if (discardInput) {
