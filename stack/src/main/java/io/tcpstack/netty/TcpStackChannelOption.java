@@ -12,7 +12,8 @@ public final class TcpStackChannelOption {
    * for the connections it accepts. {@code SO_RCVBUF}, {@code SO_SNDBUF}, {@code SO_KEEPALIVE} and
    * {@code TCP_NODELAY}, where set, override its values. Default {@link TcpConfig#DEFAULT}.
    */
-  public static final ChannelOption<TcpConfig> TCP_CONFIG = ChannelOption.valueOf(TcpStackChannelOption.class, "TCP_CONFIG");
+  public static final ChannelOption<TcpConfig> TCP_CONFIG =
+      ChannelOption.valueOf(TcpStackChannelOption.class, "TCP_CONFIG");
 
   private TcpStackChannelOption() {}
 }

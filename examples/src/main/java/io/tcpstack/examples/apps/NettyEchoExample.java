@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code netty-echo}: Netty's echo server — its {@code EchoServerHandler}, unchanged — serving over
- * the stack, with half-closure so a client that ends its input still gets every byte back. The only tcpstack parts are the event loop ({@link TcpStackEventLoop}, which drives
- * the stack) and the channel class ({@link TcpStackServerChannel}).
+ * the stack, with half-closure so a client that ends its input still gets every byte back. The
+ * only tcpstack parts are the event loop ({@link TcpStackEventLoop}, which drives the stack) and
+ * the channel class ({@link TcpStackServerChannel}).
  */
 public final class NettyEchoExample extends ServerExample {
 
