@@ -510,6 +510,66 @@ class TcpStackTransportTest {
     ch.close().sync();
   }
 
+  /** Writes still in Netty's outbound buffer when the channel closes fail, and their buffers are released once. */
+  @Test
+  void closingWhileUnwritableFailsTheWaitingWritesAndReleasesTheirBuffers() throws Exception {
+    BlockingQueue<Collector> accepted = new LinkedBlockingQueue<>();
+    collectingServer(accepted, false, false);
+    Channel ch = client(new Collector())
+        .option(ChannelOption.SO_SNDBUF, 16 * 1024)
+        .connect(SERVER).sync().channel();
+    accepted.poll(GUARD_S, TimeUnit.SECONDS);
+    List<ChannelFuture> writes = onLoop(ch, () -> {
+      List<ChannelFuture> w = new ArrayList<>();
+      for (int i = 0; i < 32; i++) { // 256 KiB against 16 KiB of send buffer and a 16 KiB window
+        w.add(ch.writeAndFlush(ch.alloc().directBuffer(8 * 1024).writeZero(8 * 1024)));
+      }
+      return w;
+    });
+    await(() -> !ch.isWritable(), "the client unwritable");
+    ch.close().sync();
+    int failed = 0;
+    for (ChannelFuture w : writes) {
+      assertTrue(w.await(GUARD_S, TimeUnit.SECONDS));
+      failed += w.isSuccess() ? 0 : 1;
+    }
+    assertTrue(failed > 0, "writes that never reached the stack fail");
+  }
+
+  @Test
+  void aConnectThatGetsNoAnswerFailsAfterConnectTimeoutMillis() throws Exception {
+    link[0].drop(true); // the SYNs are lost
+    ChannelFuture f = client(new Collector())
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 200)
+        .connect(SERVER);
+    assertTrue(f.await(GUARD_S, TimeUnit.SECONDS));
+    assertInstanceOf(io.netty.channel.ConnectTimeoutException.class, f.cause(), String.valueOf(f.cause()));
+    assertTrue(f.channel().closeFuture().await(GUARD_S, TimeUnit.SECONDS));
+    assertEquals(0, (int) onLoop(f.channel(), () -> clientLoop.runtime().stack().tcp().openConnectionCount()),
+        "the attempt was aborted in the stack");
+  }
+
+  @Test
+  void shutdownInputDropsWhatArrivesAndKeepsTheWindowOpen() throws Exception {
+    echoServer();
+    Collector client = new Collector();
+    TcpStackSocketChannel ch = (TcpStackSocketChannel) client(client).connect(SERVER).sync().channel();
+    ch.shutdownInput().sync();
+    assertTrue(ch.isInputShutdown());
+    byte[] data = random(1 << 20, 3); // four times the receive buffer: it arrives only if it is drained
+    ch.writeAndFlush(Unpooled.wrappedBuffer(data)).sync();
+    await(() -> {
+      try {
+        return onLoop(ch, () -> ch.tcpChannel().info().bytesIn()) == data.length;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }, "the whole echo received: more than the receive buffer holds, so it was drained");
+    assertEquals(0, (int) onLoop(ch, () -> ch.tcpChannel().readableBytes()), "and dropped");
+    assertEquals(0, client.reads.get(), "nothing reaches the pipeline after shutdownInput");
+    ch.close().sync();
+  }
+
   // ---------------------------------------------------------------- what is refused
 
   @Test
