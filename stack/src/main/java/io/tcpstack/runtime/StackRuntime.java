@@ -322,7 +322,7 @@ public final class StackRuntime implements AutoCloseable {
 
   /**
    * As {@link #awaitWork()}, waiting at most {@code maxWaitNs}: for a caller with deadlines of its
-   * own (an event loop's scheduled tasks, {@link io.tcpstack.netty.TcpStackEventLoop}).
+   * own (an event loop's scheduled tasks: the Netty transport's {@code TcpStackEventLoop}).
    */
   public void awaitWork(long maxWaitNs) throws IOException {
     long deadline = stack.pollAt();
