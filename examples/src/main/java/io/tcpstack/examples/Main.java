@@ -149,7 +149,7 @@ public final class Main {
     });
     StackHost host;
     try {
-      host = StackHost.open(options);
+      host = StackHost.open(options, example.drivesStack());
     } catch (Exception e) {
       err.println("tcpstack: error: " + e.getMessage());
       return EXIT_FAILURE;

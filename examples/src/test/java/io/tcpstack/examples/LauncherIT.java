@@ -67,7 +67,7 @@ class LauncherIT {
       assertTrue(r.out.contains(option), option + " in " + r.out);
     }
     for (String example : List.of("echo", "upper", "hello", "thanks", "chat-server", "chat-client", "client", "framing",
-        "framing-client", "http", "services")) {
+        "framing-client", "http", "services", "netty-echo", "netty-http")) {
       assertTrue(r.out.contains("\n    " + example + " "), "run " + example + " is listed: " + r.out);
     }
   }

@@ -179,6 +179,16 @@ public final class TcpChannel {
     return conn.error();
   }
 
+  /**
+   * What the blocking API throws for {@link #error()} — {@link ConnectionResetException}, {@link
+   * ConnectionRefusedException}, {@link ConnectionTimedOutException}, ... — or null after an
+   * orderly close: for event-driven code that reports errors as exceptions (the Netty transport).
+   */
+  public java.io.IOException errorException() {
+    TcpError error = conn.error();
+    return error == null ? null : StackCall.exceptionFor(error, toString());
+  }
+
   /** Half-close: FIN after the queued data; reading goes on (RFC 9293 §3.6). */
   public void shutdownOutput() {
     conn.shutdownOutput(stack.nowNs());

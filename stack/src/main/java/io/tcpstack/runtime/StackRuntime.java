@@ -192,6 +192,14 @@ public final class StackRuntime implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends a wait in {@link #awaitWork} now, or the next one early: for a caller driving the stack
+   * that has work of its own to run (an event loop's tasks). Any thread.
+   */
+  public void wakeup() {
+    device.wakeup();
+  }
+
   /** Computes {@code work} on the stack thread and completes the future with its result. */
   public <T> CompletableFuture<T> call(Supplier<T> work) {
     Call<T> call = new Call<>(Objects.requireNonNull(work, "work"));
@@ -310,8 +318,16 @@ public final class StackRuntime implements AutoCloseable {
    * or the stack's next deadline; for a caller driving the stack with {@link #doWork()}.
    */
   public void awaitWork() throws IOException {
+    awaitWork(Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #awaitWork()}, waiting at most {@code maxWaitNs}: for a caller with deadlines of its
+   * own (an event loop's scheduled tasks: the Netty transport's {@code TcpStackEventLoop}).
+   */
+  public void awaitWork(long maxWaitNs) throws IOException {
     long deadline = stack.pollAt();
-    long timeoutNs = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - clock.getAsLong();
+    long timeoutNs = Math.min(maxWaitNs, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - clock.getAsLong());
     if (timeoutNs <= 0 || !running) {
       return;
     }

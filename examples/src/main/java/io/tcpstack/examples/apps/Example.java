@@ -27,6 +27,15 @@ public interface Example {
   void check(ExampleContext context) throws io.tcpstack.examples.cli.UsageException;
 
   /**
+   * Whether the example runs the stack loop itself — a Netty event loop ({@link
+   * io.tcpstack.netty.TcpStackEventLoop}) over {@link ExampleContext#runtime()} — so the runtime
+   * is opened without a thread of its own ({@link io.tcpstack.runtime.StackRuntime#open}).
+   */
+  default boolean drivesStack() {
+    return false;
+  }
+
+  /**
    * Runs the example on a stack that is up.
    *
    * @return the process exit status: 0 success, 1 failure

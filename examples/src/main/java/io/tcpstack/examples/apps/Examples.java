@@ -21,7 +21,9 @@ public final class Examples {
         new FramingExample(),
         new FramingClientExample(),
         new HttpExample(),
-        new ServicesExample())) {
+        new ServicesExample(),
+        new NettyEchoExample(),
+        new NettyHttpExample())) {
       BY_NAME.put(e.name(), e);
     }
   }

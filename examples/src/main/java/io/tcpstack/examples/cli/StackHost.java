@@ -89,6 +89,14 @@ public final class StackHost implements AutoCloseable {
   }
 
   public static StackHost open(ServeOptions options) throws IOException {
+    return open(options, false);
+  }
+
+  /**
+   * As {@link #open(ServeOptions)}; with {@code drivenByCaller} the runtime has no thread of its
+   * own ({@link StackRuntime#open}): the caller drives it, e.g. a Netty event loop.
+   */
+  public static StackHost open(ServeOptions options, boolean drivenByCaller) throws IOException {
     boolean created = false;
     if (options.netns != null && !Netns.exists(options.netns)) {
       Netns.add(options.netns);
@@ -133,7 +141,8 @@ public final class StackHost implements AutoCloseable {
         faults = new FaultInjector(link, options.impairment, System::nanoTime, config.allocator());
         link = faults;
       }
-      StackRuntime runtime = StackRuntime.start(config, link);
+      StackRuntime runtime = drivenByCaller ? StackRuntime.open(config, link, System::nanoTime)
+          : StackRuntime.start(config, link);
       return new StackHost(options, created, tun.name(), runtime, faults, capture);
     } catch (IOException | RuntimeException e) {
       if (tun != null) {
