@@ -1,0 +1,143 @@
+package io.tcpstack.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.tcpstack.NetworkStack;
+import io.tcpstack.StackConfig;
+import io.tcpstack.device.Impairment;
+import io.tcpstack.device.SimulatedNetwork;
+import io.tcpstack.stats.StackCounter;
+import io.tcpstack.tcp.TcpConfig;
+import io.tcpstack.tcp.TcpConnection;
+import io.tcpstack.testing.Packets;
+import java.lang.management.ManagementFactory;
+import java.util.HashSet;
+import java.util.Set;
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The Stack MBean, read through the platform MBeanServer as jconsole would. */
+@Timeout(60)
+class StackMBeanTest {
+
+  private static final long SECOND = 1_000_000_000L;
+  private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+  private SimulatedNetwork net;
+  private NetworkStack stack;
+  private TcpConnection client;
+
+  @BeforeEach
+  void connect() {
+    UnpooledByteBufAllocator allocator = new UnpooledByteBufAllocator(false);
+    net = SimulatedNetwork.builder(
+        StackConfig.builder().address(Packets.HOST, 24).allocator(allocator).build(),
+        StackConfig.builder().address(Packets.STACK, 24).allocator(allocator).build())
+        .impairment(Impairment.parse("delay=5ms")).build();
+    stack = net.b().stack();
+    stack.tcp().listen(80, 16, TcpConfig.DEFAULT);
+    client = net.a().stack().tcp().connect(Packets.STACK, 80, TcpConfig.DEFAULT, net.nowNs());
+    net.runFor(SECOND);
+  }
+
+  @AfterEach
+  void close() {
+    client.dispose();
+    net.close();
+  }
+
+  @Test
+  void countersAndGaugesAreAttributesOfTheRegisteredMBean() throws Exception {
+    try (StackMBean.Registration r = StackMBean.register(new StackMBean(stack.counters(), StackAccess.direct(stack)),
+        "test-" + ProcessHandle.current().pid())) {
+      ObjectName name = r.name();
+      assertEquals("io.tcpstack", name.getDomain());
+      assertEquals("Stack", name.getKeyProperty("type"));
+      assertTrue(server.isRegistered(name));
+
+      long segsIn = stack.counters().get(StackCounter.TCP_IN_SEGS);
+      assertTrue(segsIn > 0);
+      assertEquals(segsIn, server.getAttribute(name, "TcpInSegs"));
+      assertEquals(stack.counters().get(StackCounter.TCP_PASSIVE_OPENS), server.getAttribute(name, "TcpPassiveOpens"));
+      assertEquals(1L, server.getAttribute(name, "ConnectionsEstablished"));
+      assertEquals(1L, server.getAttribute(name, "ConnectionsListen"));
+      assertEquals(0L, server.getAttribute(name, "ConnectionsTimeWait"));
+      assertEquals(stack.tcp().pool().maxBytes(), server.getAttribute(name, "BufferMemoryBudget"));
+
+      AttributeList some = server.getAttributes(name, new String[] {"TcpOutSegs", "ConnectionsEstablished", "Nope"});
+      assertEquals(2, some.size());
+      assertEquals(1L, ((Attribute) some.get(1)).getValue());
+
+      MBeanInfo info = server.getMBeanInfo(name);
+      Set<String> names = new HashSet<>();
+      for (MBeanAttributeInfo a : info.getAttributes()) {
+        names.add(a.getName());
+        assertFalse(a.getDescription().isBlank(), a.getName());
+        assertFalse(a.isWritable());
+      }
+      for (StackCounter c : StackCounter.values()) {
+        assertTrue(names.contains(StackMBean.camelCase(c.name())), c.name());
+      }
+      for (MBeanAttributeInfo a : info.getAttributes()) {
+        if (a.getName().equals("TcpInSegs")) {
+          assertEquals(StackCounter.TCP_IN_SEGS.description(), a.getDescription());
+        }
+      }
+    }
+  }
+
+  @Test
+  void connectionsOperationReturnsTheTableAsOpenData() throws Exception {
+    try (StackMBean.Registration r = StackMBean.register(new StackMBean(stack.counters(), StackAccess.direct(stack)),
+        "table")) {
+      TabularData table = (TabularData) server.invoke(r.name(), "connections", null, null);
+      assertEquals(2, table.size());
+      CompositeData listener = table.get(new Object[] {0});
+      assertEquals("LISTEN", listener.get("state"));
+      assertNull(listener.get("cwnd"));
+      CompositeData conn = table.get(new Object[] {1});
+      assertEquals("ESTABLISHED", conn.get("state"));
+      assertEquals(client.localPort(), conn.get("remotePort"));
+      assertTrue((Integer) conn.get("cwnd") > 0);
+      assertEquals(true, conn.get("timestamps"));
+
+      TabularData one = (TabularData) server.invoke(r.name(), "connections", new Object[] {1},
+          new String[] {"int"});
+      assertEquals(1, one.size());
+      String text = (String) server.invoke(r.name(), "connectionsText", null, null);
+      assertTrue(text.contains("ESTABLISHED"), text);
+    }
+  }
+
+  @Test
+  void twoStacksOfOneNameGetDistinctNamesAndCloseUnregisters() {
+    StackMBean first = new StackMBean(stack.counters(), StackAccess.direct(stack));
+    StackMBean second = new StackMBean(net.a().stack().counters(), StackAccess.direct(net.a().stack()));
+    ObjectName a;
+    ObjectName b;
+    try (StackMBean.Registration ra = StackMBean.register(first, "tun0,x=y");
+        StackMBean.Registration rb = StackMBean.register(second, "tun0,x=y")) {
+      a = ra.name();
+      b = rb.name();
+      assertEquals("tun0_x_y", a.getKeyProperty("name"));
+      assertEquals("tun0_x_y-2", b.getKeyProperty("name"));
+      assertTrue(server.isRegistered(a));
+      assertTrue(server.isRegistered(b));
+    }
+    assertFalse(server.isRegistered(a));
+    assertFalse(server.isRegistered(b));
+  }
+}
