@@ -23,7 +23,10 @@ public interface StackAccess {
    */
   <T> T read(Function<NetworkStack, T> query);
 
-  /** Through {@link StackRuntime#call}, waiting at most {@code timeout}; directly when already on the stack thread. */
+  /**
+   * Through {@link StackRuntime#call}, waiting at most {@code timeout}; directly when already on
+   * the stack thread.
+   */
   static StackAccess of(StackRuntime runtime, Duration timeout) {
     Objects.requireNonNull(runtime, "runtime");
     long timeoutNs = timeout.toNanos();

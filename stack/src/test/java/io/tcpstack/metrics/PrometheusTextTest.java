@@ -78,7 +78,8 @@ class PrometheusTextTest {
     }
     assertTrue(text.contains("# TYPE tcpstack_tcp_connections gauge\n"));
     for (TcpState s : TcpState.values()) {
-      assertTrue(text.contains("tcpstack_tcp_connections{state=\"" + s.name() + "\"} " + (s.ordinal() + 100) + "\n"), s.name());
+      String sample = "tcpstack_tcp_connections{state=\"" + s.name() + "\"} " + (s.ordinal() + 100) + "\n";
+      assertTrue(text.contains(sample), s.name());
     }
     assertTrue(text.contains("\ntcpstack_tcp_half_open 5\n"));
     assertTrue(text.contains("\ntcpstack_tcp_buffer_memory_bytes 8192\n"));

@@ -13,7 +13,11 @@ import io.tcpstack.device.SimulatedNetwork;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpConnection;
+import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.testing.Packets;
+import io.tcpstack.testing.PipeDevice;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.Set;
@@ -119,6 +123,21 @@ class StackMBeanTest {
       assertEquals(1, one.size());
       String text = (String) server.invoke(r.name(), "connectionsText", null, null);
       assertTrue(text.contains("ESTABLISHED"), text);
+    }
+  }
+
+  @Test
+  void gaugesOfARunningStackAreReadOnItsThreadFromAnyOther() throws Exception {
+    StackConfig config = StackConfig.builder().address(Packets.STACK, 24).build();
+    try (StackRuntime runtime = StackRuntime.start(config, PipeDevice.pair(1500)[0])) {
+      runtime.call(() -> runtime.stack().tcp().listen(7, 8, TcpConfig.DEFAULT)).get(10, TimeUnit.SECONDS);
+      StackAccess access = StackAccess.of(runtime, Duration.ofSeconds(10));
+      Boolean onStackThread = access.read(s -> runtime.inStackThread());
+      assertTrue(onStackThread, "the query ran on the stack thread");
+      try (StackMBean.Registration r = StackMBean.register(new StackMBean(runtime.counters(), access), "running")) {
+        assertEquals(1L, server.getAttribute(r.name(), "ConnectionsListen"));
+        assertEquals(0L, server.getAttribute(r.name(), "TcpInSegs"));
+      }
     }
   }
 

@@ -23,7 +23,8 @@ import java.util.function.LongSupplier;
 /**
  * A small HTTP/1.1 server (RFC 9110, RFC 9112) on the stack, for curl and browsers: {@code GET /}
  * shows the stack's live counters, {@code GET /bytes/N} sends N bytes, {@code GET /metrics} is the
- * stack's metrics for Prometheus and {@code GET /connections} its TCP table ({@link StackPages}). What it answers, and why, is
+ * stack's metrics for Prometheus and {@code GET /connections} its TCP table ({@link StackPages}).
+ * What it answers, and why, is
  * in {@link HttpConnection}; how it reads requests, in {@link HttpRequestParser}.
  *
  * <p>Event-driven, on the stack thread, with no thread per connection: each accepted {@link
@@ -55,7 +56,8 @@ public final class HttpServer implements AutoCloseable {
   public static HttpServer start(StackRuntime runtime, int port, int backlog) throws IOException {
     CounterSet<StackCounter> counters = runtime.counters();
     // runtime.nowNs() reads the clock: a task's view of the stack's time may be a turn old
-    Map<String, HttpConnection.Resource> pages = StackPages.of(runtime.stack()); // they run on the stack thread
+    // The pages run on the stack thread, in the handlers: only the reference is taken here.
+    Map<String, HttpConnection.Resource> pages = StackPages.of(runtime.stack());
     ChannelServer<Handler> server = ChannelServer.start(runtime, port, backlog,
         channel -> new Handler(channel, runtime::nowNs, counters, Clock.systemUTC(), pages));
     HttpServer http = new HttpServer(server);
