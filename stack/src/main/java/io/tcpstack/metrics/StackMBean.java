@@ -56,6 +56,12 @@ import javax.management.openmbean.TabularType;
  *       table to page through; {@code connectionsText()} returns the same as {@code ss}-like text.
  *       Connections are thus listed on demand, rather than registered as MBeans of their own that
  *       would come and go by the thousand.
+ *   <li>{@code watchConnection(String connection)} registers one connection as an MBean of its own,
+ *       {@code io.tcpstack:type=Connection,name=NAME,connection="LOCAL PEER"} ({@link
+ *       ConnectionMBean}), whose attributes are its TcpInfo read live — for watching cwnd or SRTT
+ *       move in jconsole's charts. {@code connection} is {@code "LOCAL_ADDRESS:PORT
+ *       PEER_ADDRESS:PORT"} as the table shows them, or only the peer when that is unambiguous.
+ *       {@code unwatchConnection} takes it off again, as does unregistering the stack's MBean.
  * </ul>
  *
  * <p>{@link #register} puts it on the platform MBeanServer under a name that is free — a second
@@ -81,6 +87,11 @@ public final class StackMBean implements DynamicMBean {
   /** The attributes by name: counters first, then gauges. */
   private final Map<String, Attr> attributes = new LinkedHashMap<>();
   private final MBeanInfo info;
+  private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+  /** The {@code name} key this MBean is registered under, once it is. */
+  private volatile String registeredName;
+  /** Connections registered by {@code watchConnection}, by their "LOCAL PEER" text. */
+  private final Map<String, ObjectName> watched = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** An attribute: a counter (read anywhere) or a gauge (from a snapshot taken on the stack thread). */
   private record Attr(String description, StackCounter counter, ToLongFunction<StackGauges> gauge) {}
@@ -118,7 +129,16 @@ public final class StackMBean implements DynamicMBean {
       }, TabularData.class.getName(), MBeanOperationInfo.INFO),
       new MBeanOperationInfo("connectionsText", "The TCP table as ss-like text; the first "
           + ConnectionTable.DEFAULT_LIMIT + " rows.", new MBeanParameterInfo[0], String.class.getName(),
-          MBeanOperationInfo.INFO)
+          MBeanOperationInfo.INFO),
+      new MBeanOperationInfo("watchConnection", "Registers one connection as an MBean of type Connection whose "
+          + "attributes are its TCP_INFO, read live; returns its ObjectName.", new MBeanParameterInfo[] {
+            new MBeanParameterInfo("connection", String.class.getName(), "'LOCAL_ADDRESS:PORT PEER_ADDRESS:PORT' as "
+                + "the table shows them, or only 'PEER_ADDRESS:PORT' when one connection has that peer")
+          }, String.class.getName(), MBeanOperationInfo.ACTION),
+      new MBeanOperationInfo("unwatchConnection", "Unregisters a connection registered by watchConnection; "
+          + "true if it was.", new MBeanParameterInfo[] {
+            new MBeanParameterInfo("connection", String.class.getName(), "as given to watchConnection")
+          }, "boolean", MBeanOperationInfo.ACTION)
     };
     this.info = new MBeanInfo(getClass().getName(), "The counters and gauges of one tcpstack stack.",
         infos.toArray(new MBeanAttributeInfo[0]), null, operations, null);
@@ -170,6 +190,7 @@ public final class StackMBean implements DynamicMBean {
       try {
         ObjectName objectName = new ObjectName(DOMAIN + ":type=Stack,name=" + (n == 1 ? base : base + "-" + n));
         server.registerMBean(mbean, objectName);
+        mbean.registeredName = objectName.getKeyProperty("name");
         return new Registration() {
           @Override
           public ObjectName name() {
@@ -178,6 +199,7 @@ public final class StackMBean implements DynamicMBean {
 
           @Override
           public void close() {
+            mbean.unwatchAll();
             try {
               server.unregisterMBean(objectName);
             } catch (JMException e) {
@@ -264,7 +286,13 @@ public final class StackMBean implements DynamicMBean {
       if (actionName.equals("connectionsText") && args == 0) {
         return stack.read(s -> ConnectionTable.collect(s, ConnectionTable.DEFAULT_LIMIT)).text();
       }
-    } catch (IllegalStateException e) {
+      if (actionName.equals("watchConnection") && args == 1 && params[0] instanceof String connection) {
+        return watchConnection(connection).getCanonicalName();
+      }
+      if (actionName.equals("unwatchConnection") && args == 1 && params[0] instanceof String connection) {
+        return unwatchConnection(connection);
+      }
+    } catch (IllegalStateException | IllegalArgumentException e) {
       throw new MBeanException(e, e.getMessage());
     } catch (OpenDataException e) {
       throw new MBeanException(e, "cannot build the table: " + e.getMessage());
@@ -276,6 +304,96 @@ public final class StackMBean implements DynamicMBean {
   @Override
   public MBeanInfo getMBeanInfo() {
     return info;
+  }
+
+  /**
+   * Registers the connection {@code connection} names ({@code "LOCAL_ADDRESS:PORT PEER_ADDRESS:PORT"},
+   * or {@code "PEER_ADDRESS:PORT"} alone when only one connection has that peer) as a {@link
+   * ConnectionMBean}; registering one already watched returns its name again.
+   *
+   * @throws IllegalArgumentException if no connection, or more than one, matches
+   */
+  public ObjectName watchConnection(String connection) throws MBeanException {
+    String[] parts = connection.strip().split("\\s+");
+    if (parts.length < 1 || parts.length > 2 || parts[0].isEmpty()) {
+      throw new IllegalArgumentException("give 'LOCAL_ADDRESS:PORT PEER_ADDRESS:PORT', or 'PEER_ADDRESS:PORT'");
+    }
+    String[] peer = hostPort(parts[parts.length - 1]);
+    Integer wantLocal = parts.length == 2 ? Integer.valueOf(hostPort(parts[0])[1]) : null;
+    List<TcpTableEntry> matches = stack.read(s -> {
+      List<TcpTableEntry> found = new ArrayList<>();
+      s.tcp().table(Integer.MAX_VALUE, s.nowNs(), e -> {
+        if (e.info() != null && e.remoteAddress().equals(peer[0]) && Integer.toString(e.remotePort()).equals(peer[1])
+            && (wantLocal == null || e.localPort() == wantLocal)) {
+          found.add(e);
+        }
+      });
+      return found;
+    });
+    if (matches.size() != 1) {
+      throw new IllegalArgumentException(matches.isEmpty() ? "no connection " + connection + " in the TCP table"
+          : matches.size() + " connections have the peer " + parts[0] + ": give 'LOCAL_ADDRESS:PORT PEER_ADDRESS:PORT'");
+    }
+    TcpTableEntry e = matches.get(0);
+    String key = ConnectionTable.hostPort(e.localAddress(), Integer.toString(e.localPort())) + " "
+        + ConnectionTable.hostPort(e.remoteAddress(), Integer.toString(e.remotePort()));
+    ObjectName existing = watched.get(key);
+    if (existing != null) {
+      return existing;
+    }
+    try {
+      ObjectName name = new ObjectName(DOMAIN + ":type=Connection,name="
+          + (registeredName == null ? "unregistered" : registeredName) + ",connection=" + ObjectName.quote(key));
+      server.registerMBean(new ConnectionMBean(stack, e.localPort(), e.remoteAddress(), e.remotePort()), name);
+      watched.put(key, name);
+      return name;
+    } catch (JMException ex) {
+      throw new MBeanException(ex, "cannot register " + key + ": " + ex);
+    }
+  }
+
+  /** Unregisters a connection {@link #watchConnection} registered; whether one was. */
+  public boolean unwatchConnection(String connection) {
+    String[] parts = connection.strip().split("\\s+");
+    String peer = parts[parts.length - 1];
+    boolean any = false;
+    for (Map.Entry<String, ObjectName> w : watched.entrySet()) {
+      String key = w.getKey();
+      if (key.equals(connection.strip()) || (parts.length == 1 && key.endsWith(" " + peer))) {
+        watched.remove(key);
+        unregister(w.getValue());
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  private void unwatchAll() {
+    for (ObjectName name : watched.values()) {
+      unregister(name);
+    }
+    watched.clear();
+  }
+
+  private void unregister(ObjectName name) {
+    try {
+      server.unregisterMBean(name);
+    } catch (JMException e) {
+      // already gone
+    }
+  }
+
+  /** {@code host:port} or {@code [v6]:port} as {host, port}. */
+  private static String[] hostPort(String s) {
+    int colon = s.lastIndexOf(':');
+    if (colon <= 0 || colon == s.length() - 1) {
+      throw new IllegalArgumentException("not ADDRESS:PORT: " + s);
+    }
+    String host = s.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return new String[] {host, s.substring(colon + 1)};
   }
 
   /** The TCP table of at most {@code limit} rows as open data. */

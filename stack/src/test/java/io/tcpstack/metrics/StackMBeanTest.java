@@ -3,6 +3,7 @@ package io.tcpstack.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -16,6 +17,7 @@ import io.tcpstack.tcp.TcpConnection;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.PipeDevice;
+import io.tcpstack.wire.Ipv4Address;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.lang.management.ManagementFactory;
@@ -24,6 +26,7 @@ import java.util.Set;
 import javax.management.Attribute;
 import javax.management.AttributeList;
 import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanException;
 import javax.management.MBeanInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -124,6 +127,50 @@ class StackMBeanTest {
       String text = (String) server.invoke(r.name(), "connectionsText", null, null);
       assertTrue(text.contains("ESTABLISHED"), text);
     }
+  }
+
+  @Test
+  void aWatchedConnectionIsAnMBeanOfItsOwnUntilUnwatched() throws Exception {
+    String peer = Ipv4Address.toString(Packets.HOST) + ":" + client.localPort();
+    try (StackMBean.Registration r = StackMBean.register(new StackMBean(stack.counters(), StackAccess.direct(stack)),
+        "watch")) {
+      String[] signature = {String.class.getName()};
+      ObjectName watched =
+          new ObjectName((String) server.invoke(r.name(), "watchConnection", new Object[] {peer}, signature));
+      assertEquals("Connection", watched.getKeyProperty("type"));
+      assertEquals("watch", watched.getKeyProperty("name"));
+      assertEquals("198.18.0.2:80 " + peer, ObjectName.unquote(watched.getKeyProperty("connection")));
+      assertEquals("ESTABLISHED", server.getAttribute(watched, "state"));
+      assertTrue((Integer) server.getAttribute(watched, "cwnd") > 0);
+      assertTrue((Long) server.getAttribute(watched, "srttNs") > 0);
+      assertEquals(2, server.getAttributes(watched, new String[] {"cwnd", "sendMss"}).size());
+      // the same connection by its full name: the same MBean
+      assertEquals(watched.getCanonicalName(), server.invoke(r.name(), "watchConnection",
+          new Object[] {"198.18.0.2:80 " + peer}, signature));
+      MBeanException none = assertThrows(MBeanException.class,
+          () -> server.invoke(r.name(), "watchConnection", new Object[] {"198.18.0.1:1"}, signature));
+      assertTrue(none.getMessage().contains("no connection"), none.getMessage());
+
+      client.abort(net.nowNs()); // the peer resets it: the server's end is gone
+      net.runFor(SECOND);
+      assertEquals("GONE", server.getAttribute(watched, "state"));
+      assertEquals(true, server.invoke(r.name(), "unwatchConnection", new Object[] {peer}, signature));
+      assertFalse(server.isRegistered(watched));
+      assertEquals(false, server.invoke(r.name(), "unwatchConnection", new Object[] {peer}, signature));
+    }
+  }
+
+  @Test
+  void watchedConnectionsGoWhenTheStackIsUnregistered() throws Exception {
+    ObjectName watched;
+    try (StackMBean.Registration r = StackMBean.register(new StackMBean(stack.counters(), StackAccess.direct(stack)),
+        "watch2")) {
+      watched = new ObjectName((String) server.invoke(r.name(), "watchConnection",
+          new Object[] {Ipv4Address.toString(Packets.HOST) + ":" + client.localPort()},
+          new String[] {String.class.getName()}));
+      assertTrue(server.isRegistered(watched));
+    }
+    assertFalse(server.isRegistered(watched));
   }
 
   @Test
