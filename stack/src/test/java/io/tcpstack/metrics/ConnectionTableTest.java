@@ -133,7 +133,7 @@ class ConnectionTableTest {
     assertEquals(1, table.rows().size());
     assertEquals(TcpState.LISTEN, table.rows().get(0).state());
     String text = table.text();
-    assertTrue(text.endsWith("# truncated: 1 of 2 rows shown (limit 1; ask for more with ?limit=N, at most 100000)\n"),
+    assertTrue(text.endsWith("# truncated: 1 of 2 rows shown (limit 1; ask for more with ?limit=N, at most 20000)\n"),
         text);
     @SuppressWarnings("unchecked")
     Map<String, Object> json = (Map<String, Object>) MiniJson.parse(table.json());

@@ -180,7 +180,7 @@ class HttpServerTest {
       assertTrue(table.lines().anyMatch(l -> l.startsWith("LISTEN ") && l.endsWith("*:*")), table);
       assertTrue(table.endsWith("# 2 rows\n"), table);
       assertTrue(all.get(1).text().endsWith("# truncated: 1 of 2 rows shown (limit 1; ask for more with ?limit=N, "
-          + "at most 100000)\n"), all.get(1).text());
+          + "at most 20000)\n"), all.get(1).text());
 
       assertEquals("application/json", all.get(2).header("Content-Type"));
       @SuppressWarnings("unchecked")
