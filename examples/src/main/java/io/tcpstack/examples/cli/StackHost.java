@@ -3,14 +3,11 @@ package io.tcpstack.examples.cli;
 import io.tcpstack.StackConfig;
 import io.tcpstack.device.Device;
 import io.tcpstack.device.FaultInjector;
-import io.tcpstack.metrics.StackAccess;
-import io.tcpstack.metrics.StackMBean;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The stack running on a TUN device, set up from {@link ServeOptions}: the namespace (created if
  * asked for and absent), the device with its kernel side configured, wrapped in a {@link
- * FaultInjector} if {@code --impair} asks for one, the stack loop, and the stack's JMX MBean
- * ({@code io.tcpstack:type=Stack,name=DEVICE@NETNS}, see {@link StackMBean}). {@link #close()} undoes
- * all of it in reverse order, removing the namespace only if it was created here.
+ * FaultInjector} if {@code --impair} asks for one, and the stack loop. {@link #close()} undoes all
+ * of it in reverse order, removing the namespace only if it was created here.
  */
 public final class StackHost implements AutoCloseable {
 
@@ -32,8 +28,6 @@ public final class StackHost implements AutoCloseable {
   private final StackRuntime runtime;
   /** The fault injector around the TUN device, or null without {@code --impair}. */
   private final FaultInjector faults;
-  /** The stack's MBean on the platform MBeanServer, or null if it could not be registered. */
-  private final StackMBean.Registration mbean;
 
   private StackHost(ServeOptions options, boolean createdNetns, String deviceName, StackRuntime runtime,
       FaultInjector faults) {
@@ -42,27 +36,6 @@ public final class StackHost implements AutoCloseable {
     this.deviceName = deviceName;
     this.runtime = runtime;
     this.faults = faults;
-    this.mbean = registerMBean(runtime, deviceName + (options.netns == null ? "" : "@" + options.netns));
-  }
-
-  /** How long a JMX read waits for the stack thread to answer. */
-  private static final Duration JMX_TIMEOUT = Duration.ofSeconds(2);
-
-  private static StackMBean.Registration registerMBean(StackRuntime runtime, String name) {
-    try {
-      StackMBean.Registration r = StackMBean.register(
-          new StackMBean(runtime.counters(), StackAccess.of(runtime, JMX_TIMEOUT)), name);
-      log.debug("JMX: {}", r.name());
-      return r;
-    } catch (RuntimeException e) {
-      log.warn("the stack's MBean is not registered: {}", e.toString()); // the stack runs without it
-      return null;
-    }
-  }
-
-  /** The stack's MBean name on the platform MBeanServer, or null if it is not registered. */
-  public javax.management.ObjectName mbeanName() {
-    return mbean == null ? null : mbean.name();
   }
 
   /**
@@ -191,9 +164,6 @@ public final class StackHost implements AutoCloseable {
 
   @Override
   public void close() {
-    if (mbean != null) {
-      mbean.close();
-    }
     runtime.close();
     log.info("counters: {}", runtime.counters());
     if (faults != null) {
