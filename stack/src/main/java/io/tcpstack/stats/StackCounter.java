@@ -3,253 +3,359 @@ package io.tcpstack.stats;
 /**
  * Every event the stack counts. Names follow the MIB-II / {@code /proc/net/snmp} vocabulary where
  * one exists, so numbers can be compared with Linux's. A counter whose {@link #isDrop()} is true
- * counts packets the stack discarded; their sum is the stack's total of dropped input.
+ * counts packets the stack discarded; their sum is the stack's total of dropped input. Each has a
+ * one-line {@link #description()}, the first sentence of its Javadoc, for {@code /metrics} and JMX.
  */
-public enum StackCounter {
+public enum StackCounter implements CounterSet.Described {
   /** IP datagrams read from the device (before any validation). */
-  IP_IN_RECEIVES(false),
+  IP_IN_RECEIVES(false,
+      "IP datagrams read from the device (before any validation)."),
   /** Dropped: shorter than a minimal IPv4 header. */
-  IP_IN_TRUNCATED(true),
+  IP_IN_TRUNCATED(true,
+      "Dropped: shorter than a minimal IPv4 header."),
   /** Dropped: IP version neither 4 nor 6. */
-  IP_IN_BAD_VERSION(true),
+  IP_IN_BAD_VERSION(true,
+      "Dropped: IP version neither 4 nor 6."),
   /** Dropped: IHL below 5 or beyond the packet. */
-  IP_IN_BAD_HEADER_LENGTH(true),
+  IP_IN_BAD_HEADER_LENGTH(true,
+      "Dropped: IHL below 5 or beyond the packet."),
   /** Dropped: total length below the header length or beyond what was read. */
-  IP_IN_BAD_TOTAL_LENGTH(true),
+  IP_IN_BAD_TOTAL_LENGTH(true,
+      "Dropped: total length below the header length or beyond what was read."),
   /** Dropped: header checksum wrong (RFC 791 §3.1, RFC 1122 §3.2.1.2). */
-  IP_IN_BAD_CHECKSUM(true),
+  IP_IN_BAD_CHECKSUM(true,
+      "Dropped: header checksum wrong (RFC 791 §3.1, RFC 1122 §3.2.1.2)."),
   /** Dropped: source address a host must not accept (RFC 1122 §3.2.1.3). */
-  IP_IN_BAD_SOURCE(true),
+  IP_IN_BAD_SOURCE(true,
+      "Dropped: source address a host must not accept (RFC 1122 §3.2.1.3)."),
   /** Dropped: destination is not this stack's address (a host does not forward, RFC 1122 §3.3.1). */
-  IP_IN_NOT_FOR_US(true),
+  IP_IN_NOT_FOR_US(true,
+      "Dropped: destination is not this stack's address (a host does not forward, RFC 1122 §3.3.1)."),
   /** Dropped: no handler for the IP protocol number. */
-  IP_IN_UNKNOWN_PROTOCOL(true),
+  IP_IN_UNKNOWN_PROTOCOL(true,
+      "Dropped: no handler for the IP protocol number."),
   /** Datagrams handed to a protocol handler (ICMP, TCP, ...). */
-  IP_IN_DELIVERS(false),
+  IP_IN_DELIVERS(false,
+      "Datagrams handed to a protocol handler (ICMP, TCP, ...)."),
   /** IPv6 packets, dropped quietly: this stack speaks IPv4 (Linux sends router solicitations). */
-  IPV6_IN_DROPPED(true),
+  IPV6_IN_DROPPED(true,
+      "IPv6 packets, dropped quietly: this stack speaks IPv4 (Linux sends router solicitations)."),
   /**
    * Datagrams longer than the MTU read from the link: super-segments it merged (GRO) or the local
    * host's TSO handed over whole (TUN offloads).
    */
-  IP_IN_SUPER_PACKETS(false),
+  IP_IN_SUPER_PACKETS(false,
+      "Datagrams longer than the MTU read from the link: super-segments it merged (GRO) or the local host's TSO handed over whole (TUN offloads)."),
   /** IP datagrams written to the device, counting each fragment. */
-  IP_OUT_REQUESTS(false),
+  IP_OUT_REQUESTS(false,
+      "IP datagrams written to the device, counting each fragment."),
   /** Datagrams not sent: too large for the MTU with DF set, or larger than 65535 bytes. */
-  IP_OUT_DISCARDS(false),
+  IP_OUT_DISCARDS(false,
+      "Datagrams not sent: too large for the MTU with DF set, or larger than 65535 bytes."),
   /** Datagrams longer than the MTU handed to the link as TCP super-segments for it to cut (TSO). */
-  IP_OUT_SUPER_PACKETS(false),
+  IP_OUT_SUPER_PACKETS(false,
+      "Datagrams longer than the MTU handed to the link as TCP super-segments for it to cut (TSO)."),
   /** Datagrams split into fragments (RFC 791 §3.2). */
-  IP_FRAG_OKS(false),
+  IP_FRAG_OKS(false,
+      "Datagrams split into fragments (RFC 791 §3.2)."),
   /** Fragments created. */
-  IP_FRAG_CREATES(false),
+  IP_FRAG_CREATES(false,
+      "Fragments created."),
   /** Fragments received (each counted once). */
-  IP_REASM_REQDS(false),
+  IP_REASM_REQDS(false,
+      "Fragments received (each counted once)."),
   /** Datagrams reassembled and delivered. */
-  IP_REASM_OKS(false),
+  IP_REASM_OKS(false,
+      "Datagrams reassembled and delivered."),
   /** Dropped: a datagram whose reassembly timed out (its fragments). */
-  IP_REASM_TIMEOUT(true),
+  IP_REASM_TIMEOUT(true,
+      "Dropped: a datagram whose reassembly timed out (its fragments)."),
   /** Dropped: fragment inconsistent (bad length or offset, conflicting end, overlap). */
-  IP_REASM_INVALID(true),
+  IP_REASM_INVALID(true,
+      "Dropped: fragment inconsistent (bad length or offset, conflicting end, overlap)."),
   /** Dropped: reassembly memory or slot limit reached. */
-  IP_REASM_OVER_LIMIT(true),
+  IP_REASM_OVER_LIMIT(true,
+      "Dropped: reassembly memory or slot limit reached."),
   /** A fragment identical in place to one already held, ignored (duplicated by the path). */
-  IP_REASM_DUPLICATES(false),
+  IP_REASM_DUPLICATES(false,
+      "A fragment identical in place to one already held, ignored (duplicated by the path)."),
   /** ICMP messages delivered. */
-  ICMP_IN_MSGS(false),
+  ICMP_IN_MSGS(false,
+      "ICMP messages delivered."),
   /** Dropped: ICMP message shorter than its 8-byte header. */
-  ICMP_IN_TRUNCATED(true),
+  ICMP_IN_TRUNCATED(true,
+      "Dropped: ICMP message shorter than its 8-byte header."),
   /** Dropped: ICMP checksum wrong. */
-  ICMP_IN_BAD_CHECKSUM(true),
+  ICMP_IN_BAD_CHECKSUM(true,
+      "Dropped: ICMP checksum wrong."),
   /** Echo requests received. */
-  ICMP_IN_ECHOS(false),
+  ICMP_IN_ECHOS(false,
+      "Echo requests received."),
   /** ICMP messages of a type this stack does not act on (yet), ignored. */
-  ICMP_IN_IGNORED(false),
+  ICMP_IN_IGNORED(false,
+      "ICMP messages of a type this stack does not act on (yet), ignored."),
   /** Destination Unreachable messages received (RFC 792), "fragmentation needed" included. */
-  ICMP_IN_DEST_UNREACHS(false),
+  ICMP_IN_DEST_UNREACHS(false,
+      "Destination Unreachable messages received (RFC 792), \"fragmentation needed\" included."),
   /** Time Exceeded messages received (RFC 792). */
-  ICMP_IN_TIME_EXCDS(false),
+  ICMP_IN_TIME_EXCDS(false,
+      "Time Exceeded messages received (RFC 792)."),
   /** Parameter Problem messages received (RFC 792). */
-  ICMP_IN_PARM_PROBS(false),
+  ICMP_IN_PARM_PROBS(false,
+      "Parameter Problem messages received (RFC 792)."),
   /**
    * Dropped: an ICMP error message whose quoted datagram is shorter than an IPv4 header and 8 bytes
    * (RFC 792), not IPv4, a fragment other than the first, or not one this host sent.
    */
-  ICMP_IN_ERRORS(true),
+  ICMP_IN_ERRORS(true,
+      "Dropped: an ICMP error message whose quoted datagram is shorter than an IPv4 header and 8 bytes (RFC 792), not IPv4, a fragment other than the first, or not one this host sent."),
   /** Echo replies sent. */
-  ICMP_OUT_ECHO_REPS(false),
+  ICMP_OUT_ECHO_REPS(false,
+      "Echo replies sent."),
   /** Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2). */
-  ICMP_OUT_TIME_EXCEEDS(false),
+  ICMP_OUT_TIME_EXCEEDS(false,
+      "Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2)."),
   /** TCP segments received (before any check). */
-  TCP_IN_SEGS(false),
+  TCP_IN_SEGS(false,
+      "TCP segments received (before any check)."),
   /** Dropped: TCP header truncated, bad data offset or malformed options (RFC 9293 MUST-7). */
-  TCP_IN_ERRS(true),
+  TCP_IN_ERRS(true,
+      "Dropped: TCP header truncated, bad data offset or malformed options (RFC 9293 MUST-7)."),
   /** Dropped: TCP checksum wrong (RFC 9293 §3.1, MUST-3). */
-  TCP_IN_BAD_CHECKSUM(true),
+  TCP_IN_BAD_CHECKSUM(true,
+      "Dropped: TCP checksum wrong (RFC 9293 §3.1, MUST-3)."),
   /** Segments to a port with no connection and no listener (answered with RST). */
-  TCP_NO_PORT(false),
+  TCP_NO_PORT(false,
+      "Segments to a port with no connection and no listener (answered with RST)."),
   /** TCP segments sent, retransmissions included. */
-  TCP_OUT_SEGS(false),
+  TCP_OUT_SEGS(false,
+      "TCP segments sent, retransmissions included."),
   /** RSTs sent. */
-  TCP_OUT_RSTS(false),
+  TCP_OUT_RSTS(false,
+      "RSTs sent."),
   /** Segments retransmitted (SYN, SYN-ACK, data, FIN). */
-  TCP_RETRANS_SEGS(false),
+  TCP_RETRANS_SEGS(false,
+      "Segments retransmitted (SYN, SYN-ACK, data, FIN)."),
   /** Connections opened by connect (SYN-SENT). */
-  TCP_ACTIVE_OPENS(false),
+  TCP_ACTIVE_OPENS(false,
+      "Connections opened by connect (SYN-SENT)."),
   /** Connections opened by a listener (SYN-RECEIVED). */
-  TCP_PASSIVE_OPENS(false),
+  TCP_PASSIVE_OPENS(false,
+      "Connections opened by a listener (SYN-RECEIVED)."),
   /** Connections that reached ESTABLISHED. */
-  TCP_ESTABLISHED(false),
+  TCP_ESTABLISHED(false,
+      "Connections that reached ESTABLISHED."),
   /** Established connections reset by the peer. */
-  TCP_ESTAB_RESETS(false),
+  TCP_ESTAB_RESETS(false,
+      "Established connections reset by the peer."),
   /** Connections aborted because retransmissions went unanswered. */
-  TCP_TIMEOUTS(false),
+  TCP_TIMEOUTS(false,
+      "Connections aborted because retransmissions went unanswered."),
   /** SYNs not admitted because the listener's backlog was full. */
-  TCP_LISTEN_OVERFLOWS(true),
+  TCP_LISTEN_OVERFLOWS(true,
+      "SYNs not admitted because the listener's backlog was full."),
   /**
    * SYNs dropped because the listener's half-open (SYN) queue, or the stack's ({@code
    * StackConfig.maxHalfOpen}), was full and SYN cookies are off.
    */
-  TCP_SYN_QUEUE_OVERFLOWS(true),
+  TCP_SYN_QUEUE_OVERFLOWS(true,
+      "SYNs dropped because the listener's half-open (SYN) queue, or the stack's (StackConfig.maxHalfOpen), was full and SYN cookies are off."),
   /**
    * SYN-ACKs sent with a SYN cookie (RFC 4987 §3.6) because a half-open queue was full: no state
    * kept for them (Linux's {@code SyncookiesSent}).
    */
-  TCP_SYN_COOKIES_SENT(false),
+  TCP_SYN_COOKIES_SENT(false,
+      "SYN-ACKs sent with a SYN cookie (RFC 4987 §3.6) because a half-open queue was full: no state kept for them (Linux's SyncookiesSent)."),
   /** ACKs whose SYN cookie checked out: each made a connection (Linux's {@code SyncookiesRecv}). */
-  TCP_SYN_COOKIES_VALIDATED(false),
+  TCP_SYN_COOKIES_VALIDATED(false,
+      "ACKs whose SYN cookie checked out: each made a connection (Linux's SyncookiesRecv)."),
   /**
    * ACKs for no connection on a listening port, while cookies were being sent, whose cookie was
    * forged, altered or expired: answered with RST (Linux's {@code SyncookiesFailed}).
    */
-  TCP_SYN_COOKIES_FAILED(true),
+  TCP_SYN_COOKIES_FAILED(true,
+      "ACKs for no connection on a listening port, while cookies were being sent, whose cookie was forged, altered or expired: answered with RST (Linux's SyncookiesFailed)."),
   /** SYNs (or SYN-cookie ACKs) refused with RST because the stack held its maximum number of connections. */
-  TCP_CONNECTION_LIMIT_RESETS(true),
+  TCP_CONNECTION_LIMIT_RESETS(true,
+      "SYNs (or SYN-cookie ACKs) refused with RST because the stack held its maximum number of connections."),
   /** Segments (or parts) dropped because the stack's buffer memory was exhausted. */
-  TCP_RCV_MEMORY_DROPS(true),
+  TCP_RCV_MEMORY_DROPS(true,
+      "Segments (or parts) dropped because the stack's buffer memory was exhausted."),
   /** Connections closed in FIN-WAIT-2 because the peer's FIN did not come in time after the application let go. */
-  TCP_FIN_WAIT_2_TIMEOUTS(false),
+  TCP_FIN_WAIT_2_TIMEOUTS(false,
+      "Connections closed in FIN-WAIT-2 because the peer's FIN did not come in time after the application let go."),
   /**
    * Connections reset because new data arrived after the application closed them (RFC 9293 §3.6,
    * RFC 1122 §4.2.2.13, RFC 2525 §2.17; Linux's TCPAbortOnData).
    */
-  TCP_ABORT_ON_DATA(false),
+  TCP_ABORT_ON_DATA(false,
+      "Connections reset because new data arrived after the application closed them (RFC 9293 §3.6, RFC 1122 §4.2.2.13, RFC 2525 §2.17; Linux's TCPAbortOnData)."),
   /**
    * Connections reset because the application closed them with received data unread (RFC 2525
    * §2.17; Linux's TCPAbortOnClose).
    */
-  TCP_ABORT_ON_CLOSE(false),
+  TCP_ABORT_ON_CLOSE(false,
+      "Connections reset because the application closed them with received data unread (RFC 2525 §2.17; Linux's TCPAbortOnClose)."),
   /** Connections aborted because sent data stayed unacknowledged for the user timeout (RFC 5482). */
-  TCP_USER_TIMEOUTS(false),
+  TCP_USER_TIMEOUTS(false,
+      "Connections aborted because sent data stayed unacknowledged for the user timeout (RFC 5482)."),
   /** Lingering closes that gave up: the peer had not acknowledged everything in time, RST sent. */
-  TCP_LINGER_TIMEOUTS(false),
+  TCP_LINGER_TIMEOUTS(false,
+      "Lingering closes that gave up: the peer had not acknowledged everything in time, RST sent."),
   /** Connections that entered TIME-WAIT (each then kept as a compact record). */
-  TCP_TIME_WAITS(false),
+  TCP_TIME_WAITS(false,
+      "Connections that entered TIME-WAIT (each then kept as a compact record)."),
   /**
    * Challenge ACKs sent (RFC 5961): for a RST in the window but not at RCV.NXT (§3.2), a SYN in a
    * synchronized state or TIME-WAIT (§4.2), an ACK outside SND.UNA - MAX.SND.WND .. SND.MAX (§5.2).
    */
-  TCP_CHALLENGE_ACKS(false),
+  TCP_CHALLENGE_ACKS(false,
+      "Challenge ACKs sent (RFC 5961): for a RST in the window but not at RCV.NXT (§3.2), a SYN in a synchronized state or TIME-WAIT (§4.2), an ACK outside SND.UNA - MAX.SND.WND .. SND.MAX (§5.2)."),
   /**
    * Challenge ACKs not sent because the stack's budget for the second was spent (RFC 5961 §7; the
    * budget is {@code StackConfig.challengeAckLimit}, drawn at random each second as Linux does).
    */
-  TCP_CHALLENGE_ACKS_SUPPRESSED(false),
+  TCP_CHALLENGE_ACKS_SUPPRESSED(false,
+      "Challenge ACKs not sent because the stack's budget for the second was spent (RFC 5961 §7; the budget is StackConfig.challengeAckLimit, drawn at random each second as Linux does)."),
   /**
    * Dropped: a segment in a synchronized state whose SEG.ACK lies outside SND.UNA - MAX.SND.WND ..
    * SND.MAX — older than any window the peer offered, or acknowledging what was never sent (RFC 5961
    * §5.2, RFC 9293 §3.10.7.4 fifth step); answered with a challenge ACK.
    */
-  TCP_ACK_REJECTS(true),
+  TCP_ACK_REJECTS(true,
+      "Dropped: a segment in a synchronized state whose SEG.ACK lies outside SND.UNA - MAX.SND.WND .. SND.MAX — older than any window the peer offered, or acknowledging what was never sent (RFC 5961 §5.2, RFC 9293 §3.10.7.4 fifth step); answered with a challenge ACK."),
   /**
    * Dropped: a control-bit combination no state accepts — SYN with FIN at a listener (as Linux does;
    * see docs/rfc-coverage.md, "Unusual segments").
    */
-  TCP_IN_BAD_FLAGS(true),
+  TCP_IN_BAD_FLAGS(true,
+      "Dropped: a control-bit combination no state accepts — SYN with FIN at a listener (as Linux does; see docs/rfc-coverage.md, \"Unusual segments\")."),
   /**
    * Dropped: a segment without the Timestamps option on a connection that negotiated it (RFC 7323
    * §3.2: SHOULD be dropped silently).
    */
-  TCP_TS_MISSING_DROPS(true),
+  TCP_TS_MISSING_DROPS(true,
+      "Dropped: a segment without the Timestamps option on a connection that negotiated it (RFC 7323 §3.2: SHOULD be dropped silently)."),
   /** Dropped: an old duplicate recognised by its timestamp, and acknowledged (PAWS, RFC 7323 §5.3). */
-  TCP_PAWS_DROPS(true),
+  TCP_PAWS_DROPS(true,
+      "Dropped: an old duplicate recognised by its timestamp, and acknowledged (PAWS, RFC 7323 §5.3)."),
   /** Segments that arrived ahead of a gap and were kept. */
-  TCP_OUT_OF_ORDER(false),
+  TCP_OUT_OF_ORDER(false,
+      "Segments that arrived ahead of a gap and were kept."),
   /**
    * Dropped: a segment ahead of a gap that would have made a new range when the reassembly queue
    * already holds its most (32, {@code Assembler.MAX_RANGES}); the peer retransmits it.
    */
-  TCP_OUT_OF_ORDER_QUEUE_FULL(true),
+  TCP_OUT_OF_ORDER_QUEUE_FULL(true,
+      "Dropped: a segment ahead of a gap that would have made a new range when the reassembly queue already holds its most (32, Assembler.MAX_RANGES); the peer retransmits it."),
   /** SACK blocks received (RFC 2018 §3). */
-  TCP_SACK_BLOCKS_IN(false),
+  TCP_SACK_BLOCKS_IN(false,
+      "SACK blocks received (RFC 2018 §3)."),
   /** SACK blocks ignored: outside SND.UNA..SND.MAX or malformed (RFC 2018 §3, RFC 6675 §3). */
-  TCP_SACK_BLOCKS_INVALID(true),
+  TCP_SACK_BLOCKS_INVALID(true,
+      "SACK blocks ignored: outside SND.UNA..SND.MAX or malformed (RFC 2018 §3, RFC 6675 §3)."),
   /** Duplicate segments reported to the peer with a D-SACK (RFC 2883 §4). */
-  TCP_DSACKS_OUT(false),
+  TCP_DSACKS_OUT(false,
+      "Duplicate segments reported to the peer with a D-SACK (RFC 2883 §4)."),
   /** D-SACK blocks received: the peer got something twice (RFC 2883 §4). */
-  TCP_DSACKS_IN(false),
+  TCP_DSACKS_IN(false,
+      "D-SACK blocks received: the peer got something twice (RFC 2883 §4)."),
   /** Loss recoveries with SACK (RFC 6675 §5). */
-  TCP_SACK_RECOVERIES(false),
+  TCP_SACK_RECOVERIES(false,
+      "Loss recoveries with SACK (RFC 6675 §5)."),
   /** Segments found lost by the SACK scoreboard (RFC 6675 IsLost, or RACK, RFC 8985 §6.2). */
-  TCP_SACK_LOST_SEGMENTS(false),
+  TCP_SACK_LOST_SEGMENTS(false,
+      "Segments found lost by the SACK scoreboard (RFC 6675 IsLost, or RACK, RFC 8985 §6.2)."),
   /** Segments found lost by RACK's time-based test (RFC 8985 §6.2). */
-  TCP_RACK_LOST_SEGMENTS(false),
+  TCP_RACK_LOST_SEGMENTS(false,
+      "Segments found lost by RACK's time-based test (RFC 8985 §6.2)."),
   /** Tail loss probes sent (RFC 8985 §7). */
-  TCP_TLP_PROBES(false),
+  TCP_TLP_PROBES(false,
+      "Tail loss probes sent (RFC 8985 §7)."),
   /** Recoveries undone: every retransmission in them proved unneeded (D-SACK, RFC 2883 §5; RFC 8985 §7.4). */
-  TCP_SPURIOUS_RECOVERY_UNDOS(false),
+  TCP_SPURIOUS_RECOVERY_UNDOS(false,
+      "Recoveries undone: every retransmission in them proved unneeded (D-SACK, RFC 2883 §5; RFC 8985 §7.4)."),
   /** Retransmission timer expiries on established connections (RFC 6298 §5.4). */
-  TCP_RTO_EXPIRIES(false),
+  TCP_RTO_EXPIRIES(false,
+      "Retransmission timer expiries on established connections (RFC 6298 §5.4)."),
   /** Fast retransmits on the third duplicate ACK (RFC 5681 §3.2). */
-  TCP_FAST_RETRANSMITS(false),
+  TCP_FAST_RETRANSMITS(false,
+      "Fast retransmits on the third duplicate ACK (RFC 5681 §3.2)."),
   /** Duplicate ACKs received (RFC 5681 §2). */
-  TCP_DUP_ACKS_IN(false),
+  TCP_DUP_ACKS_IN(false,
+      "Duplicate ACKs received (RFC 5681 §2)."),
   /** ACKs sent when the delayed-ACK timer expired (RFC 5681 §4.2). */
-  TCP_DELAYED_ACKS(false),
+  TCP_DELAYED_ACKS(false,
+      "ACKs sent when the delayed-ACK timer expired (RFC 5681 §4.2)."),
   /** Keep-alive probes sent (RFC 1122 §4.2.3.6). */
-  TCP_KEEPALIVE_PROBES(false),
+  TCP_KEEPALIVE_PROBES(false,
+      "Keep-alive probes sent (RFC 1122 §4.2.3.6)."),
   /** Connections closed because keep-alive probes went unanswered. */
-  TCP_KEEPALIVE_TIMEOUTS(false),
+  TCP_KEEPALIVE_TIMEOUTS(false,
+      "Connections closed because keep-alive probes went unanswered."),
   /** Zero-window probes sent. */
-  TCP_WINDOW_PROBES(false),
+  TCP_WINDOW_PROBES(false,
+      "Zero-window probes sent."),
   /** Dropped: an ICMP error about a TCP segment of no open connection (TIME-WAIT included). */
-  TCP_ICMP_NO_CONNECTION(true),
+  TCP_ICMP_NO_CONNECTION(true,
+      "Dropped: an ICMP error about a TCP segment of no open connection (TIME-WAIT included)."),
   /**
    * Dropped: an ICMP error quoting a sequence number outside SND.UNA..SND.MAX of its connection —
    * stale, or forged by someone who cannot see the connection (RFC 5927 §4.1).
    */
-  TCP_ICMP_OUT_OF_WINDOW(true),
+  TCP_ICMP_OUT_OF_WINDOW(true,
+      "Dropped: an ICMP error quoting a sequence number outside SND.UNA..SND.MAX of its connection — stale, or forged by someone who cannot see the connection (RFC 5927 §4.1)."),
   /**
    * Soft ICMP errors (unreachable, time exceeded, parameter problem) a connection remembered: it goes
    * on, and reports the error if it then times out (RFC 1122 §4.2.3.9, RFC 5927 §5.2).
    */
-  TCP_ICMP_SOFT_ERRORS(false),
+  TCP_ICMP_SOFT_ERRORS(false,
+      "Soft ICMP errors (unreachable, time exceeded, parameter problem) a connection remembered: it goes on, and reports the error if it then times out (RFC 1122 §4.2.3.9, RFC 5927 §5.2)."),
   /** Connection attempts (SYN-SENT) ended at once by ICMP protocol or port unreachable: "refused". */
-  TCP_ICMP_HARD_ERRORS(false),
+  TCP_ICMP_HARD_ERRORS(false,
+      "Connection attempts (SYN-SENT) ended at once by ICMP protocol or port unreachable: \"refused\"."),
   /**
    * Path MTU estimates lowered by a Datagram Too Big message (RFC 1191); a connection with data in
    * flight then sends it again at once in segments of the new size.
    */
-  TCP_PMTU_UPDATES(false),
+  TCP_PMTU_UPDATES(false,
+      "Path MTU estimates lowered by a Datagram Too Big message (RFC 1191); a connection with data in flight then sends it again at once in segments of the new size."),
   /** Payload bytes delivered in order to receive buffers. */
-  TCP_IN_BYTES(false),
+  TCP_IN_BYTES(false,
+      "Payload bytes delivered in order to receive buffers."),
   /** Payload bytes sent for the first time. */
-  TCP_OUT_BYTES(false),
+  TCP_OUT_BYTES(false,
+      "Payload bytes sent for the first time."),
   /** Packets the device refused to take (write failed). */
-  DEVICE_TX_ERRORS(false),
+  DEVICE_TX_ERRORS(false,
+      "Packets the device refused to take (write failed)."),
   /** Packets read from the device larger than the receive buffer, truncated and dropped. */
-  DEVICE_RX_ERRORS(true),
+  DEVICE_RX_ERRORS(true,
+      "Packets read from the device larger than the receive buffer, truncated and dropped."),
   /** Unexpected exceptions caught by the stack loop (a bug: each is logged). */
-  LOOP_ERRORS(false);
+  LOOP_ERRORS(false,
+      "Unexpected exceptions caught by the stack loop (a bug: each is logged).");
 
   private final boolean drop;
+  private final String description;
 
-  StackCounter(boolean drop) {
+  /**
+   * @param description the first sentence of the constant's Javadoc, {@code {@code x}} written as
+   *     {@code x}: what {@code /metrics} shows as HELP and JMX as the attribute's description
+   *     ({@code StackCounterTest} holds the two equal)
+   */
+  StackCounter(boolean drop, String description) {
     this.drop = drop;
+    this.description = description;
   }
 
   /** Whether this counter counts discarded input. */
   public boolean isDrop() {
     return drop;
+  }
+
+  /** One line saying what the counter counts: the first sentence of its Javadoc. */
+  public String description() {
+    return description;
   }
 }

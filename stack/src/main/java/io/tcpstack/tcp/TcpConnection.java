@@ -1500,7 +1500,23 @@ public final class TcpConnection extends Timed implements EventSource {
     return new TcpInfo(state, segmentsIn, segmentsOut, bytesIn, sender.bytesOut, timeoutRetransmits,
         recovery.fastRetransmits, sender.retransmittedSegments, recovery.duplicateAcksIn, sender.windowProbes,
         keepAliveProbes, delayedAcks, recovery.cc.cwnd(), recovery.cc.ssthresh(), rtt.srttNs(), rtt.rtoNs(),
-        sender.sndWnd, receiver.offeredWindow(), sender.sendMss, recovery.cc.name(), recovery.inRecovery);
+        sender.sndWnd, receiver.offeredWindow(), sender.sendMss, recovery.cc.name(), recovery.inRecovery,
+        rtt.rttvarNs(), sender.sndShift, receiver.rcvShift, receiver.peerMss, pathMtu, sender.flightSize(),
+        bytesAcked(), sender.buffer.length(), receiver.readable(), recovery.sack ? recovery.board.sackedBytes() : 0,
+        recovery.sack ? recovery.board.lostBytes() : 0, retries, timestamps.enabled, recovery.sack);
+  }
+
+  /** Payload bytes acknowledged: those sent less those in flight, the SYN and FIN not counted. */
+  private long bytesAcked() {
+    int flight = sender.flightSize();
+    int control = 0;
+    if (flight > 0 && sender.sndUna == sender.iss) {
+      control++; // the SYN is in flight
+    }
+    if (sender.finQueued && gt(sender.sndMax(), sender.finSeq)) {
+      control++; // the FIN was sent (in flight, or acknowledged and the flight empty: clamped below)
+    }
+    return Math.max(0, Math.min(sender.bytesOut, sender.bytesOut - (flight - control)));
   }
 
   @Override

@@ -25,6 +25,20 @@ package io.tcpstack.tcp;
  * @param sendMss our effective send MSS
  * @param congestionControl the algorithm's name
  * @param inRecovery whether fast recovery is under way
+ * @param rttvarNs RTTVAR, the round-trip time variation (RFC 6298 §2; 0 before the first sample)
+ * @param sendWindowScale the shift applied to the peer's window fields (RFC 7323 §2.3; 0 without scaling)
+ * @param receiveWindowScale the shift applied to our window fields (0 without scaling)
+ * @param receiveMss the largest segment the peer sent, as far as seen (Linux's {@code rcv_mss})
+ * @param pathMtu the path MTU estimate toward the peer (RFC 1191)
+ * @param unackedBytes sequence space sent and not yet acknowledged: SND.MAX − SND.UNA (flight size, RFC 5681)
+ * @param bytesAcked payload bytes the peer acknowledged
+ * @param sendQueueBytes bytes in the send buffer: unacknowledged and not yet sent (ss's Send-Q)
+ * @param receiveQueueBytes bytes received and not yet read by the application (ss's Recv-Q)
+ * @param sackedBytes bytes the peer SACKed above SND.UNA (RFC 2018; 0 without SACK)
+ * @param lostBytes bytes the scoreboard deems lost and not yet retransmitted (RFC 6675 IsLost, RFC 8985)
+ * @param retries consecutive retransmissions without progress (RFC 9293 §3.8.3, R2)
+ * @param timestamps whether the Timestamps option is in use (RFC 7323)
+ * @param sack whether SACK is in use (RFC 2018 §2)
  */
 public record TcpInfo(
     TcpState state,
@@ -47,5 +61,19 @@ public record TcpInfo(
     int receiveWindow,
     int sendMss,
     String congestionControl,
-    boolean inRecovery) {
+    boolean inRecovery,
+    long rttvarNs,
+    int sendWindowScale,
+    int receiveWindowScale,
+    int receiveMss,
+    int pathMtu,
+    int unackedBytes,
+    long bytesAcked,
+    int sendQueueBytes,
+    int receiveQueueBytes,
+    long sackedBytes,
+    long lostBytes,
+    int retries,
+    boolean timestamps,
+    boolean sack) {
 }

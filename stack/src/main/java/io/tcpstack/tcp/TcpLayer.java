@@ -14,6 +14,7 @@ import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.wire.IpProtocol;
+import io.tcpstack.wire.Ipv4Address;
 import io.tcpstack.wire.Ipv4Header;
 import io.tcpstack.wire.TcpHeader;
 import io.tcpstack.wire.WireCheck;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * TCP for one local address: checks incoming segments, finds their connection (or listener), answers
@@ -315,6 +317,65 @@ public final class TcpLayer implements ProtocolHandler {
   /** Half-open connections (SYN-RECEIVED, through a listener) of all listeners: at most {@code StackConfig.maxHalfOpen}. */
   public int halfOpenCount() {
     return halfOpen;
+  }
+
+  /** Listening ports. */
+  public int listenerCount() {
+    return listeners.size();
+  }
+
+  /**
+   * How many connections are in each state, indexed by {@link TcpState#ordinal()}: LISTEN counts the
+   * listeners, TIME_WAIT the TIME-WAIT records, CLOSED the closed connections the application has
+   * not disposed of yet. Scans every connection (O(n), a few microseconds per thousand) rather than
+   * keeping counts on each state change. Stack thread.
+   */
+  public int[] stateCounts() {
+    int[] counts = new int[TcpState.values().length];
+    for (TcpConnection c : connections.values()) {
+      counts[c.state().ordinal()]++;
+    }
+    for (TcpConnection c : owned) {
+      if (c.state() == TcpState.CLOSED) {
+        counts[TcpState.CLOSED.ordinal()]++;
+      }
+    }
+    counts[TcpState.LISTEN.ordinal()] = listeners.size();
+    counts[TcpState.TIME_WAIT.ordinal()] = timeWaits.size();
+    return counts;
+  }
+
+  /**
+   * The TCP table, as {@code ss -tani} lists it: every listener (by port), then every connection,
+   * then every TIME-WAIT record, at most {@code limit} rows given to {@code sink}. Returns how many
+   * rows there are in all, so a caller can say the list was cut. Stack thread.
+   */
+  public int table(int limit, long nowNs, Consumer<TcpTableEntry> sink) {
+    int total = listeners.size() + connections.size() + timeWaits.size();
+    int left = limit;
+    String local = Ipv4Address.toString(address);
+    int[] ports = listeners.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+    for (int i = 0; i < ports.length && left > 0; i++, left--) {
+      TcpListener l = listeners.get(ports[i]);
+      sink.accept(new TcpTableEntry(TcpState.LISTEN, local, l.port(), "*", 0, null, l.pending(), l.backlog(),
+          l.halfOpen(), -1));
+    }
+    for (TcpConnection c : connections.values()) {
+      if (left-- <= 0) {
+        break;
+      }
+      sink.accept(new TcpTableEntry(c.state(), local, c.localPort, Ipv4Address.toString(c.remoteAddress), c.remotePort,
+          c.info(), 0, 0, 0, -1));
+    }
+    for (TimeWaitRecord tw : timeWaits.values()) {
+      if (left-- <= 0) {
+        break;
+      }
+      sink.accept(new TcpTableEntry(TcpState.TIME_WAIT, local, tw.localPort,
+          Ipv4Address.toString(tw.remoteAddress), tw.remotePort, null, 0, 0, 0,
+          tw.isScheduled() ? Math.max(0, tw.heapDeadlineNs - nowNs) : -1));
+    }
+    return total;
   }
 
   /** A listener's half-open queue grew or shrank by {@code delta}. */

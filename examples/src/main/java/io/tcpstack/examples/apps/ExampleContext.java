@@ -2,6 +2,7 @@ package io.tcpstack.examples.apps;
 
 import io.tcpstack.examples.cli.Signals;
 import io.tcpstack.examples.cli.StackHost;
+import io.tcpstack.examples.cli.StackJmx;
 import io.tcpstack.examples.cli.UsageException;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.wire.Ipv4Address;
@@ -36,6 +37,14 @@ public final class ExampleContext {
 
   public StackRuntime runtime() {
     return host.runtime();
+  }
+
+  /**
+   * Registers the stack's JMX MBean ({@code io.tcpstack:type=Stack,name=DEVICE@NETNS}) until the
+   * result is closed; a stack that cannot is told so in one warning and runs on.
+   */
+  public StackJmx registerMBean() {
+    return StackJmx.register(host);
   }
 
   /** How many connections may wait to be accepted on each port a server listens on ({@code --backlog}). */

@@ -1,5 +1,6 @@
 package io.tcpstack.examples.apps;
 
+import io.tcpstack.examples.cli.StackJmx;
 import io.tcpstack.examples.http.HttpServer;
 import io.tcpstack.examples.services.ChargenService;
 import io.tcpstack.examples.services.DiscardService;
@@ -10,6 +11,7 @@ import io.tcpstack.examples.services.EchoService;
  * discard (9), chargen (19) and http (80). {@code ./tcpstack serve} runs these. Unlike the
  * tutorial examples they are event-driven ({@link io.tcpstack.api.TcpChannel}): all four run on
  * the stack thread, with no thread per connection, so thousands of clients cost memory, not threads.
+ * While they run, the stack's counters and gauges are a JMX MBean too ({@link StackJmx}).
  */
 public final class ServicesExample implements Example {
 
@@ -31,7 +33,8 @@ public final class ServicesExample implements Example {
   @Override
   public int run(ExampleContext context) throws Exception {
     int backlog = context.backlog();
-    try (EchoService echo = EchoService.start(context.runtime(), EchoService.PORT, backlog);
+    try (StackJmx jmx = context.registerMBean(); // io.tcpstack:type=Stack while it serves
+        EchoService echo = EchoService.start(context.runtime(), EchoService.PORT, backlog);
         DiscardService discard = DiscardService.start(context.runtime(), DiscardService.PORT, backlog);
         ChargenService chargen = ChargenService.start(context.runtime(), ChargenService.PORT, backlog);
         HttpServer http = HttpServer.start(context.runtime(), HttpServer.PORT, backlog)) {

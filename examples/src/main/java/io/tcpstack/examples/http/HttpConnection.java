@@ -47,7 +47,9 @@ import java.util.function.Supplier;
  *       {@code i} is {@code 'a' + i % 26}: the body reads {@code abcdefghijklmnopqrstuvwxyzabc...},
  *       so {@code curl -s host/bytes/N | head -c 30} shows it and any byte is checkable by its
  *       offset. Any other N (negative, not digits, too large) is 400; {@code /bytes/N/more} is 404;
- *   <li>{@code HEAD} on either: the same header fields, no content (RFC 9110 §9.3.2).
+ *   <li>any {@link Resource} given at construction, at its path ({@link HttpServer} serves
+ *       {@code /metrics} and {@code /connections} so);
+ *   <li>{@code HEAD} on any: the same header fields, no content (RFC 9110 §9.3.2).
  * </ul>
  *
  * <p>The answers that are not 200, in the order they are decided:
@@ -63,7 +65,8 @@ import java.util.function.Supplier;
  *       PUT, DELETE, CONNECT, OPTIONS, TRACE of RFC 9110 §9.3, PATCH of RFC 5789), whatever the
  *       path: no resource here allows them (RFC 9110 §15.5.6: the server "MUST generate an Allow
  *       header field");
- *   <li>404 Not Found for any path other than {@code /} and {@code /bytes/N} (the query is ignored).
+ *   <li>404 Not Found for any path other than {@code /}, {@code /bytes/N} and the resources' (the
+ *       query takes no part in it).
  * </ul>
  *
  * <p>501, 405, 404 and the 400 for a bad N answer well-formed requests, so the connection goes on.
@@ -120,6 +123,8 @@ public final class HttpConnection {
   private final HttpRequestParser parser;
   private final Supplier<? extends Map<String, Long>> counters;
   private final Clock clock;
+  /** Resources besides / and /bytes/N, by path. */
+  private final Map<String, Resource> resources;
 
   private State state = State.READ_HEAD;
   /** The state after the write under way: READ_HEAD (kept alive), READ_CONTENT (after 100), LINGER (the last). */
@@ -141,6 +146,25 @@ public final class HttpConnection {
   private long lingered;
 
   /**
+   * A resource at a fixed path, answering GET and HEAD with what it makes of the request (its
+   * query, its {@code Accept}); run where the connection runs (for {@link HttpServer}, the stack
+   * thread).
+   */
+  @FunctionalInterface
+  public interface Resource {
+    Content get(HttpRequest request);
+  }
+
+  /** What a {@link Resource} answers: a status, a media type and the whole body. */
+  public record Content(int status, String contentType, byte[] body) {
+
+    /** A 200 with {@code text} in UTF-8. */
+    public static Content ok(String contentType, String text) {
+      return new Content(200, contentType, text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
    * A connection over {@code transport}, waiting for its first request from now.
    *
    * @param counters the counters to show on the home page, by name; zeros are left out
@@ -148,6 +172,16 @@ public final class HttpConnection {
    */
   public HttpConnection(HttpTransport transport, Supplier<? extends Map<String, Long>> counters, Clock clock,
       HttpRequestParser.Limits limits) {
+    this(transport, counters, clock, limits, Map.of());
+  }
+
+  /**
+   * As above, with more resources by path (as {@code /metrics} and {@code /connections} of {@link
+   * HttpServer}); a query does not take part in matching the path.
+   */
+  public HttpConnection(HttpTransport transport, Supplier<? extends Map<String, Long>> counters, Clock clock,
+      HttpRequestParser.Limits limits, Map<String, Resource> resources) {
+    this.resources = Map.copyOf(resources);
     this.transport = Objects.requireNonNull(transport, "transport");
     this.parser = new HttpRequestParser(limits);
     this.counters = Objects.requireNonNull(counters, "counters");
@@ -386,7 +420,12 @@ public final class HttpConnection {
     if (path.startsWith(BYTES_PREFIX) && path.indexOf('/', BYTES_PREFIX.length()) < 0) {
       return bytes(path.substring(BYTES_PREFIX.length()));
     }
-    return Response.text(404, "no resource at " + path + "; try / or /bytes/N");
+    Resource resource = resources.get(path);
+    if (resource != null) {
+      Content c = resource.get(request);
+      return Response.of(c.status(), c.contentType(), c.body()).with("Cache-Control", "no-store");
+    }
+    return Response.text(404, "no resource at " + path + "; try / (it links to the others) or /bytes/N");
   }
 
   private Response homePage() {
@@ -396,6 +435,12 @@ public final class HttpConnection {
         .append("<h1>").append(TITLE).append("</h1>\n")
         .append("<p>This page came over a TCP connection run by tcpstack, not by the kernel.\n")
         .append("Try <a href=\"/bytes/1048576\">/bytes/1048576</a> for a megabyte of data.</p>\n");
+    if (!resources.isEmpty()) {
+      html.append("<p>Also:");
+      resources.keySet().stream().sorted().forEach(p -> html.append(" <a href=\"").append(escape(p)).append("\">")
+          .append(escape(p)).append("</a>"));
+      html.append("</p>\n");
+    }
     String connection = transport.describeConnection();
     if (connection != null) {
       html.append("<p>This connection: ").append(escape(connection)).append(".</p>\n");

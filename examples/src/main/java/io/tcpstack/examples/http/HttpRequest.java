@@ -89,6 +89,33 @@ public record HttpRequest(String method, String target, int minorVersion, List<F
     return query < 0 ? t : t.substring(0, query);
   }
 
+  /**
+   * The value of the first query parameter {@code name} ({@code ?name=value&...}, percent-decoded as
+   * a form is), "" for one without {@code =}, or null when the target has none of that name.
+   */
+  public String queryParameter(String name) {
+    int q = target.indexOf('?');
+    if (q < 0) {
+      return null;
+    }
+    for (String pair : target.substring(q + 1).split("&")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      if (decode(key).equals(name)) {
+        return eq < 0 ? "" : decode(pair.substring(eq + 1));
+      }
+    }
+    return null;
+  }
+
+  private static String decode(String s) {
+    try {
+      return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s; // a malformed escape: taken as it is
+    }
+  }
+
   /** Whether a comma-separated list field (RFC 9110 §5.6.1) holds {@code token}, case-insensitive. */
   private boolean hasToken(String name, String token) {
     for (String value : headers(name)) {

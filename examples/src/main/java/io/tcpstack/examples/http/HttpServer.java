@@ -22,7 +22,9 @@ import java.util.function.LongSupplier;
 
 /**
  * A small HTTP/1.1 server (RFC 9110, RFC 9112) on the stack, for curl and browsers: {@code GET /}
- * shows the stack's live counters, {@code GET /bytes/N} sends N bytes. What it answers, and why, is
+ * shows the stack's live counters, {@code GET /bytes/N} sends N bytes, {@code GET /metrics} is the
+ * stack's metrics for Prometheus and {@code GET /connections} its TCP table ({@link StackPages}).
+ * What it answers, and why, is
  * in {@link HttpConnection}; how it reads requests, in {@link HttpRequestParser}.
  *
  * <p>Event-driven, on the stack thread, with no thread per connection: each accepted {@link
@@ -54,8 +56,10 @@ public final class HttpServer implements AutoCloseable {
   public static HttpServer start(StackRuntime runtime, int port, int backlog) throws IOException {
     CounterSet<StackCounter> counters = runtime.counters();
     // runtime.nowNs() reads the clock: a task's view of the stack's time may be a turn old
+    // The pages run on the stack thread, in the handlers: only the reference is taken here.
+    Map<String, HttpConnection.Resource> pages = StackPages.of(runtime.stack());
     ChannelServer<Handler> server = ChannelServer.start(runtime, port, backlog,
-        channel -> new Handler(channel, runtime::nowNs, counters, Clock.systemUTC()));
+        channel -> new Handler(channel, runtime::nowNs, counters, Clock.systemUTC(), pages));
     HttpServer http = new HttpServer(server);
     return http;
   }
@@ -65,8 +69,9 @@ public final class HttpServer implements AutoCloseable {
    * in virtual time.
    */
   static HttpServer bind(NetworkStack stack, int port, int backlog, Clock clock) {
+    Map<String, HttpConnection.Resource> pages = StackPages.of(stack);
     ChannelServer<Handler> server = ChannelServer.bind(stack, port, backlog,
-        channel -> new Handler(channel, stack::nowNs, stack.counters(), clock));
+        channel -> new Handler(channel, stack::nowNs, stack.counters(), clock, pages));
     return new HttpServer(server);
   }
 
@@ -120,13 +125,14 @@ public final class HttpServer implements AutoCloseable {
     /** Fires at the connection's next idle or linger deadline. */
     private final StackTimer deadline;
 
-    Handler(TcpChannel channel, LongSupplier clock, CounterSet<StackCounter> counters, Clock wallClock) {
+    Handler(TcpChannel channel, LongSupplier clock, CounterSet<StackCounter> counters, Clock wallClock,
+        Map<String, HttpConnection.Resource> pages) {
       this.channel = channel;
       this.clock = clock;
       channel.setNoDelay(true); // each response is written whole: no need to hold a tail back
       TcpLayer tcp = channel.stack().tcp();
       this.connection = new HttpConnection(this, () -> withGauges(nonZero(counters), tcp), wallClock,
-          HttpRequestParser.Limits.DEFAULT);
+          HttpRequestParser.Limits.DEFAULT, pages);
       this.deadline = channel.stack().timer(() -> {
         connection.checkTimeouts(this.clock.getAsLong());
         rearm();

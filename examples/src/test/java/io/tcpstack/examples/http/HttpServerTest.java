@@ -9,8 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tcpstack.examples.SimulatedClients;
 import io.tcpstack.examples.SimulatedClients.Client;
 import io.tcpstack.examples.http.HttpConnectionTest.Response;
+import io.tcpstack.metrics.StackMetrics;
+import io.tcpstack.stats.StackCounter;
+import io.tcpstack.testing.MiniJson;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -128,6 +132,70 @@ class HttpServerTest {
       assertTrue(html.matches("(?s).*<p>This connection: congestion control cubic, cwnd \\d+ bytes, ssthresh none yet, "
           + "smoothed RTT \\d+\\.\\d{3} ms\\.</p>.*"), html);
       client.channel().close();
+    }
+  }
+
+  @Test
+  void metricsAreThePrometheusTextOfTheStacksCountersAndGauges() {
+    try (SimulatedClients sim = new SimulatedClients()) {
+      HttpServer.bind(sim.server(), HttpServer.PORT, 8, HttpConnectionTest.CLOCK);
+      Client client = sim.connect(HttpServer.PORT, ascii("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+          false);
+      assertTrue(sim.runUntil(client::endOfStream, 10 * SECOND));
+      Response r = HttpConnectionTest.responses(client.received()).get(0);
+      assertEquals(200, r.status());
+      assertEquals("text/plain; version=0.0.4; charset=utf-8", r.header("Content-Type"));
+      assertEquals("no-store", r.header("Cache-Control"));
+      String text = r.text();
+      for (StackCounter c : StackCounter.values()) {
+        String name = StackMetrics.metricName(c);
+        assertTrue(text.contains("\n# TYPE " + name + " counter\n" + name + " ") || text.startsWith("# HELP " + name),
+            name);
+      }
+      long segsIn = Long.parseLong(text.replaceFirst("(?s).*\ntcpstack_tcp_in_segs_total (\\d+)\n.*", "$1"));
+      assertTrue(segsIn >= 3, "the handshake and the request came in: " + segsIn);
+      // the connection asking is open while the page is made; the listener too
+      assertTrue(text.contains("\ntcpstack_tcp_connections{state=\"ESTABLISHED\"} 1\n"), text);
+      assertTrue(text.contains("\ntcpstack_tcp_connections{state=\"LISTEN\"} 1\n"), text);
+      client.channel().close();
+    }
+  }
+
+  @Test
+  void connectionsListTheAskingConnectionAsTextOrJson() {
+    try (SimulatedClients sim = new SimulatedClients()) {
+      HttpServer.bind(sim.server(), HttpServer.PORT, 8, HttpConnectionTest.CLOCK);
+      Client text = sim.connect(HttpServer.PORT, ascii("GET /connections HTTP/1.1\r\nHost: x\r\n\r\n"
+          + "GET /connections?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+          + "GET /connections HTTP/1.1\r\nHost: x\r\nAccept: text/html, application/json;q=0.9\r\n\r\n"
+          + "GET /connections?limit=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), false);
+      assertTrue(sim.runUntil(text::endOfStream, 10 * SECOND));
+      List<Response> all = HttpConnectionTest.responses(text.received());
+      assertEquals(List.of(200, 200, 200, 400), all.stream().map(Response::status).toList());
+
+      String table = all.get(0).text();
+      assertEquals("text/plain; charset=utf-8", all.get(0).header("Content-Type"));
+      String peer = ":" + text.channel().localPort();
+      assertTrue(table.lines().anyMatch(l -> l.startsWith("ESTABLISHED ") && l.endsWith(peer)), table);
+      assertTrue(table.lines().anyMatch(l -> l.startsWith("LISTEN ") && l.endsWith("*:*")), table);
+      assertTrue(table.endsWith("# 2 rows\n"), table);
+      assertTrue(all.get(1).text().endsWith("# truncated: 1 of 2 rows shown (limit 1; ask for more with ?limit=N, "
+          + "at most 20000)\n"), all.get(1).text());
+
+      assertEquals("application/json", all.get(2).header("Content-Type"));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> json = (Map<String, Object>) MiniJson.parse(all.get(2).text());
+      assertEquals(false, json.get("truncated"));
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("connections");
+      Map<String, Object> mine = rows.stream()
+          .filter(row -> Long.valueOf(text.channel().localPort()).equals(row.get("remotePort"))).findFirst()
+          .orElseThrow(() -> new AssertionError(json.toString()));
+      assertEquals("ESTABLISHED", mine.get("state"));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> info = (Map<String, Object>) mine.get("info");
+      assertTrue((Long) info.get("bytesIn") > 0, info.toString());
+      text.channel().close();
     }
   }
 
