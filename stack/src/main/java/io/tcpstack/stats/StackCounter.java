@@ -80,6 +80,14 @@ public enum StackCounter {
   ICMP_OUT_ECHO_REPS(false),
   /** Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2). */
   ICMP_OUT_TIME_EXCEEDS(false),
+  /** Destination Unreachable messages sent: Port Unreachable for UDP to a closed port (RFC 1122 §4.1.3.1). */
+  ICMP_OUT_DEST_UNREACHS(false),
+  /**
+   * ICMP error messages not sent because the rate limit was reached ({@link
+   * io.tcpstack.ip.IcmpRateLimiter}; Linux's {@code IcmpOutRateLimitGlobal} plus {@code
+   * IcmpOutRateLimitHost}).
+   */
+  ICMP_OUT_RATE_LIMITED(false),
   /** TCP segments received (before any check). */
   TCP_IN_SEGS(false),
   /** Dropped: TCP header truncated, bad data offset or malformed options (RFC 9293 MUST-7). */
@@ -235,6 +243,37 @@ public enum StackCounter {
   TCP_IN_BYTES(false),
   /** Payload bytes sent for the first time. */
   TCP_OUT_BYTES(false),
+  /** UDP datagrams delivered to a socket's receive queue (Linux's {@code UdpInDatagrams}). */
+  UDP_IN_DATAGRAMS(false),
+  /**
+   * Dropped: a valid UDP datagram to a port no socket is bound to, or whose connected socket waits
+   * for another peer; answered with ICMP Port Unreachable within the rate limit (RFC 1122
+   * §4.1.3.1; Linux's {@code UdpNoPorts}).
+   */
+  UDP_NO_PORTS(true),
+  /**
+   * Dropped: UDP datagrams received but not delivered for a reason other than a closed port —
+   * header truncated, length field below 8 or beyond the IP payload, bad checksum, receive queue
+   * full (Linux's {@code UdpInErrors}, which counts the same; the last two also have counters of
+   * their own below).
+   */
+  UDP_IN_ERRORS(true),
+  /** Of {@link #UDP_IN_ERRORS}: the checksum was wrong (RFC 768; Linux's {@code UdpInCsumErrors}). */
+  UDP_IN_CSUM_ERRORS(false),
+  /**
+   * Of {@link #UDP_IN_ERRORS}: the socket's receive queue had no room for the datagram, its {@code
+   * SO_RCVBUF}-like byte limit reached (Linux's {@code UdpRcvbufErrors}).
+   */
+  UDP_RCVBUF_ERRORS(false),
+  /** UDP datagrams sent (Linux's {@code UdpOutDatagrams}). */
+  UDP_OUT_DATAGRAMS(false),
+  /**
+   * ICMP error messages about a UDP datagram we sent that were reported to its connected socket
+   * (RFC 1122 §4.1.3.3); those about an unconnected socket or a closed port, and the transient
+   * kinds, are ignored as Linux does without {@code IP_RECVERR}, and counted in {@link
+   * #ICMP_IN_IGNORED}.
+   */
+  UDP_ICMP_ERRORS_REPORTED(false),
   /** Packets the device refused to take (write failed). */
   DEVICE_TX_ERRORS(false),
   /** Packets read from the device larger than the receive buffer, truncated and dropped. */
