@@ -113,6 +113,19 @@ public final class UdpEndpoint {
     layer.send(this, src, address, port);
   }
 
+  /** As {@link #send(ByteBuf, int, int)}: {@code src}'s remaining bytes, advancing its position. */
+  public void send(ByteBuffer src, int address, int port) {
+    checkOpen();
+    layer.send(this, src, address, port);
+  }
+
+  /** As {@link #send(ByteBuf, int, int)}: the bytes {@code b[off, off + len)}. */
+  public void send(byte[] b, int off, int len, int address, int port) {
+    java.util.Objects.checkFromIndexSize(off, len, b.length);
+    checkOpen();
+    layer.send(this, b, off, len, address, port);
+  }
+
   /**
    * Sends {@code src}'s readable bytes to the connected peer.
    *

@@ -15,6 +15,7 @@ import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.Ipv4Header;
 import io.tcpstack.wire.UdpHeader;
 import io.tcpstack.wire.WireCheck;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -182,9 +183,36 @@ public final class UdpLayer implements ProtocolHandler {
     }
   }
 
-  /** RFC 768: the header, the data, and the checksum over both and the pseudo-header. */
+  /** Sends {@code src}'s readable bytes as one datagram and advances its reader index. */
   void send(UdpEndpoint e, ByteBuf src, int address, int port) {
     int length = src.readableBytes();
+    ByteBuf out = beginSend(e, length, address, port);
+    out.writeBytes(src, src.readerIndex(), length);
+    finishSend(e, out, length, address, port);
+    src.skipBytes(length);
+  }
+
+  /** Sends {@code src}'s remaining bytes as one datagram and advances its position. */
+  void send(UdpEndpoint e, ByteBuffer src, int address, int port) {
+    int length = src.remaining();
+    ByteBuf out = beginSend(e, length, address, port);
+    out.writeBytes(src.duplicate());
+    finishSend(e, out, length, address, port);
+    src.position(src.limit());
+  }
+
+  /** Sends {@code b[off, off + len)} as one datagram. */
+  void send(UdpEndpoint e, byte[] b, int off, int len, int address, int port) {
+    ByteBuf out = beginSend(e, len, address, port);
+    out.writeBytes(b, off, len);
+    finishSend(e, out, len, address, port);
+  }
+
+  /**
+   * Checks the datagram can go, binds the endpoint if needed, and starts it in the IP layer's
+   * scratch: returns the buffer with room for the UDP header written, ready for the data.
+   */
+  private ByteBuf beginSend(UdpEndpoint e, int length, int address, int port) {
     if (length > MAX_PAYLOAD) {
       throw new IllegalArgumentException("a UDP datagram carries at most " + MAX_PAYLOAD + " bytes over IPv4, got "
           + length + " (EMSGSIZE)");
@@ -192,9 +220,13 @@ public final class UdpLayer implements ProtocolHandler {
     checkDestination(address, port);
     ensureBound(e);
     ByteBuf out = ip.beginDatagram();
-    int start = out.writerIndex();
     out.writeZero(UdpHeader.LENGTH);
-    out.writeBytes(src, src.readerIndex(), length);
+    return out;
+  }
+
+  /** RFC 768: the header, and the checksum over it, the data and the pseudo-header; then IP sends it. */
+  private void finishSend(UdpEndpoint e, ByteBuf out, int length, int address, int port) {
+    int start = out.writerIndex() - length - UdpHeader.LENGTH;
     // RFC 768: a computed zero goes as 0xFFFF; RFC 1122 §4.1.3.4: checksums are on by default.
     tx.wrap(out, start)
         .setSourcePort(e.localPort())
@@ -205,7 +237,6 @@ public final class UdpLayer implements ProtocolHandler {
     // DF clear: UDP has no path MTU discovery of its own here, so a datagram larger than the MTU
     // leaves in fragments (RFC 791 §3.2; RFC 8085 §3.2 leaves it to the application to size them).
     ip.sendDatagram(IpProtocol.UDP, address, false);
-    src.skipBytes(length);
   }
 
   @Override
