@@ -42,6 +42,15 @@ public final class UdpChannel {
     }
 
     @Override
+    public void onClosed(UdpEndpoint e) {
+      for (Object o : handlers.snapshot()) {
+        if (handlers.contains(o)) {
+          ((UdpChannelHandler) o).onClosed(UdpChannel.this);
+        }
+      }
+    }
+
+    @Override
     public void onError(UdpEndpoint e) {
       UdpError error = e.takeError(); // told to the handlers: no later call fails with it
       for (Object o : handlers.snapshot()) {

@@ -22,4 +22,7 @@ public interface UdpChannelHandler {
    * per message; the channel stays open. Unconnected channels are not told, as on Linux.
    */
   default void onError(UdpChannel channel, UdpError error) {}
+
+  /** The stack closed the channel because it is closing itself (not told for {@link UdpChannel#close()}). */
+  default void onClosed(UdpChannel channel) {}
 }

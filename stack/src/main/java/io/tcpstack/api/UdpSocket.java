@@ -98,6 +98,11 @@ public final class UdpSocket implements Closeable {
           public void onError(UdpEndpoint endpoint) {
             stack.signal();
           }
+
+          @Override
+          public void onClosed(UdpEndpoint endpoint) {
+            stack.signal(); // the stack is closing: a blocked receive fails with SocketClosedException
+          }
         });
         return made;
       });

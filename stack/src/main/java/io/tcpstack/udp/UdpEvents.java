@@ -15,4 +15,7 @@ public interface UdpEvents {
 
   /** A connected endpoint's peer reported an error ({@link UdpEndpoint#error()}). */
   default void onError(UdpEndpoint endpoint) {}
+
+  /** The stack closed the endpoint (it is closing): nothing more will arrive. */
+  default void onClosed(UdpEndpoint endpoint) {}
 }

@@ -19,6 +19,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * UDP (RFC 768) for a host, with RFC 1122 §4.1's requirements: demultiplexes datagrams to the
@@ -65,6 +68,8 @@ public final class UdpLayer implements ProtocolHandler {
   private final CounterSet<StackCounter> counters;
   private final int prefixLength;
   private final IntObjectHashMap<UdpEndpoint> byPort = new IntObjectHashMap<>();
+  /** Every endpoint not closed, bound or not: the stack's close tells them all. */
+  private final Set<UdpEndpoint> open = Collections.newSetFromMap(new IdentityHashMap<>());
   private final IcmpRateLimiter icmpLimiter;
   private final SecureRandom ephemeral;
   private final UdpHeader rx = new UdpHeader();
@@ -107,7 +112,9 @@ public final class UdpLayer implements ProtocolHandler {
   /** An endpoint not bound yet: the first send or connect binds it to an ephemeral port. */
   public UdpEndpoint open(int receiveBufferBytes) {
     checkReceiveBuffer(receiveBufferBytes);
-    return new UdpEndpoint(this, receiveBufferBytes);
+    UdpEndpoint e = new UdpEndpoint(this, receiveBufferBytes);
+    open.add(e);
+    return e;
   }
 
   /**
@@ -130,6 +137,7 @@ public final class UdpLayer implements ProtocolHandler {
       e.bound(port);
       byPort.put(port, e);
     }
+    open.add(e);
     return e;
   }
 
@@ -150,6 +158,11 @@ public final class UdpLayer implements ProtocolHandler {
     return byPort.size();
   }
 
+  /** Endpoints open now, bound or not. */
+  public int openEndpoints() {
+    return open.size();
+  }
+
   void ensureBound(UdpEndpoint e) {
     if (e.isBound()) {
       return;
@@ -168,6 +181,7 @@ public final class UdpLayer implements ProtocolHandler {
   }
 
   void unbind(UdpEndpoint e) {
+    open.remove(e);
     if (e.isBound() && byPort.get(e.localPort()) == e) {
       byPort.remove(e.localPort());
     }
@@ -327,10 +341,11 @@ public final class UdpLayer implements ProtocolHandler {
     e.events().onError(e);
   }
 
-  /** Closes every endpoint (the stack is closing). */
+  /** Closes every endpoint and tells its listener (the stack is closing: blocked receives must end). */
   public void close() {
-    for (UdpEndpoint e : byPort.values().toArray(new UdpEndpoint[0])) {
+    for (UdpEndpoint e : open.toArray(new UdpEndpoint[0])) {
       e.close();
+      e.events().onClosed(e);
     }
   }
 }

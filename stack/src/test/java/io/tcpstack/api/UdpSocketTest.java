@@ -310,6 +310,19 @@ class UdpSocketTest {
   }
 
   @Test
+  void closingTheStackEndsBlockedReceivesOfBoundAndUnboundSockets() throws Exception {
+    UdpSocket bound = UdpSocket.bind(server, 4000);
+    UdpSocket unbound = UdpSocket.open(server);
+    CompletableFuture<InetSocketAddress> first = run("bound", () -> bound.receive(ByteBuffer.allocate(8)));
+    awaitWaiting(threads.get(threads.size() - 1));
+    CompletableFuture<InetSocketAddress> second = run("unbound", () -> unbound.receive(ByteBuffer.allocate(8)));
+    awaitWaiting(threads.get(threads.size() - 1));
+    server.close();
+    assertInstanceOf(SocketClosedException.class, thrown(first));
+    assertInstanceOf(SocketClosedException.class, thrown(second));
+  }
+
+  @Test
   void aFullReceiveQueueDropsDatagramsAndCountsThem() throws Exception {
     try (UdpSocket r = UdpSocket.bind(server, 4000, UdpLayer.MIN_RECEIVE_BUFFER);
         UdpSocket s = UdpSocket.open(client)) {

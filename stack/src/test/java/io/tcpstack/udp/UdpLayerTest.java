@@ -226,6 +226,48 @@ class UdpLayerTest {
     assertEquals(0, h.counter(StackCounter.UDP_IN_ERRORS));
   }
 
+  @Test
+  void echoingADatagramAllocatesNothing() {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean,
+        "no per-thread allocation counter");
+    com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+    // Not the leak-detecting allocator: at paranoid level it records (allocates) every access.
+    io.netty.buffer.ByteBufAllocator quiet = new io.netty.buffer.UnpooledByteBufAllocator(true, true);
+    StackConfig config = StackConfig.builder().address(STACK, 24).mtu(1500).allocator(quiet).build();
+    long[] sent = {0};
+    try (io.tcpstack.NetworkStack stack = new io.tcpstack.NetworkStack(config, p -> sent[0] += p.readableBytes())) {
+      ByteBuf scratch = quiet.directBuffer(2048);
+      UdpEndpoint e = stack.udp().bind(7, UdpLayer.DEFAULT_RECEIVE_BUFFER);
+      e.setEvents(new UdpEvents() {
+        @Override
+        public void onReadable(UdpEndpoint endpoint) {
+          while (endpoint.receive(scratch) >= 0) {
+            endpoint.send(scratch, endpoint.senderAddress(), endpoint.senderPort());
+            scratch.clear();
+          }
+        }
+      });
+      ByteBuf in = quiet.directBuffer(1500).writeBytes(toStack(7, pattern(1000)));
+      try {
+        for (int i = 0; i < 20_000; i++) {
+          stack.receive(in, i);
+        }
+        long before = counter.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 100_000; i++) {
+          stack.receive(in, 20_000 + i);
+        }
+        long allocated = counter.getCurrentThreadAllocatedBytes() - before;
+        // One object per datagram would be 1.6 MB at least; what remains is the JVM's own (a few KiB).
+        assertTrue(allocated < 16 * 1024, allocated + " bytes allocated over 100000 echoes");
+        assertEquals(120_000L * (20 + 8 + 1000), sent[0]);
+      } finally {
+        in.release();
+        scratch.release();
+      }
+    }
+  }
+
   // --- lengths ---
 
   @Nested
