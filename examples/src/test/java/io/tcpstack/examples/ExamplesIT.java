@@ -465,7 +465,7 @@ class ExamplesIT {
     try (Launched demo = Launched.tcpstack("demo")) {
       assertEquals(0, demo.awaitExit(), demo.toString());
       String out = String.join("\n", demo.lines());
-      for (String expected : List.of("$ ping -c 3", "3 packets transmitted, 3 received", "hello, tcpstack",
+      for (String expected : List.of("$ ping -c 3", "3 packets transmitted, 3 received", "hello, tcpstack", "hello, udp",
           "MAKE ME LOUD", "HTTP/1.1 200 OK", "200 1000000 bytes", "All exchanges worked")) {
         assertTrue(out.contains(expected), "'" + expected + "' in " + demo);
       }
