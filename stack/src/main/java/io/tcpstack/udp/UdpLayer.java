@@ -210,9 +210,8 @@ public final class UdpLayer implements ProtocolHandler {
   void send(UdpEndpoint e, ByteBuffer src, int address, int port) {
     int length = src.remaining();
     ByteBuf out = beginSend(e, length, address, port);
-    out.writeBytes(src.duplicate());
+    out.writeBytes(src); // advances src's position
     finishSend(e, out, length, address, port);
-    src.position(src.limit());
   }
 
   /** Sends {@code b[off, off + len)} as one datagram. */
@@ -256,8 +255,8 @@ public final class UdpLayer implements ProtocolHandler {
   @Override
   public void receive(Ipv4Header header, ByteBuf buf, int payloadIndex, int payloadLength, int offload, long nowNs) {
     // RFC 768: the length field counts header and data; it may be shorter than the IP payload
-    // (the rest is padding, ignored), never longer nor below 8 (RFC 1122 §4.1.3.4 implies the
-    // check: such a datagram is malformed).
+    // (the rest is padding, ignored), never longer nor below 8: such a datagram is malformed,
+    // dropped and counted as Linux counts it (UdpInErrors).
     if (rx.wrapChecked(buf, payloadIndex, payloadLength) != WireCheck.OK) {
       counters.increment(StackCounter.UDP_IN_ERRORS);
       return;
