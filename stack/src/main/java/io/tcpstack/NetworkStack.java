@@ -10,6 +10,7 @@ import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.IsnGenerator;
 import io.tcpstack.tcp.DeadlineHeap;
 import io.tcpstack.tcp.TcpLayer;
+import io.tcpstack.udp.UdpLayer;
 import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.PacketFormat;
 import org.slf4j.Logger;
@@ -42,6 +43,7 @@ public final class NetworkStack implements AutoCloseable {
       new CounterSet<>(StackCounter.class, StackCounter::isDrop, LoggerFactory.getLogger(DROP_LOGGER));
   private final Ipv4Layer ip;
   private final TcpLayer tcp;
+  private final UdpLayer udp;
   /** The applications' timers ({@link #timer}). */
   private final DeadlineHeap<StackTimer> timers = new DeadlineHeap<>();
   private long lastNowNs;
@@ -66,6 +68,8 @@ public final class NetworkStack implements AutoCloseable {
     ip.register(IpProtocol.ICMP, new Icmpv4Layer(ip, counters));
     this.tcp = new TcpLayer(ip, counters, new IsnGenerator(config.isnKey()), config);
     ip.register(IpProtocol.TCP, tcp);
+    this.udp = new UdpLayer(ip, counters, config);
+    ip.register(IpProtocol.UDP, udp);
   }
 
   /** {@code sink}, logging each packet it is given at TRACE first. */
@@ -193,6 +197,11 @@ public final class NetworkStack implements AutoCloseable {
     return tcp;
   }
 
+  /** UDP: bound ports and their endpoints. */
+  public UdpLayer udp() {
+    return udp;
+  }
+
   public StackConfig config() {
     return config;
   }
@@ -214,6 +223,7 @@ public final class NetworkStack implements AutoCloseable {
       closed = true;
       tcp.close(lastNowNs);
       tcp.deliverEvents(); // subscribers learn that their connections were aborted
+      udp.close();
       ip.close();
     }
   }

@@ -7,6 +7,7 @@ import io.tcpstack.examples.cli.StackHost;
 import io.tcpstack.examples.cli.UsageException;
 import io.tcpstack.examples.http.HttpServer;
 import io.tcpstack.examples.services.EchoService;
+import io.tcpstack.examples.services.UdpEchoService;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,7 +18,7 @@ import java.util.function.Predicate;
 
 /**
  * {@code ./tcpstack demo}: the first thing to run. Brings the stack up in a throw-away network
- * namespace with the echo, upper-case and HTTP servers, lets {@code ping}, {@code nc} and {@code
+ * namespace with the echo (TCP and UDP), upper-case and HTTP servers, lets {@code ping}, {@code nc} and {@code
  * curl} from the kernel side talk to it, prints each exchange as a person would see it, and removes
  * everything. Exit 0 when every exchange went as expected.
  */
@@ -46,7 +47,8 @@ final class Demo {
     int backlog = options.backlog;
     try (EchoService echo = EchoService.start(host.runtime(), EchoService.PORT, backlog);
         AutoCloseable upper = UpperExample.start(host.runtime(), UpperExample.PORT, backlog);
-        HttpServer http = HttpServer.start(host.runtime(), HttpServer.PORT, backlog)) {
+        HttpServer http = HttpServer.start(host.runtime(), HttpServer.PORT, backlog);
+        UdpEchoService udpEcho = UdpEchoService.start(host.runtime(), UdpEchoService.PORT)) {
       out.println("tcpstack demo: the stack is " + stack + " in the throw-away network namespace " + netns
           + ";\nthe commands below run on the Linux side of the TUN link (" + Ipv4Address.toString(options.hostAddress)
           + "), inside that namespace.\n");
@@ -55,6 +57,8 @@ final class Demo {
               "ping -c 3 -i 0.2 " + stack, o -> o.contains("3 received")),
           new Step("nc to the echo service (TCP port 7): the line comes back",
               "printf 'hello, tcpstack\\n' | nc -N -w 5 " + stack + " 7", o -> o.equals("hello, tcpstack\n")),
+          new Step("nc -u to the echo service on UDP port 7: the datagram comes back (-W 1: after one)",
+              "printf 'hello, udp\\n' | nc -u -W 1 -w 5 " + stack + " 7", o -> o.equals("hello, udp\n")),
           new Step("nc to the upper-case service (TCP port " + UpperExample.PORT + ")",
               "printf 'make me loud\\n' | nc -N -w 5 " + stack + " " + UpperExample.PORT, o -> o.equals("MAKE ME LOUD\n")),
           new Step("curl: the HTTP server's headers",

@@ -34,7 +34,8 @@ public final class Main {
           + "  demo                        bring the stack up in a throw-away network namespace, show ping, nc and\n"
           + "                              curl talking to it, tear everything down (needs root)\n"
           + ServeOptions.USAGE
-          + "      serve runs the services example: echo (TCP 7), discard (9), chargen (19), http (80); and ping.\n"
+          + "      serve runs the services example: echo (TCP 7), discard (9), chargen (19), http (80), UDP echo\n"
+          + "      (7); and ping.\n"
           + "  run EXAMPLE [EXAMPLE OPTIONS] [the options of serve]\n"
           + "      Runs one example program on the stack:\n"
           + Examples.usage()

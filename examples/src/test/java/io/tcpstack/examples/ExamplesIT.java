@@ -87,6 +87,59 @@ class ExamplesIT {
     }
   }
 
+  /**
+   * The tutorials' TCP/UDP contrast: the UDP echo server binds a port and answers each datagram where
+   * it came from — nc -u and the tutorials' sendto/recvfrom client get their text back from port 7,
+   * and the server prints one line per datagram, no connection in sight.
+   */
+  @Test
+  void udpEchoAnswersNcAndTheTutorialsUdpClient() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "udp-echo")) {
+      // -W 1: nc ends after one datagram back (UDP has no end of stream to wait for).
+      assertEquals("hello, udp\n", sh(ns, "printf 'hello, udp\\n' | nc -u -W 1 -w 10 " + STACK + " 7"));
+      int first = stack.awaitLine(0, l -> l.startsWith("datagram from " + HOST + ":") && l.endsWith(", 11 bytes"),
+          "the nc datagram");
+      assertEquals("received from " + STACK + ":7: hello,server\nreceived from " + STACK + ":7: second message — ünï\n",
+          sh(ns, "python3 " + script("udp_client.py") + " " + STACK + " 7 hello,server 'second message — ünï'"));
+      stack.awaitLine(first + 1, l -> l.startsWith("datagram from " + HOST + ":") && l.endsWith(", 12 bytes"),
+          "the first python datagram");
+      // Larger than the link's MTU: it crosses in IP fragments both ways and comes back whole.
+      assertEquals("ok", sh(ns, "python3 -c \"import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);"
+          + " s.settimeout(10); d = bytes(range(256)) * 32; s.sendto(d, ('" + STACK + "', 7));"
+          + " print('ok' if s.recv(65535) == d else 'mismatch', end='')\""));
+      stop(stack);
+    }
+  }
+
+  /**
+   * RFC 1122 §4.1.3.1: a datagram to a closed UDP port draws ICMP Port Unreachable, which Linux
+   * reports to a connected socket as ECONNREFUSED (Python's ConnectionRefusedError) and to an
+   * unconnected one not at all. Port 9 is discard on TCP and closed on UDP: separate port spaces.
+   */
+  @Test
+  void serveAnswersUdpEchoAndAClosedUdpPortIsRefused() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = Launched.tcpstack("serve", "--netns", ns.name())) {
+      String ready = stack.awaitReady();
+      assertTrue(ready.contains("echo on UDP port 7"), ready);
+      assertEquals("echo over udp\n", sh(ns, "printf 'echo over udp\\n' | nc -u -W 1 -w 10 " + STACK + " 7"));
+
+      ProcessResult refused = ns.exec(LIMIT, "python3", script("udp_client.py"), "--connect", STACK, "9", "anyone?");
+      assertEquals("ConnectionRefusedError\n", refused.stdout(), refused.toString());
+      assertEquals(3, refused.exitCode(), refused.toString());
+
+      ProcessResult unconnected = ns.exec(LIMIT, "python3", script("udp_client.py"), STACK, "9", "anyone?");
+      assertEquals("no answer\n", unconnected.stdout(), "an unconnected socket is not told: " + unconnected);
+
+      assertEquals("still\n", sh(ns, "printf 'still\\n' | nc -u -W 1 -w 10 " + STACK + " 7"), "still serving");
+      stop(stack);
+      String counters = stack.awaitStderr();
+      for (String counter : List.of("udp_no_ports=2", "icmp_out_dest_unreachs=2", "udp_in_datagrams=2",
+          "udp_out_datagrams=2")) {
+        assertTrue(Pattern.compile("\\b" + counter + "\\b").matcher(counters).find(), counter + " in " + counters);
+      }
+    }
+  }
+
   @Test
   void upperAnswersEachMessageInUpperCase() throws Exception {
     try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "upper")) {
@@ -412,7 +465,7 @@ class ExamplesIT {
     try (Launched demo = Launched.tcpstack("demo")) {
       assertEquals(0, demo.awaitExit(), demo.toString());
       String out = String.join("\n", demo.lines());
-      for (String expected : List.of("$ ping -c 3", "3 packets transmitted, 3 received", "hello, tcpstack",
+      for (String expected : List.of("$ ping -c 3", "3 packets transmitted, 3 received", "hello, tcpstack", "hello, udp",
           "MAKE ME LOUD", "HTTP/1.1 200 OK", "200 1000000 bytes", "All exchanges worked")) {
         assertTrue(out.contains(expected), "'" + expected + "' in " + demo);
       }

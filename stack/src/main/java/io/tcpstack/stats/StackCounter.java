@@ -115,6 +115,16 @@ public enum StackCounter implements CounterSet.Described {
   /** Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2). */
   ICMP_OUT_TIME_EXCEEDS(false,
       "Time Exceeded (fragment reassembly) messages sent (RFC 1122 §3.3.2)."),
+  /** Destination Unreachable messages sent: Port Unreachable for UDP to a closed port (RFC 1122 §4.1.3.1). */
+  ICMP_OUT_DEST_UNREACHS(false,
+      "Destination Unreachable messages sent: Port Unreachable for UDP to a closed port (RFC 1122 §4.1.3.1)."),
+  /**
+   * ICMP error messages not sent because the rate limit was reached ({@link
+   * io.tcpstack.ip.IcmpRateLimiter}; Linux's {@code IcmpOutRateLimitGlobal} plus {@code
+   * IcmpOutRateLimitHost}).
+   */
+  ICMP_OUT_RATE_LIMITED(false,
+      "ICMP error messages not sent because the rate limit was reached (io.tcpstack.ip.IcmpRateLimiter; Linux's IcmpOutRateLimitGlobal plus IcmpOutRateLimitHost)."),
   /** TCP segments received (before any check). */
   TCP_IN_SEGS(false,
       "TCP segments received (before any check)."),
@@ -326,6 +336,44 @@ public enum StackCounter implements CounterSet.Described {
   /** Payload bytes sent for the first time. */
   TCP_OUT_BYTES(false,
       "Payload bytes sent for the first time."),
+  /** UDP datagrams delivered to a socket's receive queue (Linux's {@code UdpInDatagrams}). */
+  UDP_IN_DATAGRAMS(false,
+      "UDP datagrams delivered to a socket's receive queue (Linux's UdpInDatagrams)."),
+  /**
+   * Dropped: a valid UDP datagram to a port no socket is bound to, or whose connected socket waits
+   * for another peer; answered with ICMP Port Unreachable within the rate limit (RFC 1122
+   * §4.1.3.1; Linux's {@code UdpNoPorts}).
+   */
+  UDP_NO_PORTS(true,
+      "Dropped: a valid UDP datagram to a port no socket is bound to, or whose connected socket waits for another peer; answered with ICMP Port Unreachable within the rate limit (RFC 1122 §4.1.3.1; Linux's UdpNoPorts)."),
+  /**
+   * Dropped: UDP datagrams received but not delivered for a reason other than a closed port —
+   * header truncated, length field below 8 or beyond the IP payload, bad checksum, receive queue
+   * full (Linux's {@code UdpInErrors}, which counts the same; the last two also have counters of
+   * their own below).
+   */
+  UDP_IN_ERRORS(true,
+      "Dropped: UDP datagrams received but not delivered for a reason other than a closed port — header truncated, length field below 8 or beyond the IP payload, bad checksum, receive queue full (Linux's UdpInErrors, which counts the same; the last two also have counters of their own below)."),
+  /** Of {@link #UDP_IN_ERRORS}: the checksum was wrong (RFC 768; Linux's {@code UdpInCsumErrors}). */
+  UDP_IN_CSUM_ERRORS(false,
+      "Of #UDP_IN_ERRORS: the checksum was wrong (RFC 768; Linux's UdpInCsumErrors)."),
+  /**
+   * Of {@link #UDP_IN_ERRORS}: the socket's receive queue had no room for the datagram, its {@code
+   * SO_RCVBUF}-like byte limit reached (Linux's {@code UdpRcvbufErrors}).
+   */
+  UDP_RCVBUF_ERRORS(false,
+      "Of #UDP_IN_ERRORS: the socket's receive queue had no room for the datagram, its SO_RCVBUF-like byte limit reached (Linux's UdpRcvbufErrors)."),
+  /** UDP datagrams sent (Linux's {@code UdpOutDatagrams}). */
+  UDP_OUT_DATAGRAMS(false,
+      "UDP datagrams sent (Linux's UdpOutDatagrams)."),
+  /**
+   * ICMP error messages about a UDP datagram we sent that were reported to its connected socket
+   * (RFC 1122 §4.1.3.3); those about an unconnected socket or a closed port, and the transient
+   * kinds, are ignored as Linux does without {@code IP_RECVERR}, and counted in {@link
+   * #ICMP_IN_IGNORED}.
+   */
+  UDP_ICMP_ERRORS_REPORTED(false,
+      "ICMP error messages about a UDP datagram we sent that were reported to its connected socket (RFC 1122 §4.1.3.3); those about an unconnected socket or a closed port, and the transient kinds, are ignored as Linux does without IP_RECVERR, and counted in #ICMP_IN_IGNORED."),
   /** Packets the device refused to take (write failed). */
   DEVICE_TX_ERRORS(false,
       "Packets the device refused to take (write failed)."),

@@ -12,6 +12,7 @@ public final class Examples {
   static {
     for (Example e : List.of(
         new EchoExample(),
+        new UdpEchoExample(),
         new UpperExample(),
         new HelloExample(),
         new ThanksExample(),

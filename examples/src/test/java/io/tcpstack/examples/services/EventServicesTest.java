@@ -12,6 +12,16 @@ import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpError;
 import io.tcpstack.tcp.TcpState;
 import io.tcpstack.testing.SeededStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.tcpstack.api.UdpChannel;
+import io.tcpstack.api.UdpChannelHandler;
+import io.tcpstack.testing.Packets;
+import io.tcpstack.wire.Ipv4Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,6 +66,47 @@ class EventServicesTest {
       assertTrue(sim.runUntil(() -> sim.server().tcp().openConnectionCount() == 0, 10 * SECOND), "the server's side closed");
       assertTrue(sim.runUntil(() -> sim.serverHeld() == baseline && sim.serverChunks() == 0, SECOND),
           "its buffers' chunks all back, nothing else held");
+    }
+  }
+
+  @Test
+  void udpEchoSendsEveryDatagramBackToItsSenderAndHoldsNoBufferBetweenThem() {
+    try (SimulatedClients sim = new SimulatedClients()) {
+      UdpEchoService echo = UdpEchoService.bind(sim.server(), UdpEchoService.PORT);
+      sim.runFor(SimulatedClients.MS);
+      long baseline = sim.serverHeld();
+      List<byte[]> echoes = new ArrayList<>();
+      List<InetSocketAddress> senders = new ArrayList<>();
+      UdpChannel client = UdpChannel.open(sim.net.a().stack(), new UdpChannelHandler() {
+        @Override
+        public void onReadable(UdpChannel channel) {
+          ByteBuf b = Unpooled.buffer(70_000);
+          try {
+            InetSocketAddress from;
+            while ((from = channel.receive(b)) != null) {
+              senders.add(from);
+              echoes.add(ByteBufUtil.getBytes(b));
+              b.clear();
+            }
+          } finally {
+            b.release();
+          }
+        }
+      });
+      InetSocketAddress server = new InetSocketAddress(Ipv4Address.toInet(Packets.STACK), UdpEchoService.PORT);
+      List<byte[]> sent = List.of(random(3, 1), new byte[0], random(4, 1472), random(5, 9000));
+      for (byte[] d : sent) {
+        client.send(Unpooled.wrappedBuffer(d), server);
+      }
+      assertTrue(sim.runUntil(() -> echoes.size() == sent.size(), SECOND), echoes.size() + " echoes");
+      for (int i = 0; i < sent.size(); i++) {
+        assertArrayEquals(sent.get(i), echoes.get(i), "datagram " + i + " whole, in order on this loss-free link");
+        assertEquals(server, senders.get(i), "from port 7");
+      }
+      assertEquals(baseline, sim.serverHeld(), "the echo's buffer is released after each event");
+      assertEquals(sent.size(), sim.server().counters().get(StackCounter.UDP_OUT_DATAGRAMS));
+      echo.close();
+      client.close();
     }
   }
 

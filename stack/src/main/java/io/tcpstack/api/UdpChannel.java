@@ -1,0 +1,198 @@
+package io.tcpstack.api;
+
+import io.netty.buffer.ByteBuf;
+import io.tcpstack.NetworkStack;
+import io.tcpstack.tcp.Subscribers;
+import io.tcpstack.udp.UdpEndpoint;
+import io.tcpstack.udp.UdpError;
+import io.tcpstack.udp.UdpEvents;
+import io.tcpstack.udp.UdpLayer;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * A UDP socket for event-driven code (RFC 768): non-blocking calls and events ({@link
+ * UdpChannelHandler}) on the stack thread, with no thread of its own and no hand-off — as {@link
+ * TcpChannel} is for TCP. The blocking {@link UdpSocket} is the other face of the same endpoints.
+ *
+ * <p>Every method must be called on the stack thread: from a handler, or from a task given to
+ * {@link io.tcpstack.runtime.StackRuntime#execute}. {@link #send} never blocks: a datagram leaves
+ * at once (fragmented by IP if larger than the MTU) or, if the address or size is not allowed, is
+ * refused with an exception. {@link #receive} takes the next queued datagram, if any.
+ *
+ * <p>Addresses are {@link InetSocketAddress}es of IPv4 hosts; IPv6 is refused with {@link
+ * IllegalArgumentException} until the stack's UDP learns it. A channel talking to one peer
+ * allocates nothing per datagram (the sender's address object is reused while it does not change).
+ */
+public final class UdpChannel {
+
+  private final NetworkStack stack;
+  private final UdpEndpoint endpoint;
+  private final Subscribers<UdpChannelHandler> handlers = new Subscribers<>();
+  private final UdpAddresses addresses = new UdpAddresses();
+
+  private final UdpEvents events = new UdpEvents() {
+    @Override
+    public void onReadable(UdpEndpoint e) {
+      for (Object o : handlers.snapshot()) {
+        if (handlers.contains(o)) {
+          ((UdpChannelHandler) o).onReadable(UdpChannel.this);
+        }
+      }
+    }
+
+    @Override
+    public void onClosed(UdpEndpoint e) {
+      for (Object o : handlers.snapshot()) {
+        if (handlers.contains(o)) {
+          ((UdpChannelHandler) o).onClosed(UdpChannel.this);
+        }
+      }
+    }
+
+    @Override
+    public void onError(UdpEndpoint e) {
+      UdpError error = e.takeError(); // told to the handlers: no later call fails with it
+      for (Object o : handlers.snapshot()) {
+        if (handlers.contains(o)) {
+          ((UdpChannelHandler) o).onError(UdpChannel.this, error);
+        }
+      }
+    }
+  };
+
+  private UdpChannel(NetworkStack stack, UdpEndpoint endpoint, UdpChannelHandler handler) {
+    this.stack = stack;
+    this.endpoint = endpoint;
+    endpoint.setEvents(events);
+    if (handler != null) {
+      subscribe(handler);
+    }
+  }
+
+  /**
+   * A channel bound to {@code port} of the stack's address (0: an ephemeral port, RFC 6056), with
+   * a receive queue of {@link UdpLayer#DEFAULT_RECEIVE_BUFFER} bytes. Stack thread.
+   *
+   * @throws IllegalStateException if the port is taken, or no ephemeral port is free
+   */
+  public static UdpChannel bind(NetworkStack stack, int port, UdpChannelHandler handler) {
+    return bind(stack, port, UdpLayer.DEFAULT_RECEIVE_BUFFER, handler);
+  }
+
+  /**
+   * As {@link #bind(NetworkStack, int, UdpChannelHandler)} with a receive queue of {@code
+   * receiveBufferBytes} ({@code SO_RCVBUF}'s role: datagrams that find it full are dropped and
+   * counted, {@code UDP_RCVBUF_ERRORS}).
+   */
+  public static UdpChannel bind(NetworkStack stack, int port, int receiveBufferBytes, UdpChannelHandler handler) {
+    return new UdpChannel(stack, stack.udp().bind(port, receiveBufferBytes), handler);
+  }
+
+  /** A channel not bound yet: the first {@link #send} or {@link #connect} binds an ephemeral port. Stack thread. */
+  public static UdpChannel open(NetworkStack stack, UdpChannelHandler handler) {
+    return new UdpChannel(stack, stack.udp().open(UdpLayer.DEFAULT_RECEIVE_BUFFER), handler);
+  }
+
+  /** Adds a handler; its events start with the next one delivered. Stack thread. */
+  public Subscription subscribe(UdpChannelHandler handler) {
+    return handlers.add(Objects.requireNonNull(handler, "handler"))::run;
+  }
+
+  /**
+   * Takes the next queued datagram into {@code dst} — as much as its writable bytes hold, the rest
+   * dropped, as {@code recv} truncates — and returns its sender, or null if none is queued.
+   *
+   * @throws IllegalStateException if the channel is closed
+   */
+  public InetSocketAddress receive(ByteBuf dst) {
+    checkOpen();
+    if (endpoint.receive(dst) < 0) {
+      return null;
+    }
+    return addresses.toInet(endpoint.senderAddress(), endpoint.senderPort());
+  }
+
+  /**
+   * Sends {@code src}'s readable bytes to {@code to} as one datagram, advancing its reader index.
+   *
+   * @throws IllegalArgumentException for more than {@link UdpLayer#MAX_PAYLOAD} bytes; for an
+   *     IPv6, unresolved, broadcast, multicast or zero address, or port 0
+   * @throws IllegalStateException if the channel is closed, or no ephemeral port is free
+   */
+  public void send(ByteBuf src, InetSocketAddress to) {
+    checkOpen();
+    UdpAddresses.check(to);
+    endpoint.send(src, addresses.address(to), to.getPort());
+  }
+
+  /**
+   * Sends to the connected peer.
+   *
+   * @throws IllegalStateException if not connected
+   */
+  public void send(ByteBuf src) {
+    checkOpen();
+    endpoint.send(src);
+  }
+
+  /**
+   * Takes datagrams from {@code peer} only, sends there by {@link #send(ByteBuf)}, and hears of
+   * ICMP errors about what was sent there ({@link UdpChannelHandler#onError}). Binds an ephemeral
+   * port first if unbound.
+   */
+  public void connect(InetSocketAddress peer) {
+    checkOpen();
+    UdpAddresses.check(peer);
+    endpoint.connect(addresses.address(peer), peer.getPort());
+  }
+
+  /** Takes datagrams from anyone again. */
+  public void disconnect() {
+    endpoint.disconnect();
+  }
+
+  public boolean isConnected() {
+    return endpoint.isConnected();
+  }
+
+  /** The connected peer, or null. */
+  public InetSocketAddress remoteAddress() {
+    return endpoint.isConnected() ? addresses.toInet(endpoint.remoteAddress(), endpoint.remotePort()) : null;
+  }
+
+  /** The local port; 0 while unbound. */
+  public int localPort() {
+    return endpoint.localPort();
+  }
+
+  /** Datagrams waiting to be received. */
+  public int queuedDatagrams() {
+    return endpoint.queuedDatagrams();
+  }
+
+  public boolean isOpen() {
+    return !endpoint.isClosed();
+  }
+
+  /** Unbinds the port and drops what is queued. Idempotent. */
+  public void close() {
+    endpoint.close();
+  }
+
+  /** The stack this channel lives on (its clock, its counters, its allocator). */
+  public NetworkStack stack() {
+    return stack;
+  }
+
+  private void checkOpen() {
+    if (endpoint.isClosed()) {
+      throw new IllegalStateException(this + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "UdpChannel[:" + endpoint.localPort() + (endpoint.isClosed() ? ", closed" : "") + "]";
+  }
+}
