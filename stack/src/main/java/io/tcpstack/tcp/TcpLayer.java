@@ -6,6 +6,7 @@ import io.netty.util.collection.LongObjectHashMap;
 import io.tcpstack.StackConfig;
 import io.tcpstack.ip.IcmpError;
 import io.tcpstack.ip.Ipv4Layer;
+import io.tcpstack.ip.Ipv6Layer;
 import io.tcpstack.ip.Offload;
 import io.tcpstack.ip.PathMtuCache;
 import io.tcpstack.ip.SoftwareOffload;
@@ -62,6 +63,8 @@ public final class TcpLayer implements ProtocolHandler {
   static final int SPARE_CHUNKS = 256;
 
   private final Ipv4Layer ip;
+  /** IPv6, or null (then IPv4 only). */
+  private final Ipv6Layer ip6;
   private final CounterSet<StackCounter> counters;
   private final IsnGenerator isn;
   private final int address;
@@ -114,7 +117,14 @@ public final class TcpLayer implements ProtocolHandler {
   private final ChallengeAckLimiter challengeAcks;
 
   public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, StackConfig config) {
+    this(ip, null, counters, isn, config);
+  }
+
+  /** TCP over both IPv4 and, when {@code ip6} is not null and has an address, IPv6. */
+  public TcpLayer(Ipv4Layer ip, Ipv6Layer ip6, CounterSet<StackCounter> counters, IsnGenerator isn,
+      StackConfig config) {
     this.ip = ip;
+    this.ip6 = ip6;
     this.counters = counters;
     this.isn = isn;
     this.address = ip.address();
