@@ -25,6 +25,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.tcpstack.tun.TunException.Reason;
 import java.io.Closeable;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -549,6 +550,10 @@ public final class TunDevice implements Closeable {
       if (spec.mtu != 0) {
         ifconfig.ensureMtu(name, spec.mtu);
       }
+      if (spec.hostAddress6 != null) {
+        // After the MTU: the kernel keeps IPv6 off a device whose MTU is below 1280 (RFC 8200 §5).
+        ifconfig.ensureAddress6(name, spec.hostAddress6, spec.prefixLength6);
+      }
       if (spec.txQueueLength != 0) {
         ifconfig.ensureTxQueueLength(name, spec.txQueueLength);
       }
@@ -629,6 +634,8 @@ public final class TunDevice implements Closeable {
     private Path netns;
     private Inet4Address hostAddress;
     private int prefixLength;
+    private Inet6Address hostAddress6;
+    private int prefixLength6;
     private int mtu;
     private int txQueueLength;
     private Boolean up;
@@ -676,6 +683,22 @@ public final class TunDevice implements Closeable {
       }
       this.hostAddress = address;
       this.prefixLength = prefixLength;
+      return this;
+    }
+
+    /**
+     * The kernel's own IPv6 address on the device and the prefix routed through it (SIOCSIFADDR on
+     * an AF_INET6 socket), beside the IPv4 one; IPv6 is enabled on the device first ({@code
+     * disable_ipv6} = 0). An address the device has already is left alone. Implies {@link
+     * #up(boolean) up(true)} unless set otherwise.
+     */
+    public Builder hostAddress6(Inet6Address address, int prefixLength) {
+      Objects.requireNonNull(address, "address");
+      if (prefixLength < 1 || prefixLength > 128) {
+        throw new IllegalArgumentException("prefixLength must be 1..128, got " + prefixLength);
+      }
+      this.hostAddress6 = address;
+      this.prefixLength6 = prefixLength;
       return this;
     }
 
@@ -782,7 +805,7 @@ public final class TunDevice implements Closeable {
     }
 
     boolean up() {
-      return up != null ? up : hostAddress != null;
+      return up != null ? up : hostAddress != null || hostAddress6 != null;
     }
 
     /** The ip(8) commands that would prepare device {@code actualName} as this builder asks. */
@@ -793,6 +816,10 @@ public final class TunDevice implements Closeable {
       if (hostAddress != null) {
         commands.append(" && ").append(ip).append(" addr add ").append(hostAddress.getHostAddress())
             .append('/').append(prefixLength).append(" dev ").append(actualName);
+      }
+      if (hostAddress6 != null) {
+        commands.append(" && ").append(ip).append(" -6 addr add ").append(hostAddress6.getHostAddress())
+            .append('/').append(prefixLength6).append(" dev ").append(actualName);
       }
       if (mtu != 0 || up()) {
         commands.append(" && ").append(ip).append(" link set dev ").append(actualName)
