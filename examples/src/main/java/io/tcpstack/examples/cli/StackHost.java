@@ -101,6 +101,9 @@ public final class StackHost implements AutoCloseable {
         // Negotiated: a kernel or a prepared device that refuses gives plain TUN, with one log line.
         builder.vnetHeader(true).offloads(TunLink.TUN_OFFLOADS);
       }
+      if (options.hostAddress6 != null) {
+        builder.hostAddress6((java.net.Inet6Address) options.hostAddress6.toInet(), options.prefixLength6);
+      }
       if (options.tun != null) {
         builder.name(options.tun);
       }
@@ -155,9 +158,11 @@ public final class StackHost implements AutoCloseable {
   /** One line for people: where the stack is and how to reach it. */
   public String describe() {
     String where = options.netns == null ? "" : " in netns " + options.netns;
-    return "stack " + Ipv4Address.toString(options.stackAddress)
+    boolean v6 = options.stackAddress6 != null;
+    return "stack " + Ipv4Address.toString(options.stackAddress) + (v6 ? " and " + options.stackAddress6 : "")
         + " on " + deviceName + where
         + ", host side " + Ipv4Address.toString(options.hostAddress) + "/" + options.prefixLength
+        + (v6 ? " and " + options.hostAddress6 + "/" + options.prefixLength6 : "")
         + ", mtu " + options.mtu
         + (faults == null ? "" : ", impaired " + options.impairment);
   }
