@@ -120,6 +120,23 @@ class TunIpv6IntegrationTest {
   }
 
   @Test
+  void linuxConnectsOverIpv6ThroughAnImpairedLink() throws Exception {
+    // Below an impairment the link finishes what the kernel hands over in software: the partial
+    // checksums of the kernel's IPv6 segments are completed over the IPv6 pseudo-header.
+    net.close();
+    net = TunStack.start(io.tcpstack.device.Impairment.parse("loss=1%,seed=6"));
+    ns = net.ns();
+    echoServer(7);
+    Path peer = TunStack.script("/tun/tcp_peer.py");
+    ProcessResult r = ns.exec(LIMIT, "python3", peer.toString(), "echo", TunStack.STACK6, "7", "2000000", "7");
+    assertEquals(0, r.exitCode(), r.toString());
+    String[] f = r.stdout().strip().split(" ");
+    assertEquals("2000000", f[1], r.toString());
+    assertEquals(f[2], f[3], "the echo is the stream, byte for byte");
+    assertEquals(0, counter(StackCounter.TCP_IN_BAD_CHECKSUM), "no kernel segment left with a partial checksum");
+  }
+
+  @Test
   void ncOverIpv6() throws Exception {
     echoServer(7);
     ProcessResult r = ns.exec(LIMIT, "bash", "-c", "printf 'over IPv6\\n' | nc -6 -N -w 10 " + TunStack.STACK6 + " 7");

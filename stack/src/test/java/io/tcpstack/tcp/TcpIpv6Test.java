@@ -245,6 +245,29 @@ class TcpIpv6Test {
   }
 
   @Test
+  void synCookieOverIpv6CompletesTheHandshake() {
+    try (TcpHarness c = TcpHarness.ipv6(b -> b.synBacklog(1))) {
+      TcpListener l = c.listen(LOCAL_PORT, 8, TcpConfig.DEFAULT);
+      c.send(peer().ports(PEER_PORT + 1, LOCAL_PORT).seq(PEER_ISS).flags(SYN).mss(MSS6));
+      assertEquals(1, c.take().size(), "the SYN queue's one place");
+      c.send(peer().seq(PEER_ISS).flags(SYN).mss(MSS6));
+      int cookie = new SynCookies(ISN).cookie(STACK6, LOCAL_PORT, HOST6, PEER_PORT, PEER_ISS,
+          SynCookies.mssIndex(MSS6), 0);
+      c.expect(local().seq(cookie).ack(PEER_ISS + 1).flags(SYN | ACK).mss(MSS6));
+      assertEquals(1, c.counter(StackCounter.TCP_SYN_COOKIES_SENT));
+      c.send(peer().ack(cookie + 1));
+      c.expectNothing();
+      assertEquals(1, c.counter(StackCounter.TCP_SYN_COOKIES_VALIDATED));
+      TcpConnection made = l.accept();
+      assertEquals(HOST6, made.remoteIp());
+      assertEquals(TcpState.ESTABLISHED, made.state());
+      assertNotEquals(cookie, new SynCookies(ISN).cookie(Packets.STACK, LOCAL_PORT, Packets.HOST, PEER_PORT, PEER_ISS,
+          SynCookies.mssIndex(MSS6), 0), "not the IPv4 tuple's cookie");
+      made.dispose();
+    }
+  }
+
+  @Test
   void ipv6HashesMatchTheGeneralSipHash() {
     // The allocation-free form against the general algorithm (itself checked on the reference
     // vectors in IsnGeneratorTest) over the 36-byte tuple.

@@ -68,7 +68,12 @@ public final class TcpHarness implements AutoCloseable {
    * the stack emits must be IPv6 to the peer, its checksum right over the IPv6 pseudo-header.
    */
   public static TcpHarness ipv6() {
-    TcpHarness h = new TcpHarness(b -> b.address6(Packets6.STACK6, 64));
+    return ipv6(b -> b);
+  }
+
+  /** As {@link #ipv6()}, with the stack's configuration changed by {@code tune}. */
+  public static TcpHarness ipv6(java.util.function.UnaryOperator<StackConfig.Builder> tune) {
+    TcpHarness h = new TcpHarness(b -> tune.apply(b.address6(Packets6.STACK6, 64)));
     h.ipv6 = true;
     return h;
   }
