@@ -86,6 +86,9 @@ final class Ifconfig {
    */
   void ensureAddress6(String name, Inet6Address address, int prefixLength) throws TunException {
     String what = "the IPv6 address of " + name + " to " + address.getHostAddress() + "/" + prefixLength;
+    if (hasAddress6(name, address, prefixLength)) {
+      return; // reads need no privilege: a prepared device is left alone
+    }
     java.nio.file.Path disable = java.nio.file.Path.of("/proc/sys/net/ipv6/conf", name, "disable_ipv6");
     try {
       if (!java.nio.file.Files.exists(disable)) {
@@ -131,6 +134,30 @@ final class Ifconfig {
     } finally {
       libc.close(fd6);
     }
+  }
+
+  /**
+   * Whether {@code name} has {@code address/prefixLength}, from {@code /proc/thread-self/net/if_inet6}
+   * (the calling thread's namespace: the thread that entered the device's; lines are "address
+   * (32 hex digits) ifindex prefix scope flags name"). False when it cannot be read.
+   */
+  static boolean hasAddress6(String name, Inet6Address address, int prefixLength) {
+    StringBuilder hex = new StringBuilder(32);
+    for (byte b : address.getAddress()) {
+      hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+    }
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/thread-self/net/if_inet6"))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 6 && f[5].equals(name) && f[0].equalsIgnoreCase(hex.toString())
+            && Integer.parseInt(f[2], 16) == prefixLength) {
+          return true;
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.debug("cannot read the IPv6 addresses: {}", e.toString());
+    }
+    return false;
   }
 
   void ensureMtu(String name, int mtu) throws TunException {

@@ -95,6 +95,8 @@ public final class TunDevice implements Closeable {
   private final int eventFd;
   // Kept open for interface queries in the device's namespace, which need not be the caller's.
   private final int controlFd;
+  /** Whether the device has the host IPv6 address asked for ({@link Builder#hostAddress6}); set once at open. */
+  private boolean hostAddress6;
   // Native memory allocated once per device (jnr frees it when these Pointers are collected).
   private final Pointer pollFds;
   private final Pointer eventOne;
@@ -163,6 +165,15 @@ public final class TunDevice implements Closeable {
   }
 
   /** The device's MTU as read back from the kernel when it was opened. */
+  /**
+   * Whether the device carries the host IPv6 address the builder asked for: false when none was
+   * asked for, or when it was optional ({@link Builder#hostAddress6Optional}) and this process may
+   * not set it.
+   */
+  public boolean hasHostAddress6() {
+    return hostAddress6;
+  }
+
   public int mtu() {
     return mtu;
   }
@@ -550,9 +561,19 @@ public final class TunDevice implements Closeable {
       if (spec.mtu != 0) {
         ifconfig.ensureMtu(name, spec.mtu);
       }
+      boolean address6 = false;
       if (spec.hostAddress6 != null) {
         // After the MTU: the kernel keeps IPv6 off a device whose MTU is below 1280 (RFC 8200 §5).
-        ifconfig.ensureAddress6(name, spec.hostAddress6, spec.prefixLength6);
+        try {
+          ifconfig.ensureAddress6(name, spec.hostAddress6, spec.prefixLength6);
+          address6 = true;
+        } catch (TunException e) {
+          if (!spec.hostAddress6Optional || e.reason() != TunException.Reason.NOT_PERMITTED) {
+            throw e;
+          }
+          LOG.info("{} has no IPv6 address and this process may not give it one: IPv4 only ({})", name,
+              e.getMessage());
+        }
       }
       if (spec.txQueueLength != 0) {
         ifconfig.ensureTxQueueLength(name, spec.txQueueLength);
@@ -569,6 +590,7 @@ public final class TunDevice implements Closeable {
         throw systemCall("eventfd", Native.errno());
       }
       TunDevice device = new TunDevice(libc, name, mtu, vnet, tunFd, eventFd, controlFd);
+      device.hostAddress6 = address6;
       opened = true;
       LOG.debug("opened TUN device {} (mtu {}{}{})", name, mtu,
           vnet.headerSize == 0 ? "" : ", vnet header, offloads 0x" + Integer.toHexString(vnet.offloads),
@@ -636,6 +658,7 @@ public final class TunDevice implements Closeable {
     private int prefixLength;
     private Inet6Address hostAddress6;
     private int prefixLength6;
+    private boolean hostAddress6Optional;
     private int mtu;
     private int txQueueLength;
     private Boolean up;
@@ -699,6 +722,16 @@ public final class TunDevice implements Closeable {
       }
       this.hostAddress6 = address;
       this.prefixLength6 = prefixLength;
+      return this;
+    }
+
+    /**
+     * Whether the {@link #hostAddress6} is optional: a device this process may not change (no
+     * CAP_NET_ADMIN, a prepared device without that address) then opens without it, logged, and
+     * {@link TunDevice#hasHostAddress6()} says so. False by default: the open fails.
+     */
+    public Builder hostAddress6Optional(boolean optional) {
+      this.hostAddress6Optional = optional;
       return this;
     }
 

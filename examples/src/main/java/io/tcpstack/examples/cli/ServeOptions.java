@@ -43,6 +43,11 @@ public final class ServeOptions {
   public final int prefixLength6;
   /** The kernel side's IPv6 address ({@code --host-address6}), or null without IPv6. */
   public final IpAddress hostAddress6;
+  /**
+   * Whether IPv6 was asked for ({@code --address6} or {@code --host-address6} given), rather than
+   * on by default: only then is a device that may not get its IPv6 address an error.
+   */
+  public final boolean address6Explicit;
   public final int mtu;
   /** What the link does wrong, both ways ({@code --impair}); {@link Impairment#NONE} by default. */
   public final Impairment impairment;
@@ -64,9 +69,10 @@ public final class ServeOptions {
   public final CongestionAlgorithm congestion;
 
   private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress,
-      IpAddress stackAddress6, int prefixLength6, IpAddress hostAddress6, int mtu,
+      IpAddress stackAddress6, int prefixLength6, IpAddress hostAddress6, boolean address6Explicit, int mtu,
       Impairment impairment, int backlog, int maxConnections, long bufferMemory, boolean offload,
       CongestionAlgorithm congestion) {
+    this.address6Explicit = address6Explicit;
     this.stackAddress6 = stackAddress6;
     this.prefixLength6 = prefixLength6;
     this.hostAddress6 = hostAddress6;
@@ -298,8 +304,15 @@ public final class ServeOptions {
         }
       }
     }
-    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, stack6, prefix6, hostIp6, mtuValue, impairment,
-        backlog, maxConnections, bufferMemory, offload, congestion);
+    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, stack6, prefix6, hostIp6,
+        address6 != null || host6 != null, mtuValue, impairment, backlog, maxConnections, bufferMemory, offload,
+        congestion);
+  }
+
+  /** These options with IPv6 off (a device that may not get its IPv6 address, when IPv6 was only the default). */
+  public ServeOptions withoutIpv6() {
+    return new ServeOptions(netns, tun, stackAddress, prefixLength, hostAddress, null, 0, null, false, mtu,
+        impairment, backlog, maxConnections, bufferMemory, offload, congestion);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */
