@@ -53,7 +53,7 @@ def send(host, port, nbytes, seed):
 
 
 def recv(bind, port, info=False):
-    l = socket.socket()
+    l = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET)
     l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     l.bind((bind, port))
     l.listen(1)
@@ -132,7 +132,7 @@ def echo(host, port, nbytes, seed, info=False):
 
 def slowrecv(bind, port, rate, pause_ms):
     burst = max(1, rate * pause_ms // 1000)
-    l = socket.socket()
+    l = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET)
     l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     l.bind((bind, port))
     l.listen(1)

@@ -2,7 +2,9 @@ package io.tcpstack;
 
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.ip.Icmpv4Layer;
+import io.tcpstack.ip.Icmpv6Layer;
 import io.tcpstack.ip.Ipv4Layer;
+import io.tcpstack.ip.Ipv6Layer;
 import io.tcpstack.ip.Offload;
 import io.tcpstack.ip.PacketSink;
 import io.tcpstack.stats.CounterSet;
@@ -15,9 +17,11 @@ import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.PacketFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.tcpstack.wire.Ipv6Header;
 
 /**
- * The protocol core: one host's IPv4, ICMP (and, in later issues, TCP) as a pure state machine.
+ * The protocol core: one host's IPv4, ICMP, IPv6, ICMPv6 and TCP as a pure state machine. Packets
+ * from the link go to the IPv4 or IPv6 layer by their version nibble.
  *
  * <p>Three entry points, as in smoltcp: {@link #receive} (one packet from the link), {@link #poll}
  * (run what is due), {@link #pollAt} (when attention is next needed). No I/O, no threads, no clock:
@@ -42,6 +46,7 @@ public final class NetworkStack implements AutoCloseable {
   private final CounterSet<StackCounter> counters =
       new CounterSet<>(StackCounter.class, StackCounter::isDrop, LoggerFactory.getLogger(DROP_LOGGER));
   private final Ipv4Layer ip;
+  private final Ipv6Layer ip6;
   private final TcpLayer tcp;
   private final UdpLayer udp;
   /** The applications' timers ({@link #timer}). */
@@ -66,10 +71,15 @@ public final class NetworkStack implements AutoCloseable {
     }
     this.ip = new Ipv4Layer(config, counters, sink, linkOffloads);
     ip.register(IpProtocol.ICMP, new Icmpv4Layer(ip, counters));
-    this.tcp = new TcpLayer(ip, counters, new IsnGenerator(config.isnKey()), config);
+    this.ip6 = new Ipv6Layer(config, counters, sink);
+    Icmpv6Layer icmp6 = new Icmpv6Layer(ip6, counters);
+    ip6.icmp(icmp6);
+    ip6.register(IpProtocol.ICMPV6, icmp6);
+    this.tcp = new TcpLayer(ip, ip6, counters, new IsnGenerator(config.isnKey()), config);
     ip.register(IpProtocol.TCP, tcp);
     this.udp = new UdpLayer(ip, counters, config);
     ip.register(IpProtocol.UDP, udp);
+    ip6.register(IpProtocol.TCP, tcp);
   }
 
   /** {@code sink}, logging each packet it is given at TRACE first. */
@@ -107,7 +117,12 @@ public final class NetworkStack implements AutoCloseable {
           offload == Offload.NONE ? "" : " (" + Offload.describe(offload) + ")");
     }
     advance(nowNs);
-    ip.receive(packet, offload, nowNs);
+    // RFC 8200 §3 / RFC 791 §3.1: the version nibble comes first in both headers.
+    if (packet.readableBytes() > 0 && (packet.getUnsignedByte(packet.readerIndex()) >>> 4) == Ipv6Header.VERSION) {
+      ip6.receive(packet, offload, nowNs);
+    } else {
+      ip.receive(packet, offload, nowNs);
+    }
     if (!tcp.batching()) {
       tcp.deliverEvents();
     }
@@ -132,6 +147,7 @@ public final class NetworkStack implements AutoCloseable {
   public void poll(long nowNs) {
     advance(nowNs);
     ip.poll(nowNs);
+    ip6.poll(nowNs);
     tcp.poll(nowNs);
     tcp.deliverEvents();
     StackTimer due;
@@ -179,7 +195,7 @@ public final class NetworkStack implements AutoCloseable {
 
   /** The next time {@link #poll} has work, or {@link Long#MAX_VALUE} if none is scheduled. */
   public long pollAt() {
-    return earliest(earliest(ip.pollAt(), tcp.pollAt()), timers.peekDeadline());
+    return earliest(earliest(earliest(ip.pollAt(), ip6.pollAt()), tcp.pollAt()), timers.peekDeadline());
   }
 
   private static long earliest(long a, long b) {
@@ -216,6 +232,11 @@ public final class NetworkStack implements AutoCloseable {
     return ip;
   }
 
+  /** The IPv6 layer, for registering protocols and for tests (present, disabled, without an IPv6 address). */
+  public Ipv6Layer ip6() {
+    return ip6;
+  }
+
   /** Releases every buffer the stack holds. Idempotent. */
   @Override
   public void close() {
@@ -225,6 +246,7 @@ public final class NetworkStack implements AutoCloseable {
       tcp.deliverEvents(); // subscribers learn that their connections were aborted
       udp.close();
       ip.close();
+      ip6.close();
     }
   }
 }

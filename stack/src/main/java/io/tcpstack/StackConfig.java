@@ -3,7 +3,9 @@ package io.tcpstack;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
+import io.tcpstack.wire.Ipv6Header;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
@@ -54,6 +56,8 @@ public final class StackConfig {
 
   private final int address;
   private final int prefixLength;
+  private final IpAddress address6;
+  private final int prefixLength6;
   private final int maxConnections;
   private final long bufferMemory;
   private final boolean transmitThread;
@@ -74,6 +78,8 @@ public final class StackConfig {
   private StackConfig(Builder b) {
     this.address = b.address;
     this.prefixLength = b.prefixLength;
+    this.address6 = b.address6;
+    this.prefixLength6 = b.prefixLength6;
     this.mtu = b.mtu;
     this.reassemblyTimeoutNs = b.reassemblyTimeout.toNanos();
     this.reassemblyMaxDatagrams = b.reassemblyMaxDatagrams;
@@ -103,6 +109,19 @@ public final class StackConfig {
 
   public int prefixLength() {
     return prefixLength;
+  }
+
+  /**
+   * The stack's own IPv6 address, or null when it speaks IPv4 only (then every IPv6 packet is
+   * dropped and counted, {@code IP6_IN_NOT_FOR_US}).
+   */
+  public IpAddress address6() {
+    return address6;
+  }
+
+  /** The prefix length of {@link #address6()} (the link's on-link prefix), 0 without one. */
+  public int prefixLength6() {
+    return prefixLength6;
   }
 
   public int mtu() {
@@ -195,7 +214,8 @@ public final class StackConfig {
 
   @Override
   public String toString() {
-    return Ipv4Address.toString(address) + "/" + prefixLength + " mtu " + mtu;
+    return Ipv4Address.toString(address) + "/" + prefixLength
+        + (address6 == null ? "" : " " + address6 + "/" + prefixLength6) + " mtu " + mtu;
   }
 
   /** Builds a {@link StackConfig}; each setter checks its argument and says what is allowed. */
@@ -203,6 +223,8 @@ public final class StackConfig {
     private int address;
     private boolean addressSet;
     private int prefixLength = 24;
+    private IpAddress address6;
+    private int prefixLength6;
     private int mtu = 1500;
     private Duration reassemblyTimeout = DEFAULT_REASSEMBLY_TIMEOUT;
     private int reassemblyMaxDatagrams = DEFAULT_REASSEMBLY_MAX_DATAGRAMS;
@@ -403,7 +425,33 @@ public final class StackConfig {
       return this;
     }
 
+    /**
+     * The stack's IPv6 address and on-link prefix length, e.g. {@code
+     * address6(IpAddress.parse("fd00:7463:7073::2"), 64)}; unset (the default), the stack speaks
+     * IPv4 only. A global or unique-local unicast address: not multicast, unspecified, loopback,
+     * IPv4-mapped or link-local (the stack has no link layer to make link-local sense of).
+     */
+    public Builder address6(IpAddress address, int prefixLength) {
+      Objects.requireNonNull(address, "address");
+      if (address.isIpv4() || address.isMulticast() || address.equals(IpAddress.UNSPECIFIED)
+          || (address.hi() == 0 && address.lo() == 1) || (address.hi() >>> 54) == 0x3FA) {
+        throw new IllegalArgumentException(address + " cannot be the stack's IPv6 address: use a global or"
+            + " unique-local unicast address (e.g. fd00:7463:7073::2)");
+      }
+      if (prefixLength < 1 || prefixLength > 126) {
+        throw new IllegalArgumentException(
+            "IPv6 prefix length " + prefixLength + " is out of range: use 1..126 so the prefix has room for the stack and the host");
+      }
+      this.address6 = address;
+      this.prefixLength6 = prefixLength;
+      return this;
+    }
+
     public StackConfig build() {
+      if (address6 != null && mtu < Ipv6Header.MIN_MTU) {
+        throw new IllegalStateException("IPv6 needs an MTU of at least " + Ipv6Header.MIN_MTU
+            + " (RFC 8200 §5), the MTU is " + mtu + ": raise it or leave address6 unset");
+      }
       if (!addressSet) {
         throw new IllegalStateException("the stack needs an address: call address(...) before build()");
       }

@@ -403,6 +403,28 @@ class ExamplesIT {
     }
   }
 
+  /** serve's default IPv6 pair: ping -6, curl -g and nc -6 reach the services over IPv6. */
+  @Test
+  void serveAnswersOverIpv6() throws Exception {
+    String stack6 = "fd00:7463:7073::2";
+    try (TestNamespace ns = TestNamespace.create();
+        Launched stack = Launched.tcpstack("serve", "--netns", ns.name())) {
+      String ready = stack.awaitReady();
+      assertTrue(ready.contains("stack " + STACK + " and " + stack6) && ready.contains("fd00:7463:7073::1/64"), ready);
+      String ping = sh(ns, "ping -6 -n -c 3 -i 0.2 -W 5 " + stack6);
+      assertTrue(ping.contains("3 packets transmitted, 3 received, 0% packet loss"), ping);
+      String big = sh(ns, "ping -6 -n -c 2 -i 0.2 -W 5 -s 4000 " + stack6);
+      assertTrue(big.contains("2 packets transmitted, 2 received, 0% packet loss"), big);
+      assertEquals("abc", sh(ns, "curl -sS -g http://[" + stack6 + "]/bytes/3"));
+      String page = sh(ns, "curl -sS -g http://[" + stack6 + "]:80/");
+      assertTrue(page.contains("<tr><td>icmp6_out_echo_reps</td><td>"), "the IPv6 counters are live: " + page);
+      assertEquals("echo over IPv6\n", sh(ns, "printf 'echo over IPv6\\n' | nc -6 -N -w 10 " + stack6 + " 7"));
+      assertEquals("echo over IPv4\n", sh(ns, "printf 'echo over IPv4\\n' | nc -N -w 10 " + STACK + " 7"),
+          "both families on the same port");
+      stop(stack);
+    }
+  }
+
   @Test
   void ctrlCStopsAServerWaitingForAPeerAndAClientStillConnecting() throws Exception {
     try (TestNamespace ns = TestNamespace.create()) {

@@ -61,7 +61,8 @@ class LauncherIT {
     Result r = run("--help");
     assertEquals(0, r.exit, r.toString());
     assertTrue(r.out.startsWith("usage: tcpstack"), r.out);
-    assertTrue(r.out.contains("serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]"), r.out);
+    assertTrue(r.out.contains("serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP]\n"), r.out);
+    assertTrue(r.out.contains("[--address6 STACK_IP6/PREFIX|off] [--host-address6 HOST_IP6] [--mtu N] [--impair SPEC]"), r.out);
     assertTrue(r.out.contains("--impair SPEC"), r.out);
     for (String option : List.of("--backlog N", "--max-connections N", "--buffer-memory SIZE", "--congestion cubic|newreno")) {
       assertTrue(r.out.contains(option), option + " in " + r.out);
@@ -83,6 +84,9 @@ class LauncherIT {
       "serve --max-connections lots", "serve --buffer-memory 1k", "serve --buffer-memory 12q", "serve --buffer-memory",
       "run echo --backlog 0", "run http --buffer-memory 2t", "serve --congestion reno", "serve --congestion",
       "run echo --congestion=bbr", "serve --log loud", "serve --log", "serve --log tcp=chatty", "run echo --log a/b=debug",
+      "serve --address6 fd00::2", "serve --address6 nope/64", "serve --address6 fd00::2/200",
+      "serve --host-address6 198.18.0.1", "run echo --address6 ff02::1/64", "serve --mtu 1000 --address6 fd00::2/64",
+      "serve --address6",
       "run", "run bogus", "run echo --port 0", "run echo --port", "run echo --bogus 1", "run echo extra",
       "run upper --mtu 10", "run client", "run client nohost", "run client 1.2.3.4:99999", "run client 1.2.3:80",
       "run client 198.18.0.1:80 --message", "run framing-client 198.18.0.1:9000", "run chat-client",
@@ -224,13 +228,20 @@ class LauncherIT {
       assertTrue(lines.get(0).startsWith("tcpstack: error: 198.18.0.0/24 is already in use in network namespace " + ns
           + ": tun0 has 198.18.0.1/24"), lines.get(0));
       assertTrue(lines.get(0).contains("pick another subnet, e.g. --address 198.18.1.2/24"), lines.get(0));
-      // As the message says: another subnet works, beside the first.
-      Process other = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns, "--address", "198.18.1.2/24")
-          .start();
+      // The IPv6 prefix is checked the same way.
+      Result sameV6 = run("serve", "--netns", ns, "--address", "198.18.1.2/24");
+      assertEquals(1, sameV6.exit, sameV6.toString());
+      assertTrue(sameV6.err.contains("tcpstack: error: fd00:7463:7073::/64 is already in use in network namespace " + ns
+          + ": tun0 has fd00:7463:7073::1/64"), sameV6.err);
+      // As the messages say: another subnet and prefix work, beside the first.
+      Process other = new ProcessBuilder(LAUNCHER.toString(), "serve", "--netns", ns, "--address", "198.18.1.2/24",
+          "--address6", "fd00:7463:7073:1::2/64").start();
       try {
         awaitReady(other);
         String ping = exec("ip", "netns", "exec", ns, "ping", "-n", "-c", "1", "-W", "5", "198.18.1.2");
         assertTrue(ping.contains("1 packets transmitted, 1 received"), ping);
+        String ping6 = exec("ip", "netns", "exec", ns, "ping", "-6", "-n", "-c", "1", "-W", "5", "fd00:7463:7073:1::2");
+        assertTrue(ping6.contains("1 packets transmitted, 1 received"), ping6);
         other.destroy();
         assertTrue(other.waitFor(LIMIT_S, TimeUnit.SECONDS));
       } finally {

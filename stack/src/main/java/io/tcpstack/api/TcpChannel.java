@@ -11,7 +11,9 @@ import io.tcpstack.tcp.Subscribers;
 import io.tcpstack.tcp.TcpState;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.tcp.cc.CongestionControl;
-import io.tcpstack.wire.Ipv4Address;
+import io.tcpstack.wire.IpAddress;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -93,6 +95,26 @@ public final class TcpChannel {
    * TcpError#HOST_UNREACHABLE}, ...). Stack thread.
    */
   public static TcpChannel connect(NetworkStack stack, int address, int port, TcpConfig config, TcpChannelHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    TcpConnection c = stack.tcp().connect(address, port, config, stack.nowNs());
+    TcpChannel channel = new TcpChannel(stack, c);
+    channel.subscribe(handler);
+    return channel;
+  }
+
+  /**
+   * As {@link #connect(NetworkStack, int, int, TcpConfig, TcpChannelHandler)} to an address of
+   * either family: an {@link java.net.Inet6Address} needs the stack to have an IPv6 address
+   * ({@code StackConfig.address6}; else {@link IllegalStateException}). Stack thread.
+   */
+  public static TcpChannel connect(NetworkStack stack, InetAddress address, int port, TcpConfig config,
+      TcpChannelHandler handler) {
+    return connect(stack, IpAddress.fromInet(address), port, config, handler);
+  }
+
+  /** As {@link #connect(NetworkStack, InetAddress, int, TcpConfig, TcpChannelHandler)}. Stack thread. */
+  public static TcpChannel connect(NetworkStack stack, IpAddress address, int port, TcpConfig config,
+      TcpChannelHandler handler) {
     Objects.requireNonNull(handler, "handler");
     TcpConnection c = stack.tcp().connect(address, port, config, stack.nowNs());
     TcpChannel channel = new TcpChannel(stack, c);
@@ -281,8 +303,30 @@ public final class TcpChannel {
     return conn.info();
   }
 
+  /**
+   * The peer's IPv4 address as an int in network order; 0 for an IPv6 peer.
+   *
+   * @deprecated IPv4 only: use {@link #remoteIp()}, {@link #remoteInetAddress()} or {@link
+   *     #remoteSocketAddress()}
+   */
+  @Deprecated
   public int remoteAddress() {
     return conn.remoteAddress();
+  }
+
+  /** The peer's address, IPv4 or IPv6. */
+  public IpAddress remoteIp() {
+    return conn.remoteIp();
+  }
+
+  /** The peer's address, an {@link java.net.Inet4Address} or {@link java.net.Inet6Address}. */
+  public InetAddress remoteInetAddress() {
+    return conn.remoteIp().toInet();
+  }
+
+  /** The peer's address and port. */
+  public InetSocketAddress remoteSocketAddress() {
+    return new InetSocketAddress(conn.remoteIp().toInet(), conn.remotePort());
   }
 
   public int remotePort() {
@@ -300,7 +344,7 @@ public final class TcpChannel {
 
   @Override
   public String toString() {
-    return "TcpChannel[" + Ipv4Address.toString(conn.remoteAddress()) + ":" + conn.remotePort() + " -> :"
+    return "TcpChannel[" + TcpSocket.peerName(conn.remoteIp(), conn.remotePort()) + " -> :"
         + conn.localPort() + " " + conn.state() + "]";
   }
 }

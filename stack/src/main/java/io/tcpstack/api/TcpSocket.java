@@ -9,13 +9,14 @@ import io.tcpstack.tcp.TcpEvents;
 import io.tcpstack.tcp.TcpState;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.tcp.cc.CongestionControl;
-import io.tcpstack.wire.Ipv4Address;
+import io.tcpstack.wire.IpAddress;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Objects;
@@ -99,7 +100,7 @@ public final class TcpSocket implements Closeable {
 
   /** Wraps a connection a listener accepted, with the listener's settings. On the stack thread. */
   static TcpSocket accepted(StackRuntime runtime, TcpConnection c, TcpConfig config) {
-    TcpSocket s = new TcpSocket(runtime, Ipv4Address.toString(c.remoteAddress()) + ":" + c.remotePort(), config);
+    TcpSocket s = new TcpSocket(runtime, peerName(c.remoteIp(), c.remotePort()), config);
     s.conn = c;
     c.subscribe(s.events);
     s.buffers.attach(c);
@@ -108,7 +109,8 @@ public final class TcpSocket implements Closeable {
 
   /**
    * Opens a connection from the stack to {@code address:port} (active open) and waits until it is
-   * established.
+   * established. IPv4 or IPv6: an {@link java.net.Inet6Address} needs the stack to have an IPv6
+   * address ({@code StackConfig.address6}); an IPv4-mapped one is IPv4.
    *
    * <p>Cancelling: a timeout or an interrupt ends the wait for the handshake and aborts the attempt
    * (no connection is left behind: one still in SYN-SENT is dropped quietly, one that got further is
@@ -126,11 +128,11 @@ public final class TcpSocket implements Closeable {
    *     handshake (the attempt is aborted; the interrupt flag is set)
    * @throws ConnectionTimedOutException the SYN went unanswered through every retry
    */
-  public static TcpSocket connect(StackRuntime runtime, Inet4Address address, int port, Duration timeout, TcpConfig config)
+  public static TcpSocket connect(StackRuntime runtime, InetAddress address, int port, Duration timeout, TcpConfig config)
       throws IOException {
     Objects.requireNonNull(address, "address");
-    int remote = Ipv4Address.fromInet(address);
-    TcpSocket s = new TcpSocket(runtime, address.getHostAddress() + ":" + port, config);
+    IpAddress remote = IpAddress.fromInet(address);
+    TcpSocket s = new TcpSocket(runtime, peerName(remote, port), config);
     s.stack.call(() -> {
       s.conn = runtime.stack().tcp().connect(remote, port, config, runtime.nowNs());
       s.conn.subscribe(s.events);
@@ -157,9 +159,25 @@ public final class TcpSocket implements Closeable {
     return s;
   }
 
-  /** As {@link #connect(StackRuntime, Inet4Address, int, Duration, TcpConfig)} with default settings. */
-  public static TcpSocket connect(StackRuntime runtime, Inet4Address address, int port, Duration timeout) throws IOException {
+  /** As {@link #connect(StackRuntime, InetAddress, int, Duration, TcpConfig)} with default settings. */
+  public static TcpSocket connect(StackRuntime runtime, InetAddress address, int port, Duration timeout) throws IOException {
     return connect(runtime, address, port, timeout, TcpConfig.DEFAULT);
+  }
+
+  /** {@code a.b.c.d:port}, or {@code [v6]:port} (RFC 5952 §6). */
+  static String peerName(IpAddress address, int port) {
+    return (address.isIpv4() ? address.toString() : "[" + address + "]") + ":" + port;
+  }
+
+  /** The peer's address and port, IPv4 or IPv6 (as {@link java.net.Socket#getRemoteSocketAddress()}). */
+  public InetSocketAddress remoteSocketAddress() {
+    TcpConnection c = conn;
+    return new InetSocketAddress(c.remoteIp().toInet(), c.remotePort());
+  }
+
+  /** The peer's address, IPv4 or IPv6. */
+  public InetAddress remoteInetAddress() {
+    return conn.remoteIp().toInet();
   }
 
   public InputStream getInputStream() {

@@ -5,21 +5,24 @@ import io.netty.buffer.ByteBufAllocator;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.Ipv6Header;
 
 /**
  * Reassembles fragmented IPv4 datagrams (RFC 791 §3.2 "Reassembly", with RFC 815's bookkeeping
- * simplified to a list of received ranges), within fixed limits on memory, slots and time.
+ * simplified to a list of received ranges) and IPv6 packets (RFC 8200 §4.5), within fixed limits
+ * on memory, slots and time shared by both families.
  *
  * <p>Policy (see {@code docs/architecture.md}):
  *
  * <ul>
- *   <li>A datagram is identified by (source, destination, protocol, identification) — RFC 791 §3.2.
+ *   <li>A datagram is identified by (source, destination, protocol, identification) — RFC 791 §3.2;
+ *       an IPv6 packet by (source, destination, Identification) — RFC 8200 §4.5.
  *   <li>At most {@code maxDatagrams} datagrams are under reassembly; a new one evicts the oldest.
  *       All buffers together hold at most {@code maxBytes}; a fragment that would exceed it drops its
  *       datagram.
  *   <li>A fragment that overlaps one already held without being its exact duplicate drops the whole
- *       datagram (overlaps are only ever an attack or a broken sender; RFC 5722 takes the same line
- *       for IPv6). An exact duplicate is ignored.
+ *       datagram (overlaps are only ever an attack or a broken sender; RFC 5722 §4 requires it for
+ *       IPv6). An exact duplicate is ignored (RFC 8200 §4.5 allows that).
  *   <li>A fragment other than the last must carry a multiple of 8 bytes (RFC 791 §3.1 "Fragment
  *       Offset"), and no datagram may exceed 65535 bytes (the "ping of death").
  *   <li>After {@code timeoutNs} from its first fragment a datagram is discarded; if its first fragment
@@ -33,10 +36,18 @@ final class FragmentReassembler {
 
   /** RFC 791 §3.1: fragment offsets count 8-octet units. */
   static final int FRAGMENT_UNIT = 8;
-  /** Room kept in front of the data for the header of the first fragment (IHL at most 15 words). */
-  static final int HEADROOM = 60;
+  /**
+   * Room kept in front of the data for the header of the first fragment: an IPv4 header (IHL at
+   * most 15 words, 60 bytes) or an IPv6 Unfragmentable Part (the 40-byte header and its extension
+   * headers before the Fragment header; a longer one is dropped as invalid).
+   */
+  static final int HEADROOM = 256;
+  static final int IPV4 = 4;
+  static final int IPV6 = 6;
   /** The largest IP payload: 65535 less the minimal header. */
   static final int MAX_PAYLOAD = 65_535 - Ipv4Header.MIN_LENGTH;
+  /** The most data of one datagram of either family: an IPv6 payload of 65535 bytes (RFC 8200 §3). */
+  private static final int MAX_DATA = 65_535;
   /** Distinct ranges one datagram may arrive in; more is treated as an attack. */
   static final int MAX_RANGES = 64;
   private static final int INITIAL_CAPACITY = 2048;
@@ -56,6 +67,7 @@ final class FragmentReassembler {
   private final ByteBufAllocator allocator;
   private final CounterSet<StackCounter> counters;
   private final Ipv4Header completed = new Ipv4Header();
+  private final Ipv6Header completed6 = new Ipv6Header();
   private int bytesHeld;
 
   FragmentReassembler(
@@ -71,19 +83,61 @@ final class FragmentReassembler {
   }
 
   /**
-   * Takes one fragment.
+   * Takes one IPv4 fragment.
    *
    * @return the complete datagram — header at the reader index, checksum valid, MF and offset clear —
    *     owned by the caller, who must release it; or null while fragments are missing or when this
    *     one was dropped (counted)
    */
   ByteBuf accept(Ipv4Header fragment, long nowNs) {
-    counters.increment(StackCounter.IP_REASM_REQDS);
     int offset = fragment.fragmentOffset();
     int length = fragment.payloadLength();
     boolean last = !fragment.moreFragments();
+    ByteBuf src = fragment.buffer();
+    return accept(IPV4, 0, Integer.toUnsignedLong(fragment.source()), 0, Integer.toUnsignedLong(fragment.destination()),
+        fragment.protocol(), fragment.identification(), offset, length, last, src, fragment.payloadIndex(),
+        fragment.offset(), fragment.headerLength(), -1, MAX_PAYLOAD, nowNs);
+  }
+
+  /**
+   * Takes one IPv6 fragment (RFC 8200 §4.5): {@code ip} wraps its fixed header, the Fragment
+   * header is at {@code fragmentHeaderIndex}, and the Unfragmentable Part (the fixed header and
+   * any extension headers before the Fragment header) is {@code unfragmentableLength} bytes, the
+   * last of whose Next Header fields is at {@code nextHeaderFieldIndex} (absolute). A datagram is
+   * identified by source, destination and Identification.
+   *
+   * @return the reassembled packet — the first fragment's Unfragmentable Part with that Next Header
+   *     field set to the Fragment header's and the Payload Length recomputed, then the data — at the
+   *     reader index, owned by the caller; or null while fragments are missing or when this one was
+   *     dropped (counted)
+   */
+  ByteBuf acceptIpv6(Ipv6Header ip, int fragmentHeaderIndex, int unfragmentableLength, int nextHeaderFieldIndex,
+      int fragmentEnd, long nowNs) {
+    ByteBuf src = ip.buffer();
+    int word = src.getUnsignedShort(fragmentHeaderIndex + Ipv6Header.FRAGMENT_OFFSET_FIELD_OFFSET);
+    int offset = word & Ipv6Header.FRAGMENT_OFFSET_MASK;
+    boolean last = (word & Ipv6Header.FRAGMENT_FLAG_MORE) == 0;
+    int dataIndex = fragmentHeaderIndex + Ipv6Header.FRAGMENT_HEADER_LENGTH;
+    int length = fragmentEnd - dataIndex;
+    if (unfragmentableLength > HEADROOM) {
+      counters.increment(StackCounter.IP_REASM_REQDS);
+      counters.increment(StackCounter.IP_REASM_INVALID); // more extension headers than we keep room for
+      return null;
+    }
+    // RFC 8200 §4.5: the reassembled Payload Length may not exceed 65,535.
+    int maxPayload = Ipv4Header.MAX_TOTAL_LENGTH - (unfragmentableLength - Ipv6Header.LENGTH);
+    return accept(IPV6, ip.sourceHi(), ip.sourceLo(), ip.destinationHi(), ip.destinationLo(),
+        src.getUnsignedByte(fragmentHeaderIndex + Ipv6Header.EXTENSION_NEXT_HEADER_OFFSET),
+        src.getInt(fragmentHeaderIndex + Ipv6Header.FRAGMENT_IDENTIFICATION_OFFSET), offset, length, last, src,
+        dataIndex, ip.offset(), unfragmentableLength, nextHeaderFieldIndex - ip.offset(), maxPayload, nowNs);
+  }
+
+  private ByteBuf accept(int family, long sourceHi, long sourceLo, long destinationHi, long destinationLo,
+      int protocol, int identification, int offset, int length, boolean last, ByteBuf src, int dataIndex,
+      int headerIndex, int headerLength, int nextHeaderOffset, int maxPayload, long nowNs) {
+    counters.increment(StackCounter.IP_REASM_REQDS);
     int end = offset + length;
-    if (end > MAX_PAYLOAD || (!last && (length == 0 || length % FRAGMENT_UNIT != 0))) {
+    if (end > maxPayload || (!last && (length == 0 || length % FRAGMENT_UNIT != 0))) {
       counters.increment(StackCounter.IP_REASM_INVALID);
       return null;
     }
@@ -91,15 +145,19 @@ final class FragmentReassembler {
       counters.increment(StackCounter.IP_REASM_OVER_LIMIT);
       return null;
     }
-    Slot slot = find(fragment);
+    Slot slot = find(family, sourceHi, sourceLo, destinationHi, destinationLo, protocol, identification);
     if (slot == null) {
-      slot = claim(fragment, nowNs);
+      slot = claim(nowNs);
+      slot.start(family, sourceHi, sourceLo, destinationHi, destinationLo, protocol, identification,
+          nowNs + timeoutNs);
     }
     switch (slot.overlap(offset, end)) {
       case DUPLICATE:
+        // RFC 8200 §4.5 lets an exact duplicate be dropped alone, keeping the datagram.
         counters.increment(StackCounter.IP_REASM_DUPLICATES);
         return null;
       case PARTIAL:
+        // RFC 5722 §4: an overlapping fragment discards the whole datagram, silently.
         drop(slot, StackCounter.IP_REASM_INVALID);
         return null;
       default:
@@ -114,11 +172,11 @@ final class FragmentReassembler {
       drop(slot, StackCounter.IP_REASM_OVER_LIMIT);
       return null;
     }
-    ByteBuf src = fragment.buffer();
-    slot.data.setBytes(HEADROOM + offset, src, fragment.payloadIndex(), length);
+    slot.data.setBytes(HEADROOM + offset, src, dataIndex, length);
     if (offset == 0) {
-      slot.headerLength = fragment.headerLength();
-      slot.data.setBytes(HEADROOM - slot.headerLength, src, fragment.offset(), slot.headerLength);
+      slot.headerLength = headerLength;
+      slot.nextHeaderOffset = nextHeaderOffset;
+      slot.data.setBytes(HEADROOM - headerLength, src, headerIndex, headerLength);
     }
     slot.addRange(offset, end);
     if (last) {
@@ -177,20 +235,24 @@ final class FragmentReassembler {
     }
   }
 
-  private Slot find(Ipv4Header f) {
+  private Slot find(int family, long sourceHi, long sourceLo, long destinationHi, long destinationLo, int protocol,
+      int identification) {
     for (Slot slot : slots) {
       if (slot.inUse
-          && slot.identification == f.identification()
-          && slot.source == f.source()
-          && slot.destination == f.destination()
-          && slot.protocol == f.protocol()) {
+          && slot.identification == identification
+          && slot.family == family
+          && slot.sourceLo == sourceLo
+          && slot.destinationLo == destinationLo
+          && slot.sourceHi == sourceHi
+          && slot.destinationHi == destinationHi
+          && (family == IPV6 || slot.protocol == protocol)) {
         return slot;
       }
     }
     return null;
   }
 
-  private Slot claim(Ipv4Header f, long nowNs) {
+  private Slot claim(long nowNs) {
     Slot victim = null;
     for (Slot slot : slots) {
       if (!slot.inUse) {
@@ -204,7 +266,6 @@ final class FragmentReassembler {
     if (victim.inUse) {
       drop(victim, StackCounter.IP_REASM_OVER_LIMIT); // evict the oldest
     }
-    victim.start(f, nowNs + timeoutNs);
     return victim;
   }
 
@@ -213,7 +274,7 @@ final class FragmentReassembler {
     if (needed <= current) {
       return true;
     }
-    int wanted = Math.min(HEADROOM + MAX_PAYLOAD, Math.max(needed, Math.max(INITIAL_CAPACITY, current * 2)));
+    int wanted = Math.min(HEADROOM + MAX_DATA, Math.max(needed, Math.max(INITIAL_CAPACITY, current * 2)));
     if (bytesHeld - current + wanted > maxBytes) {
       wanted = needed; // try the exact size before giving up
       if (bytesHeld - current + wanted > maxBytes) {
@@ -221,7 +282,7 @@ final class FragmentReassembler {
       }
     }
     if (slot.data == null) {
-      slot.data = allocator.directBuffer(wanted, HEADROOM + MAX_PAYLOAD);
+      slot.data = allocator.directBuffer(wanted, HEADROOM + MAX_DATA);
     } else {
       slot.data.capacity(wanted);
     }
@@ -232,10 +293,18 @@ final class FragmentReassembler {
   private ByteBuf complete(Slot slot) {
     ByteBuf data = slot.data;
     int headerIndex = HEADROOM - slot.headerLength;
-    completed.wrap(data, headerIndex);
-    completed.setTotalLength(slot.headerLength + slot.totalLength);
-    completed.setFlagsAndFragmentOffset(completed.dontFragment(), false, 0);
-    completed.fillChecksum();
+    if (slot.family == IPV4) {
+      completed.wrap(data, headerIndex);
+      completed.setTotalLength(slot.headerLength + slot.totalLength);
+      completed.setFlagsAndFragmentOffset(completed.dontFragment(), false, 0);
+      completed.fillChecksum();
+    } else {
+      // RFC 8200 §4.5 "reassembled original packet": the Unfragmentable Part of fragment zero, its
+      // last Next Header taken from the Fragment header, and the Payload Length recomputed.
+      completed6.wrap(data, headerIndex);
+      completed6.setPayloadLength(slot.headerLength - Ipv6Header.LENGTH + slot.totalLength);
+      data.setByte(headerIndex + slot.nextHeaderOffset, slot.protocol);
+    }
     data.setIndex(headerIndex, HEADROOM + slot.totalLength);
     bytesHeld -= data.capacity();
     slot.data = null; // ownership passes to the caller
@@ -267,14 +336,22 @@ final class FragmentReassembler {
   /** One datagram under reassembly. Reused: no allocation but its buffer. */
   private static final class Slot {
     boolean inUse;
-    int source;
-    int destination;
+    /** {@link #IPV4} or {@link #IPV6}. */
+    int family;
+    /** Addresses as two longs each (IPv4: the address in the low 32 bits of the low long). */
+    long sourceHi;
+    long sourceLo;
+    long destinationHi;
+    long destinationLo;
+    /** IPv4: the protocol, part of the key; IPv6: the Fragment header's Next Header (from fragment zero). */
     int protocol;
     int identification;
     long deadlineNs;
     ByteBuf data;
-    /** Header length of fragment zero; 0 until it arrives. */
+    /** Header length of fragment zero (IPv6: its Unfragmentable Part); 0 until it arrives. */
     int headerLength;
+    /** IPv6: where, from the header's start, the Next Header field to restore is; -1 for IPv4. */
+    int nextHeaderOffset;
     /** Payload length, known once the last fragment (MF clear) arrived; -1 before. */
     int totalLength;
     /** Largest end seen so far. */
@@ -285,14 +362,19 @@ final class FragmentReassembler {
     final int[] ends = new int[MAX_RANGES];
     int rangeCount;
 
-    void start(Ipv4Header f, long deadline) {
+    void start(int family, long sourceHi, long sourceLo, long destinationHi, long destinationLo, int protocol,
+        int identification, long deadline) {
       inUse = true;
-      source = f.source();
-      destination = f.destination();
-      protocol = f.protocol();
-      identification = f.identification();
+      this.family = family;
+      this.sourceHi = sourceHi;
+      this.sourceLo = sourceLo;
+      this.destinationHi = destinationHi;
+      this.destinationLo = destinationLo;
+      this.protocol = protocol;
+      this.identification = identification;
       deadlineNs = deadline;
       headerLength = 0;
+      nextHeaderOffset = -1;
       totalLength = -1;
       maxEnd = 0;
       received = 0;

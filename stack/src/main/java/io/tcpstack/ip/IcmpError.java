@@ -10,6 +10,10 @@ import io.tcpstack.wire.Icmpv4Header;
  * addresses, total length and the first bytes of its transport header (at least the 8 that RFC 792
  * promises: for TCP and UDP, the ports; for TCP, the sequence number too).
  *
+ * <p>For IPv6 (RFC 4443; {@link #isIpv6()}) the same instance carries the ICMPv6 type and code,
+ * Packet Too Big's MTU, and the quoted packet's destination as two longs; {@link #reporter()},
+ * {@link #quotedSource()} and {@link #quotedDestination()} are then 0.
+ *
  * <p>The ICMP layer has checked that the quote holds a whole IPv4 header and 8 bytes after it, that
  * it is the first (or only) fragment, and that its source is this host. Everything else — which
  * connection it names, whether its sequence number is plausible (RFC 5927 §4.1) — is the
@@ -35,6 +39,43 @@ public final class IcmpError {
   private ByteBuf buffer;
   private int transportIndex;
   private int transportLength;
+  private boolean ipv6;
+  private long quotedDestinationHi;
+  private long quotedDestinationLo;
+
+  /**
+   * An ICMPv6 error (RFC 4443): {@code type} and {@code code} are ICMPv6's ({@link
+   * io.tcpstack.wire.Icmpv6Header}), {@code nextHopMtu} the MTU of a Packet Too Big, and the quoted
+   * packet's destination is {@code quotedDestinationHi, quotedDestinationLo}; {@code
+   * quotedPayloadLength} is its Payload Length plus the 40-byte header.
+   */
+  void set6(int type, int code, int nextHopMtu, int quotedProtocol, long quotedDestinationHi, long quotedDestinationLo,
+      int quotedTotalLength, ByteBuf buffer, int transportIndex, int transportLength) {
+    set(type, code, nextHopMtu, 0, quotedProtocol, 0, 0, quotedTotalLength, buffer, transportIndex, transportLength);
+    this.ipv6 = true;
+    this.quotedDestinationHi = quotedDestinationHi;
+    this.quotedDestinationLo = quotedDestinationLo;
+  }
+
+  /** Whether this is an ICMPv6 error about an IPv6 packet: then {@link #type()} and {@link #code()} are ICMPv6's. */
+  public boolean isIpv6() {
+    return ipv6;
+  }
+
+  /** IPv6: the quoted packet's destination, bytes 0-7. */
+  public long quotedDestinationHi() {
+    return quotedDestinationHi;
+  }
+
+  /** IPv6: the quoted packet's destination, bytes 8-15. */
+  public long quotedDestinationLo() {
+    return quotedDestinationLo;
+  }
+
+  /** Whether this is an ICMPv6 Packet Too Big (RFC 4443 §3.2): {@link #nextHopMtu()} is its MTU. */
+  public boolean isPacketTooBig() {
+    return ipv6 && type == io.tcpstack.wire.Icmpv6Header.TYPE_PACKET_TOO_BIG;
+  }
 
   void set(int type, int code, int nextHopMtu, int reporter, int quotedProtocol, int quotedSource,
       int quotedDestination, int quotedTotalLength, ByteBuf buffer, int transportIndex, int transportLength) {
@@ -49,6 +90,7 @@ public final class IcmpError {
     this.buffer = buffer;
     this.transportIndex = transportIndex;
     this.transportLength = transportLength;
+    this.ipv6 = false;
   }
 
   /** Drops the reference to the packet's buffer once the handler returned. */
@@ -67,7 +109,7 @@ public final class IcmpError {
 
   /** Whether this is "fragmentation needed and DF set" (RFC 792; RFC 1191's Datagram Too Big). */
   public boolean isFragmentationNeeded() {
-    return type == Icmpv4Header.TYPE_DESTINATION_UNREACHABLE && code == Icmpv4Header.CODE_FRAGMENTATION_NEEDED;
+    return !ipv6 && type == Icmpv4Header.TYPE_DESTINATION_UNREACHABLE && code == Icmpv4Header.CODE_FRAGMENTATION_NEEDED;
   }
 
   /**
@@ -130,7 +172,9 @@ public final class IcmpError {
 
   @Override
   public String toString() {
-    return "IcmpError{type " + type + " code " + code + " mtu " + nextHopMtu + " protocol " + quotedProtocol
-        + " to " + io.tcpstack.wire.Ipv4Address.toString(quotedDestination) + "}";
+    return (ipv6 ? "Icmpv6Error{type " : "IcmpError{type ") + type + " code " + code + " mtu " + nextHopMtu
+        + " protocol " + quotedProtocol + " to " + (ipv6
+            ? io.tcpstack.wire.IpAddress.ipv6ToString(quotedDestinationHi, quotedDestinationLo)
+            : io.tcpstack.wire.Ipv4Address.toString(quotedDestination)) + "}";
   }
 }

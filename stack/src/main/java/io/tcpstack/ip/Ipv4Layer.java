@@ -30,8 +30,6 @@ public final class Ipv4Layer {
   /** RFC 792 "Time Exceeded Message": the original header plus the first 64 bits of its data. */
   static final int ICMP_ERROR_QUOTE_DATA = 8;
 
-  private static final int VERSION_4 = 4;
-  private static final int VERSION_6 = 6;
 
   private final int address;
   private final int prefixLength;
@@ -156,10 +154,6 @@ public final class Ipv4Layer {
     counters.increment(StackCounter.IP_IN_RECEIVES);
     int length = packet.readableBytes();
     int start = packet.readerIndex();
-    if (length > 0 && (packet.getUnsignedByte(start) >>> 4) == VERSION_6) {
-      counters.increment(StackCounter.IPV6_IN_DROPPED);
-      return;
-    }
     WireCheck check = rx.wrapChecked(packet, start, length);
     if (check != WireCheck.OK) {
       counters.increment(counterFor(check));

@@ -36,7 +36,9 @@ public final class PathMtuCache {
    */
   private static final int[] PLATEAUS = {65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, MIN_MTU};
 
-  private final int[] destinations;
+  /** Destinations as 128-bit addresses (IPv4 as IPv4-mapped, {@link io.tcpstack.wire.IpAddress}). */
+  private final long[] destinationsHi;
+  private final long[] destinationsLo;
   private final int[] mtus;
   private final long[] expiresNs;
   private final boolean[] used;
@@ -46,7 +48,8 @@ public final class PathMtuCache {
     if (capacity < 1) {
       throw new IllegalArgumentException("a path MTU cache needs room for at least one destination, got " + capacity);
     }
-    destinations = new int[capacity];
+    destinationsHi = new long[capacity];
+    destinationsLo = new long[capacity];
     mtus = new int[capacity];
     expiresNs = new long[capacity];
     used = new boolean[capacity];
@@ -68,11 +71,21 @@ public final class PathMtuCache {
 
   /** The estimate for {@code destination}, or {@code linkMtu} when none was learned (or it expired). */
   public int get(int destination, int linkMtu, long nowNs) {
+    return get(0, mapped(destination), linkMtu, nowNs);
+  }
+
+  /** As {@link #get(int, int, long)} for the IPv6 destination {@code hi, lo}. */
+  public int get(long hi, long lo, int linkMtu, long nowNs) {
     if (size == 0) {
       return linkMtu;
     }
-    int i = indexOf(destination, nowNs);
+    int i = indexOf(hi, lo, nowNs);
     return i < 0 ? linkMtu : Math.min(mtus[i], linkMtu);
+  }
+
+  /** An IPv4 address as the low half of its IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2). */
+  private static long mapped(int address) {
+    return 0x0000_FFFF_0000_0000L | (address & 0xFFFF_FFFFL);
   }
 
   /**
@@ -81,8 +94,16 @@ public final class PathMtuCache {
    * what was known (never below {@link #MIN_MTU}, never raised: RFC 1191 §3), and its age restarts.
    */
   public void lower(int destination, int mtu, long nowNs) {
-    int value = Math.max(MIN_MTU, mtu);
-    int i = indexOf(destination, nowNs);
+    lower(0, mapped(destination), mtu, MIN_MTU, nowNs);
+  }
+
+  /**
+   * As {@link #lower(int, int, long)} for the IPv6 destination {@code hi, lo}, never below {@code
+   * floor} (RFC 8201 §4: an IPv6 estimate never goes below the minimum link MTU, 1280).
+   */
+  public void lower(long hi, long lo, int mtu, int floor, long nowNs) {
+    int value = Math.max(floor, mtu);
+    int i = indexOf(hi, lo, nowNs);
     if (i >= 0) {
       if (value <= mtus[i]) {
         mtus[i] = value;
@@ -95,7 +116,8 @@ public final class PathMtuCache {
       used[i] = true;
       size++;
     }
-    destinations[i] = destination;
+    destinationsHi[i] = hi;
+    destinationsLo[i] = lo;
     mtus[i] = value;
     expiresNs[i] = nowNs + EXPIRY_NS;
   }
@@ -106,9 +128,9 @@ public final class PathMtuCache {
   }
 
   /** The slot of {@code destination}'s live estimate, or -1; an expired one is freed on the way. */
-  private int indexOf(int destination, long nowNs) {
+  private int indexOf(long hi, long lo, long nowNs) {
     for (int i = 0; i < used.length; i++) {
-      if (used[i] && destinations[i] == destination) {
+      if (used[i] && destinationsLo[i] == lo && destinationsHi[i] == hi) {
         if (expiresNs[i] - nowNs <= 0) {
           used[i] = false; // RFC 1191 §6.3: stale, back to the first-hop MTU
           size--;

@@ -2,10 +2,12 @@ package io.tcpstack.ip;
 
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.Ipv6Header;
 
 /**
- * A transport protocol above IPv4 (ICMP, TCP, ...): receives the datagrams addressed to it, and the
- * ICMP error messages about the datagrams it sent.
+ * A transport protocol above IPv4 (ICMP, TCP, ...) and, when registered with the {@link
+ * Ipv6Layer} too, above IPv6: receives the datagrams addressed to it, and the ICMP and ICMPv6
+ * error messages about the datagrams it sent.
  */
 @FunctionalInterface
 public interface ProtocolHandler {
@@ -29,5 +31,19 @@ public interface ProtocolHandler {
    * {@code error} after returning. By default, ignored.
    */
   default void receiveIcmpError(IcmpError error, long nowNs) {
+  }
+
+  /**
+   * Handles one IPv6 packet for this protocol, already validated by the {@link Ipv6Layer}:
+   * version, length, destination (this host, or for ICMPv6 a multicast group it listens to),
+   * source, extension headers walked (RFC 8200 §4), reassembled if it came in fragments. The
+   * payload is the upper-layer message after the last extension header. A handler registered with
+   * the IPv6 layer must override this; by default the packet is ignored. The handler must not keep
+   * {@code buf} or {@code ip} after returning.
+   *
+   * @param ip the packet's fixed header, wrapped over {@code buf}: its addresses are those of the
+   *     pseudo-header (RFC 8200 §8.1)
+   */
+  default void receiveIpv6(Ipv6Header ip, ByteBuf buf, int payloadIndex, int payloadLength, int offload, long nowNs) {
   }
 }

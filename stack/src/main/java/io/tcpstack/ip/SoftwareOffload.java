@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.tcpstack.wire.InternetChecksum;
 import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.Ipv6Header;
 import io.tcpstack.wire.TcpHeader;
 
 /**
@@ -17,11 +18,13 @@ import io.tcpstack.wire.TcpHeader;
  * identification (the first segment keeps the original, each next one adds one, as Linux does),
  * the IP header checksum; the TCP sequence number advanced by the payload before it; FIN and PSH
  * only on the last segment and CWR only on the first (RFC 3168 §6.1.2, Linux's TSO rules); and a
- * full TCP checksum.
+ * full TCP checksum. A TCP/IPv6 packet with a partial checksum gets its checksum completed (no
+ * IPv6 super-segments reach it: the link does not ask the kernel for them).
  */
 public final class SoftwareOffload {
 
   private final Ipv4Header ip = new Ipv4Header();
+  private final Ipv6Header ip6 = new Ipv6Header();
   private final TcpHeader tcp = new TcpHeader();
 
   /**
@@ -36,6 +39,17 @@ public final class SoftwareOffload {
   public int finish(ByteBuf packet, int offload, ByteBuf scratch, PacketSink out) {
     int start = packet.readerIndex();
     int length = packet.readableBytes();
+    if (offload != Offload.NONE && Offload.segmentSize(offload) == 0 && isTcp6(packet, start, length)) {
+      // TCP over IPv6 with a partial checksum (the kernel's NEEDS_CSUM; it cuts no IPv6 super-segments
+      // for us, TUN_F_TSO6 is not asked for): completed over the IPv6 pseudo-header, RFC 8200 §8.1.
+      scratch.clear();
+      scratch.writeBytes(packet, start, length);
+      int tcpLength = ip6.payloadLength();
+      tcp.wrap(scratch, Ipv6Header.LENGTH, tcpLength)
+          .fillChecksum6(ip6.sourceHi(), ip6.sourceLo(), ip6.destinationHi(), ip6.destinationLo(), tcpLength);
+      out.transmit(scratch);
+      return 1;
+    }
     if (offload == Offload.NONE || !isTcp(packet, start, length)) {
       out.transmit(packet);
       return 1;
@@ -104,6 +118,16 @@ public final class SoftwareOffload {
   }
 
   /** Wraps the views over a TCP/IPv4 packet; false if it is anything else or inconsistent. */
+  /** Whether {@code packet} is TCP right after a 40-byte IPv6 header, whole and consistent ({@link #ip6} wraps it). */
+  private boolean isTcp6(ByteBuf packet, int start, int length) {
+    if (length < Ipv6Header.LENGTH + TcpHeader.MIN_LENGTH || (packet.getUnsignedByte(start) >>> 4) != Ipv6Header.VERSION) {
+      return false;
+    }
+    ip6.wrap(packet, start);
+    return ip6.nextHeader() == IpProtocol.TCP && ip6.payloadLength() >= TcpHeader.MIN_LENGTH
+        && Ipv6Header.LENGTH + ip6.payloadLength() <= length;
+  }
+
   private boolean isTcp(ByteBuf packet, int start, int length) {
     if (length < Ipv4Header.MIN_LENGTH || (packet.getUnsignedByte(start) >>> 4) != Ipv4Header.VERSION) {
       return false;

@@ -1,50 +1,54 @@
 package io.tcpstack.netty;
 
-import io.tcpstack.wire.Ipv4Address;
-import java.net.Inet4Address;
+import io.tcpstack.StackConfig;
+import io.tcpstack.wire.IpAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
  * The one place where the transport converts between Netty's {@link InetSocketAddress}es and the
- * stack's addresses (IPv4 as an {@code int} today): when the stack's API takes {@link InetAddress},
- * only this class changes.
+ * stack's addresses ({@link IpAddress}, IPv4 or IPv6).
  */
 final class StackAddresses {
 
   private StackAddresses() {}
 
-  /** {@code address:port} of the stack, as Netty shows it. */
-  static InetSocketAddress toSocketAddress(int address, int port) {
-    return new InetSocketAddress(Ipv4Address.toInet(address), port);
+  /** {@code address:port}, as Netty shows it. */
+  static InetSocketAddress toSocketAddress(IpAddress address, int port) {
+    return new InetSocketAddress(address.toInet(), port);
+  }
+
+  /** The stack's own address in the family of {@code peer}: where a connection to {@code peer} is local. */
+  static IpAddress localFor(StackConfig config, IpAddress peer) {
+    return peer.isIpv4() || config.address6() == null ? IpAddress.ofIpv4(config.address()) : config.address6();
   }
 
   /**
    * The stack's form of a peer to connect to.
    *
-   * @throws IllegalArgumentException for anything but a resolved IPv4 {@link InetSocketAddress}
+   * @throws IllegalArgumentException for anything but a resolved {@link InetSocketAddress}
    */
-  static int peerAddress(SocketAddress address) {
+  static IpAddress peerAddress(SocketAddress address) {
     InetSocketAddress inet = inet(address);
     if (inet.isUnresolved()) {
       throw new IllegalArgumentException("unresolved address " + inet
           + ": the stack has no resolver; pass an address (new InetSocketAddress(InetAddress, port))");
     }
-    if (!(inet.getAddress() instanceof Inet4Address)) {
-      throw new IllegalArgumentException(inet + " is not an IPv4 address: the stack speaks IPv4");
-    }
-    return Ipv4Address.fromInet((Inet4Address) inet.getAddress());
+    return IpAddress.fromInet(inet.getAddress());
   }
 
   /**
-   * Whether a server may bind {@code address} on a stack whose address is {@code stackAddress}:
-   * the wildcard address or the stack's own.
+   * Whether a server may bind {@code address} on a stack configured as {@code config}: the wildcard
+   * address or one of the stack's own (a listener takes both families on its port).
    */
-  static boolean bindable(InetSocketAddress address, int stackAddress) {
+  static boolean bindable(InetSocketAddress address, StackConfig config) {
     InetAddress a = address.getAddress();
-    return a == null || a.isAnyLocalAddress()
-        || a instanceof Inet4Address && Ipv4Address.fromInet((Inet4Address) a) == stackAddress;
+    if (a == null || a.isAnyLocalAddress()) {
+      return true;
+    }
+    IpAddress ip = IpAddress.fromInet(a);
+    return ip.equals(IpAddress.ofIpv4(config.address())) || ip.equals(config.address6());
   }
 
   static InetSocketAddress inet(SocketAddress address) {

@@ -1,5 +1,9 @@
 package io.tcpstack.netty;
 
+import io.tcpstack.wire.IpAddress;
+import java.net.InetAddress;
+import io.tcpstack.StackConfig;
+import io.tcpstack.wire.Ipv4Address;
 import io.netty.channel.AbstractServerChannel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
@@ -70,10 +74,11 @@ public final class TcpStackServerChannel extends AbstractServerChannel implement
   protected void doBind(SocketAddress localAddress) throws Exception {
     InetSocketAddress requested = StackAddresses.inet(localAddress);
     TcpStackEventLoop loop = loop();
-    int stackAddress = loop.stack().config().address();
-    if (!StackAddresses.bindable(requested, stackAddress)) {
+    StackConfig stackConfig = loop.stack().config();
+    if (!StackAddresses.bindable(requested, stackConfig)) {
       throw new BindException("cannot bind " + requested + ": the stack's address is "
-          + StackAddresses.toSocketAddress(stackAddress, requested.getPort()).getAddress().getHostAddress()
+          + Ipv4Address.toString(stackConfig.address())
+          + (stackConfig.address6() == null ? "" : " and " + stackConfig.address6())
           + " (or bind the wildcard address, as ServerBootstrap.bind(port) does)");
     }
     if (requested.getPort() == 0) {
@@ -87,7 +92,9 @@ public final class TcpStackServerChannel extends AbstractServerChannel implement
       b.initCause(e);
       throw b;
     }
-    local = StackAddresses.toSocketAddress(stackAddress, requested.getPort());
+    InetAddress boundTo = requested.getAddress();
+    local = boundTo == null || boundTo.isAnyLocalAddress()
+        ? StackAddresses.toSocketAddress(IpAddress.ofIpv4(stackConfig.address()), requested.getPort()) : requested;
   }
 
   /** The stack accepted a connection (stack thread = this channel's event loop). */

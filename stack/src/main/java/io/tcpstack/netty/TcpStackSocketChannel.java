@@ -1,5 +1,6 @@
 package io.tcpstack.netty;
 
+import io.tcpstack.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;
@@ -100,9 +101,9 @@ public final class TcpStackSocketChannel extends AbstractChannel implements Sock
     this.tcp = tcp;
     this.established = true;
     tcp.subscribe(handler); // ends with the connection; the handler ignores events once closed
-    int stackAddress = tcp.stack().config().address();
-    this.local = StackAddresses.toSocketAddress(stackAddress, tcp.localPort());
-    this.remote = StackAddresses.toSocketAddress(tcp.remoteAddress(), tcp.remotePort());
+    this.local = StackAddresses.toSocketAddress(StackAddresses.localFor(tcp.stack().config(), tcp.remoteIp()),
+        tcp.localPort());
+    this.remote = StackAddresses.toSocketAddress(tcp.remoteIp(), tcp.remotePort());
   }
 
   boolean hasConnection() {
@@ -152,7 +153,8 @@ public final class TcpStackSocketChannel extends AbstractChannel implements Sock
     @Override
     public void onConnected(TcpChannel channel) {
       established = true;
-      local = StackAddresses.toSocketAddress(channel.stack().config().address(), channel.localPort());
+      local = StackAddresses.toSocketAddress(StackAddresses.localFor(channel.stack().config(), channel.remoteIp()),
+          channel.localPort());
       fulfillConnect();
     }
 
@@ -550,13 +552,13 @@ public final class TcpStackSocketChannel extends AbstractChannel implements Sock
         if (localAddress != null) {
           doBind(localAddress);
         }
-        int address = StackAddresses.peerAddress(remoteAddress);
+        IpAddress address = StackAddresses.peerAddress(remoteAddress);
         int port = StackAddresses.inet(remoteAddress).getPort();
         TcpStackEventLoop loop = loop();
         // The connection exists from here on; its events come to the handler (onConnected, or onClosed).
         tcp = TcpChannel.connect(loop.stack(), address, port, config.tcpConfig(), handler);
         remote = StackAddresses.toSocketAddress(address, port);
-        local = StackAddresses.toSocketAddress(loop.stack().config().address(), tcp.localPort());
+        local = StackAddresses.toSocketAddress(StackAddresses.localFor(loop.stack().config(), address), tcp.localPort());
         connectPromise = promise;
         requestedRemote = remoteAddress;
         int timeoutMillis = config.getConnectTimeoutMillis();

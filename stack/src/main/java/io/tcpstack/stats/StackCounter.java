@@ -13,9 +13,9 @@ public enum StackCounter implements CounterSet.Described {
   /** Dropped: shorter than a minimal IPv4 header. */
   IP_IN_TRUNCATED(true,
       "Dropped: shorter than a minimal IPv4 header."),
-  /** Dropped: IP version neither 4 nor 6. */
+  /** Dropped: IP version neither 4 nor 6 (or not 4, when handed to the IPv4 layer alone). */
   IP_IN_BAD_VERSION(true,
-      "Dropped: IP version neither 4 nor 6."),
+      "Dropped: IP version neither 4 nor 6 (or not 4, when handed to the IPv4 layer alone)."),
   /** Dropped: IHL below 5 or beyond the packet. */
   IP_IN_BAD_HEADER_LENGTH(true,
       "Dropped: IHL below 5 or beyond the packet."),
@@ -37,9 +37,6 @@ public enum StackCounter implements CounterSet.Described {
   /** Datagrams handed to a protocol handler (ICMP, TCP, ...). */
   IP_IN_DELIVERS(false,
       "Datagrams handed to a protocol handler (ICMP, TCP, ...)."),
-  /** IPv6 packets, dropped quietly: this stack speaks IPv4 (Linux sends router solicitations). */
-  IPV6_IN_DROPPED(true,
-      "IPv6 packets, dropped quietly: this stack speaks IPv4 (Linux sends router solicitations)."),
   /**
    * Datagrams longer than the MTU read from the link: super-segments it merged (GRO) or the local
    * host's TSO handed over whole (TUN offloads).
@@ -125,6 +122,132 @@ public enum StackCounter implements CounterSet.Described {
    */
   ICMP_OUT_RATE_LIMITED(false,
       "ICMP error messages not sent because the rate limit was reached (io.tcpstack.ip.IcmpRateLimiter; Linux's IcmpOutRateLimitGlobal plus IcmpOutRateLimitHost)."),
+  /** IPv6 packets read from the device (before any validation; RFC 4293 ipSystemStatsInReceives). */
+  IP6_IN_RECEIVES(false,
+      "IPv6 packets read from the device (before any validation; RFC 4293 ipSystemStatsInReceives)."),
+  /** Dropped: shorter than the 40-byte IPv6 header (RFC 8200 §3). */
+  IP6_IN_TRUNCATED(true,
+      "Dropped: shorter than the 40-byte IPv6 header (RFC 8200 §3)."),
+  /** Dropped: Payload Length beyond the bytes read (RFC 8200 §3). */
+  IP6_IN_BAD_LENGTH(true,
+      "Dropped: Payload Length beyond the bytes read (RFC 8200 §3)."),
+  /**
+   * Dropped: destination neither this stack's IPv6 address nor a multicast group it listens to
+   * (all-nodes, all-routers, MLDv2 routers, its solicited-node group); or multicast but not
+   * ICMPv6; or IPv6 has no address configured.
+   */
+  IP6_IN_NOT_FOR_US(true,
+      "Dropped: destination neither this stack's IPv6 address nor a multicast group it listens to (all-nodes, all-routers, MLDv2 routers, its solicited-node group); or multicast but not ICMPv6; or IPv6 has no address configured."),
+  /**
+   * Dropped: source address a host must not accept: multicast (RFC 4291 §2.7), loopback (§2.5.3),
+   * IPv4-mapped (§2.5.5.2), this stack's own, or unspecified except toward a multicast group (where
+   * Neighbor Discovery and MLD use it).
+   */
+  IP6_IN_BAD_SOURCE(true,
+      "Dropped: source address a host must not accept: multicast (RFC 4291 §2.7), loopback (§2.5.3), IPv4-mapped (§2.5.5.2), this stack's own, or unspecified except toward a multicast group (where Neighbor Discovery and MLD use it)."),
+  /** Dropped: an extension header runs past the packet, or an option past its header (RFC 8200 §4). */
+  IP6_IN_BAD_EXTENSION(true,
+      "Dropped: an extension header runs past the packet, or an option past its header (RFC 8200 §4)."),
+  /** Dropped: a Hop-by-Hop Options header not right after the IPv6 header (RFC 8200 §4.1); Parameter Problem sent. */
+  IP6_IN_MISPLACED_HOP_BY_HOP(true,
+      "Dropped: a Hop-by-Hop Options header not right after the IPv6 header (RFC 8200 §4.1); Parameter Problem sent."),
+  /**
+   * Dropped: an unrecognized option whose type's high bits say discard (RFC 8200 §4.2: 01, 10 and
+   * 11); Parameter Problem code 2 sent for 10, and for 11 unless to multicast.
+   */
+  IP6_IN_UNKNOWN_OPTION(true,
+      "Dropped: an unrecognized option whose type's high bits say discard (RFC 8200 §4.2: 01, 10 and 11); Parameter Problem code 2 sent for 10, and for 11 unless to multicast."),
+  /** Dropped: a Routing header with Segments Left non-zero (RFC 8200 §4.4: no type is recognized); Parameter Problem sent. */
+  IP6_IN_ROUTING_HEADER(true,
+      "Dropped: a Routing header with Segments Left non-zero (RFC 8200 §4.4: no type is recognized); Parameter Problem sent."),
+  /** Dropped: a Next Header value nothing here handles (RFC 8200 §4); Parameter Problem code 1 sent. */
+  IP6_IN_UNKNOWN_NEXT_HEADER(true,
+      "Dropped: a Next Header value nothing here handles (RFC 8200 §4); Parameter Problem code 1 sent."),
+  /** Dropped: a non-final fragment whose length is not a multiple of 8 (RFC 8200 §4.5); Parameter Problem sent. */
+  IP6_IN_BAD_FRAGMENT(true,
+      "Dropped: a non-final fragment whose length is not a multiple of 8 (RFC 8200 §4.5); Parameter Problem sent."),
+  /** Packets whose Next Header was "No Next Header" (59): nothing to deliver (RFC 8200 §4.7). */
+  IP6_IN_NO_NEXT_HEADER(false,
+      "Packets whose Next Header was \"No Next Header\" (59): nothing to deliver (RFC 8200 §4.7)."),
+  /** Atomic fragments (offset 0, M clear) processed on their own, not reassembled (RFC 6946 §4). */
+  IP6_IN_ATOMIC_FRAGMENTS(false,
+      "Atomic fragments (offset 0, M clear) processed on their own, not reassembled (RFC 6946 §4)."),
+  /** IPv6 packets handed to an upper-layer protocol (ICMPv6, TCP, ...). */
+  IP6_IN_DELIVERS(false,
+      "IPv6 packets handed to an upper-layer protocol (ICMPv6, TCP, ...)."),
+  /** IPv6 packets written to the device, counting each fragment. */
+  IP6_OUT_REQUESTS(false,
+      "IPv6 packets written to the device, counting each fragment."),
+  /** IPv6 packets not sent: larger than 65535 bytes of payload. */
+  IP6_OUT_DISCARDS(false,
+      "IPv6 packets not sent: larger than 65535 bytes of payload."),
+  /** IPv6 packets this host fragmented because they exceeded the MTU (RFC 8200 §4.5: only the source fragments). */
+  IP6_FRAG_OKS(false,
+      "IPv6 packets this host fragmented because they exceeded the MTU (RFC 8200 §4.5: only the source fragments)."),
+  /** IPv6 fragments created. */
+  IP6_FRAG_CREATES(false,
+      "IPv6 fragments created."),
+  /** ICMPv6 messages received whole, checksum right. */
+  ICMP6_IN_MSGS(false,
+      "ICMPv6 messages received whole, checksum right."),
+  /** Dropped: ICMPv6 message shorter than its 8-byte header (RFC 4443 §2.1). */
+  ICMP6_IN_TRUNCATED(true,
+      "Dropped: ICMPv6 message shorter than its 8-byte header (RFC 4443 §2.1)."),
+  /** Dropped: ICMPv6 checksum wrong (RFC 4443 §2.3). */
+  ICMP6_IN_BAD_CHECKSUM(true,
+      "Dropped: ICMPv6 checksum wrong (RFC 4443 §2.3)."),
+  /** Echo Requests received (RFC 4443 §4.1). */
+  ICMP6_IN_ECHOS(false,
+      "Echo Requests received (RFC 4443 §4.1)."),
+  /**
+   * Neighbor Discovery (RFC 4861: router and neighbor solicitations and advertisements, redirects)
+   * and MLD messages received and ignored: a TUN link is point-to-point with no link layer, so
+   * there are no neighbours to discover (the kernel sends Router Solicitations and MLD reports).
+   */
+  ICMP6_IN_NDP_IGNORED(false,
+      "Neighbor Discovery (RFC 4861: router and neighbor solicitations and advertisements, redirects) and MLD messages received and ignored: a TUN link is point-to-point with no link layer, so there are no neighbours to discover (the kernel sends Router Solicitations and MLD reports)."),
+  /** Other ICMPv6 messages (echo replies, unknown informational types), ignored (RFC 4443 §2.4 (b)). */
+  ICMP6_IN_IGNORED(false,
+      "Other ICMPv6 messages (echo replies, unknown informational types), ignored (RFC 4443 §2.4 (b))."),
+  /** Destination Unreachable messages received (RFC 4443 §3.1). */
+  ICMP6_IN_DEST_UNREACHS(false,
+      "Destination Unreachable messages received (RFC 4443 §3.1)."),
+  /** Packet Too Big messages received (RFC 4443 §3.2, RFC 8201). */
+  ICMP6_IN_PKT_TOO_BIGS(false,
+      "Packet Too Big messages received (RFC 4443 §3.2, RFC 8201)."),
+  /** Time Exceeded messages received (RFC 4443 §3.3). */
+  ICMP6_IN_TIME_EXCDS(false,
+      "Time Exceeded messages received (RFC 4443 §3.3)."),
+  /** Parameter Problem messages received (RFC 4443 §3.4). */
+  ICMP6_IN_PARM_PROBS(false,
+      "Parameter Problem messages received (RFC 4443 §3.4)."),
+  /**
+   * Dropped: an ICMPv6 error whose quoted packet is shorter than an IPv6 header and 8 bytes of its
+   * transport header, not IPv6, not from this host, or not the first fragment.
+   */
+  ICMP6_IN_ERRORS(true,
+      "Dropped: an ICMPv6 error whose quoted packet is shorter than an IPv6 header and 8 bytes of its transport header, not IPv6, not from this host, or not the first fragment."),
+  /** Echo Replies sent (RFC 4443 §4.2). */
+  ICMP6_OUT_ECHO_REPS(false,
+      "Echo Replies sent (RFC 4443 §4.2)."),
+  /** Destination Unreachable messages sent (RFC 4443 §3.1). */
+  ICMP6_OUT_DEST_UNREACHS(false,
+      "Destination Unreachable messages sent (RFC 4443 §3.1)."),
+  /** Parameter Problem messages sent (RFC 4443 §3.4). */
+  ICMP6_OUT_PARM_PROBS(false,
+      "Parameter Problem messages sent (RFC 4443 §3.4)."),
+  /** Time Exceeded (fragment reassembly) messages sent (RFC 4443 §3.3, RFC 8200 §4.5). */
+  ICMP6_OUT_TIME_EXCDS(false,
+      "Time Exceeded (fragment reassembly) messages sent (RFC 4443 §3.3, RFC 8200 §4.5)."),
+  /** ICMPv6 errors not sent because of the rate limit (RFC 4443 §2.4 (f)). */
+  ICMP6_OUT_RATE_LIMITED(false,
+      "ICMPv6 errors not sent because of the rate limit (RFC 4443 §2.4 (f))."),
+  /**
+   * ICMPv6 errors not sent because RFC 4443 §2.4 (e) forbids them: about an ICMPv6 error, to a
+   * multicast destination, or from an unspecified or multicast source.
+   */
+  ICMP6_OUT_SUPPRESSED(false,
+      "ICMPv6 errors not sent because RFC 4443 §2.4 (e) forbids them: about an ICMPv6 error, to a multicast destination, or from an unspecified or multicast source."),
   /** TCP segments received (before any check). */
   TCP_IN_SEGS(false,
       "TCP segments received (before any check)."),

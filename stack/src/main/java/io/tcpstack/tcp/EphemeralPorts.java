@@ -1,5 +1,6 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.wire.IpAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
 import java.util.Objects;
@@ -132,6 +133,39 @@ final class EphemeralPorts {
       }
     }
     return -1;
+  }
+
+  /**
+   * As {@link #pick(int, int, int, PortCheck)} for addresses of either family: IPv4 hashes as the
+   * int form; IPv6 hashes the 34 bytes of both 128-bit addresses and the remote port.
+   */
+  int pick(IpAddress localAddress, IpAddress remoteAddress, int remotePort, PortCheck check) {
+    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
+      return pick(localAddress.ipv4(), remoteAddress.ipv4(), remotePort, check);
+    }
+    long hf = destinationHash6(fK0, fK1, localAddress, remoteAddress, remotePort);
+    long hg = destinationHash6(gK0, gK1, localAddress, remoteAddress, remotePort);
+    return pick(Integer.toUnsignedLong((int) (hf ^ (hf >>> 32))), (int) Long.remainderUnsigned(hg, TABLE_LENGTH),
+        check);
+  }
+
+  private int pick(long offset, int index, PortCheck check) {
+    seed(index);
+    for (int tries = count; tries > 0; tries--) {
+      int port = first + (int) ((offset + table[index]) % count);
+      table[index]++; // char arithmetic: modulo 2^16
+      if (check.suitable(port)) {
+        return port;
+      }
+    }
+    return -1;
+  }
+
+  /** SipHash-2-4 of the IPv6 destination's 34 bytes (local and remote address, remote port). */
+  static long destinationHash6(long k0, long k1, IpAddress local, IpAddress remote, int remotePort) {
+    long last = ((remotePort >>> 8) & 0xFF) | ((remotePort & 0xFF) << 8) | ((long) (2 * IpAddress.IPV6_BYTES + 2) << 56);
+    return IsnGenerator.sipHash24(k0, k1, Long.reverseBytes(local.hi()), Long.reverseBytes(local.lo()),
+        Long.reverseBytes(remote.hi()), Long.reverseBytes(remote.lo()), last);
   }
 
   /** F: where the destination's ports start, a keyed hash folded to 32 bits. */

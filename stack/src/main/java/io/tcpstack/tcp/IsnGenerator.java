@@ -1,5 +1,6 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.wire.IpAddress;
 import java.util.Objects;
 
 /**
@@ -29,7 +30,8 @@ import java.util.Objects;
  * from outside, so they tell nothing of the host's clock or of other connections.
  *
  * <p>The hashed message is the 12 bytes {@code localAddress, remoteAddress} (4 bytes each) then
- * {@code localPort, remotePort} (2 bytes each), all in network byte order. Deterministic: the same
+ * {@code localPort, remotePort} (2 bytes each), all in network byte order; for IPv6, the same with
+ * 16-byte addresses (36 bytes). Deterministic: the same
  * key, tuple and time always give the same ISN, which is what lets tests fix the key. {@link #isn}
  * allocates nothing. Immutable, so safe to share between threads.
  */
@@ -110,6 +112,93 @@ public final class IsnGenerator {
    */
   public int isn(int localAddress, int localPort, int remoteAddress, int remotePort, long nowNs) {
     return clock(nowNs) + offset(localAddress, localPort, remoteAddress, remotePort);
+  }
+
+  /**
+   * As {@link #isn(int, int, int, int, long)} for addresses of either family: two IPv4 addresses
+   * hash exactly as the int form; otherwise the 128-bit addresses do ({@link #tupleHash6}).
+   */
+  public int isn(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort, long nowNs) {
+    return clock(nowNs) + offset(localAddress, localPort, remoteAddress, remotePort);
+  }
+
+  /** As {@link #timestampOffset(int, int, int, int)} for addresses of either family. */
+  public int timestampOffset(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort) {
+    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
+      return timestampOffset(localAddress.ipv4(), localPort, remoteAddress.ipv4(), remotePort);
+    }
+    return tupleHash6(tsK0, tsK1, localAddress, localPort, remoteAddress, remotePort, -1);
+  }
+
+  int offset(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort) {
+    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
+      return offset(localAddress.ipv4(), localPort, remoteAddress.ipv4(), remotePort);
+    }
+    return tupleHash6(k0, k1, localAddress, localPort, remoteAddress, remotePort, -1);
+  }
+
+  /**
+   * SipHash-2-4 under {@code k0}, {@code k1} of an IPv6 4-tuple — the 36 bytes local address,
+   * remote address (16 each), local port, remote port (2 each), network order — followed, unless
+   * {@code count} is -1, by count's low 3 bytes (SYN cookies), folded to 32 bits. Allocation-free.
+   */
+  static int tupleHash6(long k0, long k1, IpAddress local, int localPort, IpAddress remote, int remotePort,
+      int count) {
+    int ports = (localPort & 0xFFFF) << 16 | (remotePort & 0xFFFF);
+    long last = Integer.reverseBytes(ports) & 0xFFFF_FFFFL;
+    if (count == -1) {
+      last |= (long) TUPLE6_LENGTH << 56;
+    } else {
+      last |= ((long) (count & 0xFF_FFFF) << 32) | ((long) (TUPLE6_LENGTH + 3) << 56);
+    }
+    long h = sipHash24(k0, k1, Long.reverseBytes(local.hi()), Long.reverseBytes(local.lo()),
+        Long.reverseBytes(remote.hi()), Long.reverseBytes(remote.lo()), last);
+    return (int) (h ^ (h >>> 32));
+  }
+
+  /** The length of the hashed IPv6 4-tuple: two 16-byte addresses and two ports. */
+  static final int TUPLE6_LENGTH = 36;
+
+  /**
+   * SipHash-2-4 of a message of 32 to 39 bytes, allocation-free: {@code w0..w3} its first 32 bytes
+   * as little-endian words, {@code lastBlock} the rest with the length in the top byte (as {@link
+   * #sipHash24(long, long, long, long)}).
+   */
+  static long sipHash24(long k0, long k1, long w0, long w1, long w2, long w3, long lastBlock) {
+    long v0 = k0 ^ INIT_V0;
+    long v1 = k1 ^ INIT_V1;
+    long v2 = k0 ^ INIT_V2;
+    long v3 = k1 ^ INIT_V3;
+    for (int step = 0; step < 6; step++) {
+      boolean finalization = step == 5;
+      long m = switch (step) {
+        case 0 -> w0;
+        case 1 -> w1;
+        case 2 -> w2;
+        case 3 -> w3;
+        case 4 -> lastBlock;
+        default -> 0;
+      };
+      if (finalization) {
+        v2 ^= FINALIZATION_MARK;
+      } else {
+        v3 ^= m;
+      }
+      for (int r = finalization ? D_ROUNDS : C_ROUNDS; r > 0; r--) {
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13) ^ v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16) ^ v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21) ^ v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17) ^ v2;
+        v2 = Long.rotateLeft(v2, 32);
+      }
+      v0 ^= m;
+    }
+    return v0 ^ v1 ^ v2 ^ v3;
   }
 
   /**

@@ -246,7 +246,7 @@ final class Sender {
       int inFlight = recovery.inFlight();
       int peerRoom = diff(add(sndUna, sndWnd), sndNxt);
       int room = Math.min(peerRoom, recovery.sendWindow() + recovery.limitedTransmitAllowance() - inFlight);
-      int n = Math.min(Math.min(unsent, conn.layer.maxSegmentPayload(sendMss)), room);
+      int n = Math.min(Math.min(unsent, conn.layer.maxSegmentPayload(conn, sendMss)), room);
       if (n > sendMss) {
         // A super-segment for a link that cuts it (TSO): whole segments, and a partial last one
         // only if it could go on its own (the same SWS and Nagle rules as a small segment).

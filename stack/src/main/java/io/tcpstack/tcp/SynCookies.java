@@ -1,5 +1,6 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.wire.IpAddress;
 import static io.tcpstack.tcp.SeqNum.add;
 import static io.tcpstack.tcp.SeqNum.gt;
 
@@ -110,6 +111,36 @@ final class SynCookies {
     int h0 = hash(h0k0, h0k1, localAddress, localPort, remoteAddress, remotePort, -1);
     int h1 = hash(h1k0, h1k1, localAddress, localPort, remoteAddress, remotePort, count);
     return h0 + peerSeq + (count << COUNT_SHIFT) + ((h1 + mssIndex) & DATA_MASK);
+  }
+
+  /** As {@link #cookie(int, int, int, int, int, int, long)} for addresses of either family. */
+  int cookie(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort, int peerSeq,
+      int mssIndex, long nowNs) {
+    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
+      return cookie(localAddress.ipv4(), localPort, remoteAddress.ipv4(), remotePort, peerSeq, mssIndex, nowNs);
+    }
+    int count = count(nowNs);
+    int h0 = IsnGenerator.tupleHash6(h0k0, h0k1, localAddress, localPort, remoteAddress, remotePort, -1);
+    int h1 = IsnGenerator.tupleHash6(h1k0, h1k1, localAddress, localPort, remoteAddress, remotePort, count);
+    return h0 + peerSeq + (count << COUNT_SHIFT) + ((h1 + mssIndex) & DATA_MASK);
+  }
+
+  /** As {@link #check(int, int, int, int, int, int, long)} for addresses of either family. */
+  int check(int cookie, IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort, int peerSeq,
+      long nowNs) {
+    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
+      return check(cookie, localAddress.ipv4(), localPort, remoteAddress.ipv4(), remotePort, peerSeq, nowNs);
+    }
+    int count = count(nowNs);
+    int c = cookie - IsnGenerator.tupleHash6(h0k0, h0k1, localAddress, localPort, remoteAddress, remotePort, -1)
+        - peerSeq;
+    int age = (count - (c >>> COUNT_SHIFT)) & COUNT_MASK;
+    if (age >= MAX_AGE) {
+      return INVALID;
+    }
+    int data = (c - IsnGenerator.tupleHash6(h1k0, h1k1, localAddress, localPort, remoteAddress, remotePort,
+        count - age)) & DATA_MASK;
+    return data < MSS_TABLE.length ? data : INVALID;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.wire.IpAddress;
 import static io.tcpstack.tcp.SeqNum.add;
 import static io.tcpstack.tcp.SeqNum.diff;
 import static io.tcpstack.tcp.SeqNum.gt;
@@ -45,8 +46,18 @@ public final class TcpConnection extends Timed implements EventSource {
 
   final TcpLayer layer;
   final TcpConfig config;
+  /** IPv4: our address; 0 for an IPv6 connection (see {@link #localIp}). */
   final int localAddress;
+  /** Whether this connection runs over IPv6 (then {@link #key6} is its demux key, not {@link #key}). */
+  final boolean ipv6;
+  /** Our address, either family. */
+  final IpAddress localIp;
+  /** The peer's address, either family. */
+  final IpAddress remoteIp;
+  /** The demux key of an IPv6 connection; null for IPv4. */
+  final FlowKey6 key6;
   final int localPort;
+  /** IPv4: the peer's address; 0 for an IPv6 connection (see {@link #remoteIp}). */
   final int remoteAddress;
   final int remotePort;
   final long key;
@@ -123,15 +134,19 @@ public final class TcpConnection extends Timed implements EventSource {
   /** The layer's record of this connection in TIME-WAIT, while the application holds it; else null. */
   private TimeWaitRecord timeWait;
 
-  TcpConnection(TcpLayer layer, TcpConfig config, int localAddress, int localPort, int remoteAddress, int remotePort,
-      TcpListener listener) {
+  TcpConnection(TcpLayer layer, TcpConfig config, IpAddress localAddress, int localPort, IpAddress remoteAddress,
+      int remotePort, TcpListener listener) {
     this.layer = layer;
     this.config = config;
-    this.localAddress = localAddress;
+    this.ipv6 = !remoteAddress.isIpv4();
+    this.localIp = localAddress;
+    this.remoteIp = remoteAddress;
+    this.localAddress = ipv6 ? 0 : localAddress.ipv4();
     this.localPort = localPort;
-    this.remoteAddress = remoteAddress;
+    this.remoteAddress = ipv6 ? 0 : remoteAddress.ipv4();
     this.remotePort = remotePort;
-    this.key = TcpLayer.key(remoteAddress, remotePort, localPort);
+    this.key = ipv6 ? 0 : TcpLayer.key(this.remoteAddress, remotePort, localPort);
+    this.key6 = ipv6 ? new FlowKey6(remoteAddress.hi(), remoteAddress.lo(), remotePort, localPort) : null;
     this.listener = listener;
     this.rtt = new RttEstimator(config.minRtoNs, config.maxRtoNs, config.initialRtoNs);
     // The buffers take memory from the stack's pool only while they hold data.
@@ -142,7 +157,7 @@ public final class TcpConnection extends Timed implements EventSource {
     sender.noDelay = config.noDelay;
     this.keepAlive = config.keepAlive;
     this.userTimeoutNs = config.userTimeoutNs;
-    this.timestamps.offset = layer.timestampOffset(localPort, remoteAddress, remotePort);
+    this.timestamps.offset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
   }
 
   // ---------------------------------------------------------------- opening
@@ -270,7 +285,7 @@ public final class TcpConnection extends Timed implements EventSource {
   private int effectiveMss(int peerMss) {
     // RFC 1191 §6.4: nor above what the path MTU learned so far allows.
     int peer = peerMss > 0 ? peerMss : TcpOptions.DEFAULT_MSS;
-    int mss = Math.min(Math.min(peer, layer.localMss()), TcpLayer.mssForPathMtu(pathMtu));
+    int mss = Math.min(Math.min(peer, layer.localMss(ipv6)), TcpLayer.mssForPathMtu(pathMtu, ipv6));
     return Math.max(1, mss - optionsPerSegment());
   }
 
@@ -279,7 +294,7 @@ public final class TcpConnection extends Timed implements EventSource {
    * segment carries (RFC 6691 §3), as {@link #effectiveMss} is for the other direction.
    */
   int receiveMss() {
-    return Math.max(1, layer.localMss() - optionsPerSegment());
+    return Math.max(1, layer.localMss(ipv6) - optionsPerSegment());
   }
 
   /** The option bytes every segment after the SYN carries: the Timestamps option, once negotiated. */
@@ -356,8 +371,19 @@ public final class TcpConnection extends Timed implements EventSource {
     return localPort;
   }
 
+  /** The peer's IPv4 address; 0 for an IPv6 connection. Use {@link #remoteIp()} for either family. */
   public int remoteAddress() {
     return remoteAddress;
+  }
+
+  /** The peer's address, IPv4 or IPv6. */
+  public IpAddress remoteIp() {
+    return remoteIp;
+  }
+
+  /** Our address on this connection, IPv4 or IPv6. */
+  public IpAddress localIp() {
+    return localIp;
   }
 
   public int remotePort() {
@@ -1118,7 +1144,7 @@ public final class TcpConnection extends Timed implements EventSource {
     SegmentRepr out = layer.outgoing().outgoing(flags, seq, ack, receiver.takeWindow(syn))
         .withData(sender.buffer, dataOffset, dataLength);
     if (synOptions) {
-      out.mss = layer.localMss();
+      out.mss = layer.localMss(ipv6);
       out.windowScale = offeredWindowScale;
       out.sackPermitted = offeredSack;
     } else if (receiver.sackEnabled && (flags & TcpHeader.FLAG_ACK) != 0) {
@@ -1359,9 +1385,9 @@ public final class TcpConnection extends Timed implements EventSource {
       }
       boolean dfBefore = TcpLayer.dontFragment(pathMtu);
       pathMtu = next;
-      layer.lowerPathMtu(remoteAddress, next, nowNs);
+      layer.lowerPathMtu(this, next, nowNs);
       layer.counters().increment(StackCounter.TCP_PMTU_UPDATES);
-      int mss = Math.min(sender.sendMss, Math.max(1, TcpLayer.mssForPathMtu(next) - optionsPerSegment()));
+      int mss = Math.min(sender.sendMss, Math.max(1, TcpLayer.mssForPathMtu(next, ipv6) - optionsPerSegment()));
       if (mss < sender.sendMss || dfBefore != TcpLayer.dontFragment(next)) {
         sender.lowerMss(mss, nowNs); // what was in flight was too big (or needs DF off): it goes again
       }
@@ -1521,7 +1547,7 @@ public final class TcpConnection extends Timed implements EventSource {
 
   @Override
   public String toString() {
-    return "TcpConnection[" + io.tcpstack.wire.Ipv4Address.toString(remoteAddress) + ":" + remotePort
+    return "TcpConnection[" + (ipv6 ? "[" + remoteIp + "]" : remoteIp.toString()) + ":" + remotePort
         + " -> :" + localPort + " " + state + "]";
   }
 }

@@ -6,6 +6,7 @@ import io.netty.util.collection.LongObjectHashMap;
 import io.tcpstack.StackConfig;
 import io.tcpstack.ip.IcmpError;
 import io.tcpstack.ip.Ipv4Layer;
+import io.tcpstack.ip.Ipv6Layer;
 import io.tcpstack.ip.Offload;
 import io.tcpstack.ip.PathMtuCache;
 import io.tcpstack.ip.SoftwareOffload;
@@ -13,15 +14,21 @@ import io.tcpstack.ip.ProtocolHandler;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.wire.Icmpv4Header;
+import io.tcpstack.wire.Icmpv6Header;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.Ipv4Address;
 import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.Ipv6Header;
 import io.tcpstack.wire.TcpHeader;
 import io.tcpstack.wire.WireCheck;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -36,6 +43,8 @@ public final class TcpLayer implements ProtocolHandler {
 
   /** IPv4 (20) + TCP (20) headers: MSS = MTU - 40 (RFC 9293 §3.7.1, RFC 879). */
   static final int IPV4_TCP_HEADERS = 40;
+  /** IPv6 (40) + TCP (20) headers: MSS = MTU - 60 (RFC 8200 §8.3). */
+  static final int IPV6_TCP_HEADERS = 60;
   /**
    * The smallest path MTU we size segments for: 576, the datagram every host accepts (RFC 791 §3.1,
    * RFC 1122 §3.3.3), so at least 536 bytes of payload a segment. Where a router reports a smaller
@@ -64,10 +73,20 @@ public final class TcpLayer implements ProtocolHandler {
   static final int SPARE_CHUNKS = 256;
 
   private final Ipv4Layer ip;
+  /** IPv6, or null (then IPv4 only). */
+  private final Ipv6Layer ip6;
   private final CounterSet<StackCounter> counters;
   private final IsnGenerator isn;
+  /** Our IPv4 address. */
   private final int address;
+  /** Our IPv4 address as a value (for the slow paths that take either family). */
+  private final IpAddress address4;
+  /** Our IPv6 address, or null when the stack speaks IPv4 only. */
+  private final IpAddress address6;
+  /** The MSS announced over IPv4: MTU - 40. */
   private final int localMss;
+  /** The MSS announced over IPv6: MTU - 60 (RFC 8200 §8.3). */
+  private final int localMss6;
   private final int maxConnections;
   private final int synBacklog;
   /** Half-open connections of all listeners together, at most (StackConfig.maxHalfOpen). */
@@ -81,6 +100,15 @@ public final class TcpLayer implements ProtocolHandler {
   private final LongObjectHashMap<TcpConnection> connections = new LongObjectHashMap<>();
   /** Connections in TIME-WAIT, as compact records (at most {@link #maxConnections} of them). */
   private final LongObjectHashMap<TimeWaitRecord> timeWaits = new LongObjectHashMap<>();
+  /**
+   * IPv6 connections by {@link FlowKey6}: a map of their own, so that IPv4 keeps its long keys,
+   * probed with {@link #probe6} so that finding one allocates nothing.
+   */
+  private final HashMap<FlowKey6, TcpConnection> connections6 = new HashMap<>();
+  /** IPv6 connections in TIME-WAIT. */
+  private final HashMap<FlowKey6, TimeWaitRecord> timeWaits6 = new HashMap<>();
+  /** The key every IPv6 lookup fills in: one instance, reused. */
+  private final FlowKey6 probe6 = new FlowKey6();
   private final IntObjectHashMap<TcpListener> listeners = new IntObjectHashMap<>();
   /** Every connection and TIME-WAIT record with a timer set, by its earliest deadline. */
   private final DeadlineHeap<Timed> timers = new DeadlineHeap<>();
@@ -100,7 +128,7 @@ public final class TcpLayer implements ProtocolHandler {
   /** {@link #portFree} as the port selection's check, made once. */
   private final EphemeralPorts.PortCheck portCheck = this::portFree;
   /** The destination {@link #portFree} checks for, set by {@link #pickEphemeral}. */
-  private int checkRemoteAddress;
+  private IpAddress checkRemote;
   private int checkRemotePort;
   private boolean delivering;
   private boolean batching;
@@ -116,11 +144,21 @@ public final class TcpLayer implements ProtocolHandler {
   private final ChallengeAckLimiter challengeAcks;
 
   public TcpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, IsnGenerator isn, StackConfig config) {
+    this(ip, null, counters, isn, config);
+  }
+
+  /** TCP over both IPv4 and, when {@code ip6} is not null and has an address, IPv6. */
+  public TcpLayer(Ipv4Layer ip, Ipv6Layer ip6, CounterSet<StackCounter> counters, IsnGenerator isn,
+      StackConfig config) {
     this.ip = ip;
+    this.ip6 = ip6;
     this.counters = counters;
     this.isn = isn;
     this.address = ip.address();
+    this.address4 = IpAddress.ofIpv4(address);
+    this.address6 = ip6 != null && ip6.enabled() ? ip6.address() : null;
     this.localMss = ip.mtu() - IPV4_TCP_HEADERS;
+    this.localMss6 = (ip6 != null ? ip6.mtu() : ip.mtu()) - IPV6_TCP_HEADERS;
     this.checksumOffload = Offload.has(ip.linkOffloads(), Offload.TX_CHECKSUM);
     this.segmentationOffload = Offload.has(ip.linkOffloads(), Offload.TX_SEGMENTATION);
     this.maxConnections = config.maxConnections();
@@ -180,13 +218,18 @@ public final class TcpLayer implements ProtocolHandler {
   }
 
   /** The offset of the timestamp clock of the connection {@code localPort} to {@code remoteAddress:remotePort} (RFC 7323 §5.4). */
-  int timestampOffset(int localPort, int remoteAddress, int remotePort) {
-    return isn.timestampOffset(address, localPort, remoteAddress, remotePort);
+  int timestampOffset(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort) {
+    return isn.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
   }
 
-  /** The MSS this host announces: what fits in one IP datagram at our MTU. */
-  int localMss() {
-    return localMss;
+  /** The MSS this host announces over IPv4 (or, with {@code ipv6}, IPv6): what fits in one packet at our MTU. */
+  int localMss(boolean ipv6) {
+    return ipv6 ? localMss6 : localMss;
+  }
+
+  /** Our address in the family of {@code remote}; null if we have none in IPv6. */
+  private IpAddress localFor(IpAddress remote) {
+    return remote.isIpv4() ? address4 : address6;
   }
 
   /**
@@ -196,6 +239,14 @@ public final class TcpLayer implements ProtocolHandler {
    */
   static int mssForPathMtu(int pathMtu) {
     return Math.max(pathMtu, MIN_SEGMENT_PATH_MTU) - IPV4_TCP_HEADERS;
+  }
+
+  /**
+   * As {@link #mssForPathMtu(int)}, or over IPv6 the path MTU (never below 1280, RFC 8200 §5)
+   * less 60 (RFC 8200 §8.3).
+   */
+  static int mssForPathMtu(int pathMtu, boolean ipv6) {
+    return ipv6 ? Math.max(pathMtu, Ipv6Header.MIN_MTU) - IPV6_TCP_HEADERS : mssForPathMtu(pathMtu);
   }
 
   /** Whether segments on a path of MTU {@code pathMtu} carry DF: unless it is below {@link #MIN_SEGMENT_PATH_MTU}. */
@@ -220,14 +271,18 @@ public final class TcpLayer implements ProtocolHandler {
     return PathMtuCache.plateauBelow(Math.min(quotedTotalLength, current));
   }
 
-  /** The IP layer's path MTU estimate for {@code remoteAddress} (RFC 1191 §6.2). */
-  int pathMtu(int remoteAddress, long nowNs) {
-    return ip.pathMtu(remoteAddress, nowNs);
+  /** The IP layer's path MTU estimate for {@code remote} (RFC 1191 §6.2; RFC 8201 §5.2). */
+  int pathMtu(IpAddress remote, long nowNs) {
+    return remote.isIpv4() ? ip.pathMtu(remote.ipv4(), nowNs) : ip6.pathMtu(remote.hi(), remote.lo(), nowNs);
   }
 
-  /** A connection accepted a Datagram Too Big message: the IP layer remembers it for new connections. */
-  void lowerPathMtu(int remoteAddress, int pathMtu, long nowNs) {
-    ip.lowerPathMtu(remoteAddress, pathMtu, nowNs);
+  /** A connection accepted a Datagram Too Big (or Packet Too Big) message: the IP layer remembers it for new connections. */
+  void lowerPathMtu(TcpConnection c, int pathMtu, long nowNs) {
+    if (c.ipv6) {
+      ip6.lowerPathMtu(c.remoteIp.hi(), c.remoteIp.lo(), pathMtu, nowNs);
+    } else {
+      ip.lowerPathMtu(c.remoteAddress, pathMtu, nowNs);
+    }
   }
 
   // ---------------------------------------------------------------- application side
@@ -256,21 +311,44 @@ public final class TcpLayer implements ProtocolHandler {
     listeners.remove(l.port());
   }
 
-  /** Active open to {@code remoteAddress:remotePort} from an ephemeral port; the caller owns the result. */
+  /** Active open to the IPv4 {@code remoteAddress:remotePort} from an ephemeral port; the caller owns the result. */
   public TcpConnection connect(int remoteAddress, int remotePort, TcpConfig config, long nowNs) {
+    return connect(IpAddress.ofIpv4(remoteAddress), remotePort, config, nowNs);
+  }
+
+  /**
+   * Active open to {@code remoteAddress:remotePort}, IPv4 or IPv6, from an ephemeral port; the
+   * caller owns the result.
+   *
+   * @throws IllegalStateException if {@code remoteAddress} is IPv6 and the stack has no IPv6 address
+   */
+  public TcpConnection connect(IpAddress remoteAddress, int remotePort, TcpConfig config, long nowNs) {
     checkPort(remotePort);
-    if (connections.size() >= maxConnections) {
+    IpAddress local = localFor(remoteAddress);
+    if (local == null) {
+      throw new IllegalStateException("cannot connect to " + remoteAddress
+          + ": the stack has no IPv6 address (StackConfig.address6, --address6)");
+    }
+    if (openCount() >= maxConnections) {
       throw new IllegalStateException("the stack holds its maximum of " + maxConnections
           + " connections: close some, or raise the limit (StackConfig.maxConnections, --max-connections)");
     }
-    int localPort = pickEphemeral(remoteAddress, remotePort);
-    TcpConnection c = new TcpConnection(this, config, address, localPort, remoteAddress, remotePort, null);
-    c.pathMtu = ip.pathMtu(remoteAddress, nowNs);
-    connections.put(c.key, c);
+    int localPort = pickEphemeral(local, remoteAddress, remotePort);
+    TcpConnection c = new TcpConnection(this, config, local, localPort, remoteAddress, remotePort, null);
+    c.pathMtu = pathMtu(remoteAddress, nowNs);
+    put(c);
     c.adopt();
     counters.increment(StackCounter.TCP_ACTIVE_OPENS);
-    c.open(isn.isn(address, localPort, remoteAddress, remotePort, nowNs), nowNs);
+    c.open(isn.isn(local, localPort, remoteAddress, remotePort, nowNs), nowNs);
     return c;
+  }
+
+  private void put(TcpConnection c) {
+    if (c.ipv6) {
+      connections6.put(c.key6, c);
+    } else {
+      connections.put(c.key, c);
+    }
   }
 
   /**
@@ -278,10 +356,10 @@ public final class TcpLayer implements ProtocolHandler {
    * 4, {@link EphemeralPorts}): one whose 4-tuple is neither a live connection nor a TIME-WAIT
    * record, and no listener's port (RFC 6056 §3.3's {@code check_suitable_port}).
    */
-  private int pickEphemeral(int remoteAddress, int remotePort) {
-    checkRemoteAddress = remoteAddress;
+  private int pickEphemeral(IpAddress local, IpAddress remoteAddress, int remotePort) {
+    checkRemote = remoteAddress;
     checkRemotePort = remotePort;
-    int port = ephemeralPorts.pick(address, remoteAddress, remotePort, portCheck);
+    int port = ephemeralPorts.pick(local, remoteAddress, remotePort, portCheck);
     if (port < 0) {
       throw new IllegalStateException("no free ephemeral port toward that peer: close some connections");
     }
@@ -289,8 +367,15 @@ public final class TcpLayer implements ProtocolHandler {
   }
 
   private boolean portFree(int port) {
-    long k = key(checkRemoteAddress, checkRemotePort, port);
-    return !listeners.containsKey(port) && !connections.containsKey(k) && !timeWaits.containsKey(k);
+    if (listeners.containsKey(port)) {
+      return false;
+    }
+    if (!checkRemote.isIpv4()) {
+      probe6.set(checkRemote.hi(), checkRemote.lo(), checkRemotePort, port);
+      return !connections6.containsKey(probe6) && !timeWaits6.containsKey(probe6);
+    }
+    long k = key(checkRemote.ipv4(), checkRemotePort, port);
+    return !connections.containsKey(k) && !timeWaits.containsKey(k);
   }
 
   private static void checkPort(int port) {
@@ -301,17 +386,21 @@ public final class TcpLayer implements ProtocolHandler {
 
   /** Connections in every state but CLOSED, TIME-WAIT records included. */
   public int connectionCount() {
-    return connections.size() + timeWaits.size();
+    return connections.size() + timeWaits.size() + connections6.size() + timeWaits6.size();
   }
 
   /** Connections in every state but CLOSED and TIME-WAIT: those with a connection object and a TCB. */
   public int openConnectionCount() {
-    return connections.size();
+    return openCount();
+  }
+
+  private int openCount() {
+    return connections.size() + connections6.size();
   }
 
   /** Connections in TIME-WAIT (kept as compact records). */
   public int timeWaitCount() {
-    return timeWaits.size();
+    return timeWaits.size() + timeWaits6.size();
   }
 
   /** Half-open connections (SYN-RECEIVED, through a listener) of all listeners: at most {@code StackConfig.maxHalfOpen}. */
@@ -335,15 +424,19 @@ public final class TcpLayer implements ProtocolHandler {
     for (TcpConnection c : connections.values()) {
       counts[c.state().ordinal()]++;
     }
+    for (TcpConnection c : connections6.values()) {
+      counts[c.state().ordinal()]++;
+    }
     for (TcpConnection c : owned) {
       if (c.state() == TcpState.CLOSED) {
         counts[TcpState.CLOSED.ordinal()]++;
       }
     }
     counts[TcpState.LISTEN.ordinal()] = listeners.size();
-    counts[TcpState.TIME_WAIT.ordinal()] = timeWaits.size();
+    counts[TcpState.TIME_WAIT.ordinal()] = timeWaits.size() + timeWaits6.size();
     return counts;
   }
+
 
   /**
    * The TCP table, as {@code ss -tani} lists it: every listener (by port), then every connection,
@@ -351,32 +444,37 @@ public final class TcpLayer implements ProtocolHandler {
    * rows there are in all, so a caller can say the list was cut. Stack thread.
    */
   public int table(int limit, long nowNs, Consumer<TcpTableEntry> sink) {
-    int total = listeners.size() + connections.size() + timeWaits.size();
-    int left = limit;
+    int total = listeners.size() + connections.size() + connections6.size() + timeWaits.size() + timeWaits6.size();
+    int[] left = {limit};
     String local = Ipv4Address.toString(address);
     int[] ports = listeners.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
-    for (int i = 0; i < ports.length && left > 0; i++, left--) {
+    for (int i = 0; i < ports.length && left[0] > 0; i++, left[0]--) {
       TcpListener l = listeners.get(ports[i]);
       sink.accept(new TcpTableEntry(TcpState.LISTEN, local, l.port(), "*", 0, null, l.pending(), l.backlog(),
           l.halfOpen(), -1));
     }
-    for (TcpConnection c : connections.values()) {
-      if (left-- <= 0) {
-        break;
+    for (java.util.Collection<TcpConnection> family : List.of(connections.values(), connections6.values())) {
+      for (TcpConnection c : family) {
+        if (left[0]-- <= 0) {
+          break;
+        }
+        sink.accept(new TcpTableEntry(c.state(), localFor(c.remoteIp).toString(), c.localPort,
+            c.remoteIp.toString(), c.remotePort, c.info(), 0, 0, 0, -1));
       }
-      sink.accept(new TcpTableEntry(c.state(), local, c.localPort, Ipv4Address.toString(c.remoteAddress), c.remotePort,
-          c.info(), 0, 0, 0, -1));
     }
-    for (TimeWaitRecord tw : timeWaits.values()) {
-      if (left-- <= 0) {
-        break;
+    for (java.util.Collection<TimeWaitRecord> family : List.of(timeWaits.values(), timeWaits6.values())) {
+      for (TimeWaitRecord tw : family) {
+        if (left[0]-- <= 0) {
+          break;
+        }
+        sink.accept(new TcpTableEntry(TcpState.TIME_WAIT, localFor(tw.remoteIp).toString(), tw.localPort,
+            tw.remoteIp.toString(), tw.remotePort, null, 0, 0, 0,
+            tw.isScheduled() ? Math.max(0, tw.heapDeadlineNs - nowNs) : -1));
       }
-      sink.accept(new TcpTableEntry(TcpState.TIME_WAIT, local, tw.localPort,
-          Ipv4Address.toString(tw.remoteAddress), tw.remotePort, null, 0, 0, 0,
-          tw.isScheduled() ? Math.max(0, tw.heapDeadlineNs - nowNs) : -1));
     }
     return total;
   }
+
 
   /** A listener's half-open queue grew or shrank by {@code delta}. */
   void halfOpenChanged(int delta) {
@@ -400,6 +498,49 @@ public final class TcpLayer implements ProtocolHandler {
       counters.increment(StackCounter.TCP_IN_BAD_CHECKSUM);
       return;
     }
+    SegmentRepr seg = parse(buf);
+    if (seg == null) {
+      return;
+    }
+    try {
+      demux(source, rx.sourcePort(), rx.destinationPort(), seg, nowNs);
+    } finally {
+      seg.payload = null; // the packet's buffer is the caller's: keep no reference to it
+    }
+  }
+
+  /**
+   * A segment over IPv6: checked as over IPv4, with the checksum over the IPv6 pseudo-header (RFC
+   * 8200 §8.1), then demultiplexed by the 128-bit source address.
+   */
+  @Override
+  public void receiveIpv6(Ipv6Header ipHeader, ByteBuf buf, int payloadIndex, int payloadLength, int offload,
+      long nowNs) {
+    counters.increment(StackCounter.TCP_IN_SEGS);
+    if (rx.wrapChecked(buf, payloadIndex, payloadLength) != WireCheck.OK) {
+      counters.increment(StackCounter.TCP_IN_ERRS);
+      return;
+    }
+    long sourceHi = ipHeader.sourceHi();
+    long sourceLo = ipHeader.sourceLo();
+    if (!Offload.isChecksumValid(offload)
+        && !rx.isChecksumValid6(sourceHi, sourceLo, ipHeader.destinationHi(), ipHeader.destinationLo())) {
+      counters.increment(StackCounter.TCP_IN_BAD_CHECKSUM);
+      return;
+    }
+    SegmentRepr seg = parse(buf);
+    if (seg == null) {
+      return;
+    }
+    try {
+      demux6(sourceHi, sourceLo, rx.sourcePort(), rx.destinationPort(), seg, nowNs);
+    } finally {
+      seg.payload = null;
+    }
+  }
+
+  /** The segment {@link #rx} wraps, its options parsed, into {@link #in}; null (counted) if its options are malformed. */
+  private SegmentRepr parse(ByteBuf buf) {
     int peerMss = 0;
     int peerWindowScale = TcpOptions.NO_WINDOW_SCALE;
     SegmentRepr seg = in;
@@ -412,7 +553,7 @@ public final class TcpLayer implements ProtocolHandler {
       // RFC 9293 MUST-7: a malformed option list must not crash us; Linux drops such segments too.
       if (options.parse(buf, rx.optionsIndex(), rx.optionsLength()) != TcpOptions.Status.OK) {
         counters.increment(StackCounter.TCP_IN_ERRS);
-        return;
+        return null;
       }
       if (rx.hasFlags(TcpHeader.FLAG_SYN) && options.hasMss()) {
         peerMss = options.mss(); // RFC 9293 §3.7.1: MSS is only sent, and only honoured, in SYNs
@@ -449,11 +590,7 @@ public final class TcpLayer implements ProtocolHandler {
     seg.payloadIndex = rx.payloadIndex();
     seg.payloadLength = rx.payloadLength();
     seg.data = null;
-    try {
-      demux(source, rx.sourcePort(), rx.destinationPort(), seg, nowNs);
-    } finally {
-      seg.payload = null; // the packet's buffer is the caller's: keep no reference to it
-    }
+    return seg;
   }
 
   private void demux(int source, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
@@ -463,7 +600,23 @@ public final class TcpLayer implements ProtocolHandler {
       c.process(seg, nowNs);
       return;
     }
-    TimeWaitRecord tw = timeWaits.get(k);
+    // No connection: the slow paths (TIME-WAIT, a listener, RST) take the address as a value.
+    demuxSlow(IpAddress.ofIpv4(source), sourcePort, localPort, seg, timeWaits.get(k), nowNs);
+  }
+
+  /** As {@link #demux} for a segment over IPv6, found with the reusable {@link #probe6}. */
+  private void demux6(long sourceHi, long sourceLo, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
+    probe6.set(sourceHi, sourceLo, sourcePort, localPort);
+    TcpConnection c = connections6.get(probe6);
+    if (c != null) {
+      c.process(seg, nowNs);
+      return;
+    }
+    demuxSlow(IpAddress.ofIpv6(sourceHi, sourceLo), sourcePort, localPort, seg, timeWaits6.get(probe6), nowNs);
+  }
+
+  private void demuxSlow(IpAddress source, int sourcePort, int localPort, SegmentRepr seg, TimeWaitRecord tw,
+      long nowNs) {
     if (tw != null) {
       // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space, or
       // with a newer timestamp, may reopen the 4-tuple from TIME-WAIT when a listener wants it.
@@ -500,17 +653,77 @@ public final class TcpLayer implements ProtocolHandler {
    */
   @Override
   public void receiveIcmpError(IcmpError error, long nowNs) {
-    TcpConnection c = connections.get(key(error.quotedDestination(), error.destinationPort(), error.sourcePort()));
+    TcpConnection c;
+    if (error.isIpv6()) {
+      probe6.set(error.quotedDestinationHi(), error.quotedDestinationLo(), error.destinationPort(), error.sourcePort());
+      c = connections6.get(probe6);
+    } else {
+      c = connections.get(key(error.quotedDestination(), error.destinationPort(), error.sourcePort()));
+    }
     if (c == null) {
       counters.increment(StackCounter.TCP_ICMP_NO_CONNECTION);
       return;
     }
     int quotedSeq = error.buffer().getInt(error.transportIndex() + TcpHeader.SEQUENCE_NUMBER_FIELD_OFFSET);
+    if (error.isIpv6()) {
+      int type = icmpv4TypeOf(error.type(), error.code());
+      int code = icmpv4CodeOf(error.type(), error.code());
+      // RFC 8201 §4: a Packet Too Big below the minimum MTU lowers the estimate to 1280 only.
+      int mtu = error.isPacketTooBig() ? Math.max(error.nextHopMtu(), Ipv6Header.MIN_MTU) : 0;
+      c.onIcmpError(type, code, mtu, quotedSeq, error.quotedTotalLength(), nowNs);
+      return;
+    }
     c.onIcmpError(error.type(), error.code(), error.nextHopMtu(), quotedSeq, error.quotedTotalLength(), nowNs);
   }
 
+  /**
+   * The ICMPv4 type whose meaning to TCP (RFC 1122 §4.2.3.9, RFC 5927) an ICMPv6 error has: Packet
+   * Too Big is "fragmentation needed" (RFC 8201 plays RFC 1191's part); Destination Unreachable,
+   * Time Exceeded and Parameter Problem keep their names. RFC 4443 §3.4's "unrecognized Next
+   * Header" is the peer's "protocol unreachable", as Linux's icmpv6_err_convert takes it.
+   */
+  static int icmpv4TypeOf(int type6, int code6) {
+    switch (type6) {
+      case Icmpv6Header.TYPE_PACKET_TOO_BIG:
+        return Icmpv4Header.TYPE_DESTINATION_UNREACHABLE;
+      case Icmpv6Header.TYPE_TIME_EXCEEDED:
+        return Icmpv4Header.TYPE_TIME_EXCEEDED;
+      case Icmpv6Header.TYPE_PARAMETER_PROBLEM:
+        return code6 == Icmpv6Header.CODE_UNRECOGNIZED_NEXT_HEADER
+            ? Icmpv4Header.TYPE_DESTINATION_UNREACHABLE : Icmpv4Header.TYPE_PARAMETER_PROBLEM;
+      default:
+        return Icmpv4Header.TYPE_DESTINATION_UNREACHABLE;
+    }
+  }
+
+  /** The ICMPv4 code that goes with {@link #icmpv4TypeOf}: RFC 4443 §3.1's codes mapped to RFC 792's. */
+  static int icmpv4CodeOf(int type6, int code6) {
+    switch (type6) {
+      case Icmpv6Header.TYPE_PACKET_TOO_BIG:
+        return Icmpv4Header.CODE_FRAGMENTATION_NEEDED;
+      case Icmpv6Header.TYPE_TIME_EXCEEDED:
+        return Icmpv4Header.CODE_TTL_EXCEEDED_IN_TRANSIT;
+      case Icmpv6Header.TYPE_PARAMETER_PROBLEM:
+        return code6 == Icmpv6Header.CODE_UNRECOGNIZED_NEXT_HEADER ? Icmpv4Header.CODE_PROTOCOL_UNREACHABLE : 0;
+      default:
+        switch (code6) {
+          case Icmpv6Header.CODE_PORT_UNREACHABLE:
+            return Icmpv4Header.CODE_PORT_UNREACHABLE;
+          case Icmpv6Header.CODE_ADMINISTRATIVELY_PROHIBITED, Icmpv6Header.CODE_REJECT_ROUTE:
+            return CODE_COMMUNICATION_ADMINISTRATIVELY_PROHIBITED;
+          case Icmpv6Header.CODE_NO_ROUTE:
+            return Icmpv4Header.CODE_NET_UNREACHABLE;
+          default:
+            return Icmpv4Header.CODE_HOST_UNREACHABLE;
+        }
+    }
+  }
+
+  /** RFC 1812 §5.2.7.1: ICMPv4 Destination Unreachable code 13. */
+  private static final int CODE_COMMUNICATION_ADMINISTRATIVELY_PROHIBITED = 13;
+
   /** RFC 9293 §3.10.7.2: LISTEN. */
-  private void listenerReceives(TcpListener l, int source, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
+  private void listenerReceives(TcpListener l, IpAddress source, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
     if (seg.has(TcpHeader.FLAG_RST)) {
       return; // first: ignore RST
     }
@@ -536,7 +749,7 @@ public final class TcpLayer implements ProtocolHandler {
     if (!l.admits()) {
       return; // the accept queue is full (counted by the listener): the client will retransmit its SYN
     }
-    if (connections.size() >= maxConnections) {
+    if (openCount() >= maxConnections) {
       // The stack is full: refuse at once, as a closed port does, rather than let the client wait.
       counters.increment(StackCounter.TCP_CONNECTION_LIMIT_RESETS);
       sendReset(source, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
@@ -551,13 +764,14 @@ public final class TcpLayer implements ProtocolHandler {
       }
       return;
     }
-    TcpConnection c = new TcpConnection(this, l.config(), address, localPort, source, sourcePort, l);
-    c.pathMtu = ip.pathMtu(source, nowNs);
-    connections.put(c.key, c);
+    IpAddress local = localFor(source);
+    TcpConnection c = new TcpConnection(this, l.config(), local, localPort, source, sourcePort, l);
+    c.pathMtu = pathMtu(source, nowNs);
+    put(c);
     l.halfOpened();
     counters.increment(StackCounter.TCP_PASSIVE_OPENS);
     // Data in a SYN is not delivered before the handshake completes; the peer retransmits it.
-    c.accept(seg, isn.isn(address, localPort, source, sourcePort, nowNs), nowNs);
+    c.accept(seg, isn.isn(local, localPort, source, sourcePort, nowNs), nowNs);
   }
 
   /**
@@ -567,10 +781,12 @@ public final class TcpLayer implements ProtocolHandler {
    * with window scale and SACK-Permitted when both sides want them, kept in the low bits of our TSval
    * — without timestamps neither is offered, for there is nowhere to keep them (as Linux).
    */
-  private void sendCookie(TcpListener l, int source, int sourcePort, int localPort, SegmentRepr syn, long nowNs) {
+  private void sendCookie(TcpListener l, IpAddress source, int sourcePort, int localPort, SegmentRepr syn,
+      long nowNs) {
     TcpConfig config = l.config();
+    IpAddress local = localFor(source);
     int mssIndex = SynCookies.mssIndex(syn.mss > 0 ? syn.mss : TcpOptions.DEFAULT_MSS);
-    int cookie = synCookies.cookie(address, localPort, source, sourcePort, syn.seq, mssIndex, nowNs);
+    int cookie = synCookies.cookie(local, localPort, source, sourcePort, syn.seq, mssIndex, nowNs);
     boolean timestamps = syn.timestamps && config.timestamps;
     int ownScale = TcpConnection.ownWindowScale(config);
     boolean scaling = timestamps && syn.windowScale != TcpOptions.NO_WINDOW_SCALE && ownScale != TcpOptions.NO_WINDOW_SCALE;
@@ -579,17 +795,17 @@ public final class TcpLayer implements ProtocolHandler {
     // and the stack's memory allow.
     int window = (int) Math.min(Math.min(config.receiveBufferSize, Receiver.MAX_UNSCALED_WINDOW), pool.available());
     SegmentRepr o = out.outgoing(TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, cookie, SeqNum.add(syn.seq, 1), window);
-    o.mss = localMss;
+    o.mss = localMss(!source.isIpv4());
     o.windowScale = scaling ? ownScale : TcpOptions.NO_WINDOW_SCALE;
     o.sackPermitted = sack;
     if (timestamps) {
       // RFC 7323 §3.2, §4.3: TSecr echoes the SYN's TSval; TSval carries the options (Linux's scheme).
       o.timestamps = true;
       o.tsVal = SynCookies.encodeTimestamp(nowNs, scaling ? syn.windowScale : TcpOptions.NO_WINDOW_SCALE, sack)
-          + timestampOffset(localPort, source, sourcePort);
+          + timestampOffset(local, localPort, source, sourcePort);
       o.tsEcr = syn.tsVal;
     }
-    transmit(source, sourcePort, localPort, o, dontFragment(ip.pathMtu(source, nowNs)));
+    transmit(source, sourcePort, localPort, o, dontFragment(pathMtu(source, nowNs)));
     l.cookieSent(nowNs);
     counters.increment(StackCounter.TCP_SYN_COOKIES_SENT);
   }
@@ -603,14 +819,15 @@ public final class TcpLayer implements ProtocolHandler {
    * room). Returns false when the caller should answer with RST as LISTEN does: the cookie failed
    * (counted), or the stack holds its maximum of connections.
    */
-  private boolean cookieAckHandled(TcpListener l, int source, int sourcePort, int localPort, SegmentRepr seg,
+  private boolean cookieAckHandled(TcpListener l, IpAddress source, int sourcePort, int localPort, SegmentRepr seg,
       long nowNs) {
     TcpConfig config = l.config();
-    int mssIndex = synCookies.check(SeqNum.add(seg.ack, -1), address, localPort, source, sourcePort,
+    IpAddress local = localFor(source);
+    int mssIndex = synCookies.check(SeqNum.add(seg.ack, -1), local, localPort, source, sourcePort,
         SeqNum.add(seg.seq, -1), nowNs);
     boolean timestamps = seg.timestamps && config.timestamps;
     // Our TSval less the connection's offset: its low bits are what the SYN offered.
-    int echoed = timestamps ? seg.tsEcr - timestampOffset(localPort, source, sourcePort) : 0;
+    int echoed = timestamps ? seg.tsEcr - timestampOffset(local, localPort, source, sourcePort) : 0;
     if (mssIndex == SynCookies.INVALID || (timestamps && SynCookies.decodeEcn(echoed))) {
       counters.increment(StackCounter.TCP_SYN_COOKIES_FAILED);
       return false;
@@ -619,15 +836,15 @@ public final class TcpLayer implements ProtocolHandler {
       counters.increment(StackCounter.TCP_LISTEN_OVERFLOWS);
       return true;
     }
-    if (connections.size() >= maxConnections) {
+    if (openCount() >= maxConnections) {
       counters.increment(StackCounter.TCP_CONNECTION_LIMIT_RESETS);
       return false;
     }
     counters.increment(StackCounter.TCP_SYN_COOKIES_VALIDATED);
     counters.increment(StackCounter.TCP_PASSIVE_OPENS);
-    TcpConnection c = new TcpConnection(this, config, address, localPort, source, sourcePort, l);
-    c.pathMtu = ip.pathMtu(source, nowNs);
-    connections.put(c.key, c);
+    TcpConnection c = new TcpConnection(this, config, local, localPort, source, sourcePort, l);
+    c.pathMtu = pathMtu(source, nowNs);
+    put(c);
     c.acceptCookie(seg, SynCookies.MSS_TABLE[mssIndex],
         timestamps ? SynCookies.decodeWindowScale(echoed) : TcpOptions.NO_WINDOW_SCALE,
         timestamps && SynCookies.decodeSack(echoed), nowNs);
@@ -635,7 +852,7 @@ public final class TcpLayer implements ProtocolHandler {
   }
 
   /** RFC 9293 §3.10.7.1: CLOSED — every segment but a RST draws a RST. */
-  private void resetForNoConnection(int source, int sourcePort, int localPort, SegmentRepr seg) {
+  private void resetForNoConnection(IpAddress source, int sourcePort, int localPort, SegmentRepr seg) {
     if (seg.has(TcpHeader.FLAG_RST)) {
       return;
     }
@@ -751,7 +968,11 @@ public final class TcpLayer implements ProtocolHandler {
   }
 
   void remove(TcpConnection c) {
-    connections.remove(c.key);
+    if (c.ipv6) {
+      connections6.remove(c.key6);
+    } else {
+      connections.remove(c.key);
+    }
     timers.cancel(c);
   }
 
@@ -761,17 +982,25 @@ public final class TcpLayer implements ProtocolHandler {
    * 4-tuple is then free at once, as Linux does past {@code tcp_max_tw_buckets}.
    */
   TimeWaitRecord enterTimeWait(TcpConnection c, int sndMax, int rcvNxt, int window, int windowField, long untilNs) {
-    if (timeWaits.size() >= maxConnections) {
+    if (timeWaitCount() >= maxConnections) {
       return null;
     }
     TimeWaitRecord record = new TimeWaitRecord(this, c, sndMax, rcvNxt, window, windowField, c.config.timeWaitNs());
-    timeWaits.put(record.key, record);
+    if (record.key6 != null) {
+      timeWaits6.put(record.key6, record);
+    } else {
+      timeWaits.put(record.key, record);
+    }
     timers.schedule(record, untilNs);
     return record;
   }
 
   void removeTimeWait(TimeWaitRecord record) {
-    timeWaits.remove(record.key);
+    if (record.key6 != null) {
+      timeWaits6.remove(record.key6);
+    } else {
+      timeWaits.remove(record.key);
+    }
     timers.cancel(record);
   }
 
@@ -780,10 +1009,14 @@ public final class TcpLayer implements ProtocolHandler {
     for (TcpListener l : new ArrayList<>(listeners.values())) {
       l.close(nowNs);
     }
-    for (TcpConnection c : new ArrayList<>(connections.values())) {
+    List<TcpConnection> open = new ArrayList<>(connections.values());
+    open.addAll(connections6.values());
+    for (TcpConnection c : open) {
       c.abort(nowNs);
     }
-    for (TimeWaitRecord tw : new ArrayList<>(timeWaits.values())) {
+    List<TimeWaitRecord> waiting = new ArrayList<>(timeWaits.values());
+    waiting.addAll(timeWaits6.values());
+    for (TimeWaitRecord tw : waiting) {
       tw.end(); // RFC 9293 §3.10.5: ABORT in TIME-WAIT sends nothing
     }
     for (TcpConnection c : new ArrayList<>(owned)) {
@@ -809,17 +1042,36 @@ public final class TcpLayer implements ProtocolHandler {
    * ({@link #MIN_SEGMENT_PATH_MTU}).
    */
   void transmit(TcpConnection c, SegmentRepr seg) {
-    transmit(c.remoteAddress, c.remotePort, c.localPort, seg, dontFragment(c.pathMtu));
+    if (c.ipv6) {
+      emit(true, 0, c.remoteIp.hi(), c.remoteIp.lo(), c.remotePort, c.localPort, seg, false);
+    } else {
+      emit(false, c.remoteAddress, 0, 0, c.remotePort, c.localPort, seg, dontFragment(c.pathMtu));
+    }
   }
 
-  /** A segment without data (an ACK, a RST) to the given 4-tuple, with DF. */
-  void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
+  /** A segment without data (an ACK, a RST) to the given 4-tuple, with DF over IPv4. */
+  void transmit(IpAddress remoteAddress, int remotePort, int localPort, SegmentRepr seg) {
     transmit(remoteAddress, remotePort, localPort, seg, true);
   }
 
-  /** Emits {@code seg} (header, options, payload copied from its send buffer) to the given 4-tuple. */
-  void transmit(int remoteAddress, int remotePort, int localPort, SegmentRepr seg, boolean dontFragment) {
-    ByteBuf packet = ip.beginDatagram();
+  /** Emits {@code seg} to the given 4-tuple of either family ({@code dontFragment}: IPv4 only). */
+  void transmit(IpAddress remoteAddress, int remotePort, int localPort, SegmentRepr seg, boolean dontFragment) {
+    if (remoteAddress.isIpv4()) {
+      emit(false, remoteAddress.ipv4(), 0, 0, remotePort, localPort, seg, dontFragment);
+    } else {
+      emit(true, 0, remoteAddress.hi(), remoteAddress.lo(), remotePort, localPort, seg, false);
+    }
+  }
+
+  /**
+   * Emits {@code seg} (header, options, payload copied from its send buffer) to the given 4-tuple:
+   * over IPv4 to {@code remote4}, or with {@code ipv6} over IPv6 to {@code remoteHi, remoteLo} —
+   * there without offloads: the checksum over the IPv6 pseudo-header (RFC 8200 §8.1) in software,
+   * and segments never larger than the MSS (the TUN link's offloads are set up for IPv4).
+   */
+  private void emit(boolean ipv6, int remote4, long remoteHi, long remoteLo, int remotePort, int localPort,
+      SegmentRepr seg, boolean dontFragment) {
+    ByteBuf packet = ipv6 ? ip6.beginDatagram() : ip.beginDatagram();
     int start = packet.writerIndex();
     // The options: a SYN's (MSS, window scale, SACK-Permitted, timestamps), or those of any other
     // segment (timestamps, then SACK blocks — the layout Linux sends).
@@ -851,19 +1103,24 @@ public final class TcpLayer implements ProtocolHandler {
         .setDataOffsetAndFlags(headerLength, seg.flags)
         .setWindow(seg.window)
         .setUrgentPointer(0);
-    int offload = Offload.NONE;
-    if (checksumOffload) {
-      // The link sums header and data; we leave it the pseudo-header sum (Offload.TX_CHECKSUM).
-      tx.setChecksum(SoftwareOffload.partialChecksum(address, remoteAddress, headerLength + dataLength));
-      offload = Offload.partialChecksum(seg.segmentSize);
-    } else {
-      tx.fillChecksum(address, remoteAddress, headerLength + dataLength);
-    }
     counters.increment(StackCounter.TCP_OUT_SEGS);
     if (seg.has(TcpHeader.FLAG_RST)) {
       counters.increment(StackCounter.TCP_OUT_RSTS);
     }
-    ip.sendDatagram(IpProtocol.TCP, remoteAddress, dontFragment, offload);
+    if (ipv6) {
+      tx.fillChecksum6(address6.hi(), address6.lo(), remoteHi, remoteLo, headerLength + dataLength);
+      ip6.sendDatagram(IpProtocol.TCP, remoteHi, remoteLo);
+      return;
+    }
+    int offload = Offload.NONE;
+    if (checksumOffload) {
+      // The link sums header and data; we leave it the pseudo-header sum (Offload.TX_CHECKSUM).
+      tx.setChecksum(SoftwareOffload.partialChecksum(address, remote4, headerLength + dataLength));
+      offload = Offload.partialChecksum(seg.segmentSize);
+    } else {
+      tx.fillChecksum(address, remote4, headerLength + dataLength);
+    }
+    ip.sendDatagram(IpProtocol.TCP, remote4, dontFragment, offload);
   }
 
   /**
@@ -872,6 +1129,11 @@ public final class TcpLayer implements ProtocolHandler {
    * fit in one 65535-byte datagram with the largest headers — a super-segment the link cuts into
    * MSS-sized segments on the wire.
    */
+  int maxSegmentPayload(TcpConnection c, int mss) {
+    return c.ipv6 ? mss : maxSegmentPayload(mss);
+  }
+
+  /** {@link #maxSegmentPayload(TcpConnection, int)} of an IPv4 connection. */
   int maxSegmentPayload(int mss) {
     if (!segmentationOffload || mss <= 0) {
       return mss;
@@ -880,7 +1142,7 @@ public final class TcpLayer implements ProtocolHandler {
     return Math.max(mss, (room / mss) * mss);
   }
 
-  private void sendReset(int remoteAddress, int remotePort, int localPort, int seq, int ack, boolean withAck) {
+  private void sendReset(IpAddress remoteAddress, int remotePort, int localPort, int seq, int ack, boolean withAck) {
     transmit(remoteAddress, remotePort, localPort,
         out.outgoing(TcpHeader.FLAG_RST | (withAck ? TcpHeader.FLAG_ACK : 0), seq, withAck ? ack : 0, 0));
   }

@@ -1,5 +1,6 @@
 package io.tcpstack.tcp;
 
+import io.tcpstack.wire.IpAddress;
 import static io.tcpstack.tcp.SeqNum.add;
 import static io.tcpstack.tcp.SeqNum.ge;
 import static io.tcpstack.tcp.SeqNum.gt;
@@ -25,7 +26,9 @@ final class TimeWaitRecord extends Timed {
 
   private final TcpLayer layer;
   final long key;
-  final int remoteAddress;
+  /** The IPv6 connection's demux key; null for IPv4. */
+  final FlowKey6 key6;
+  final IpAddress remoteIp;
   final int remotePort;
   final int localPort;
   /** SND.MAX: our FIN's sequence number plus one. */
@@ -49,7 +52,8 @@ final class TimeWaitRecord extends Timed {
   TimeWaitRecord(TcpLayer layer, TcpConnection c, int sndMax, int rcvNxt, int window, int windowField, long timeWaitNs) {
     this.layer = layer;
     this.key = c.key;
-    this.remoteAddress = c.remoteAddress;
+    this.key6 = c.key6;
+    this.remoteIp = c.remoteIp;
     this.remotePort = c.remotePort;
     this.localPort = c.localPort;
     this.sndMax = sndMax;
@@ -128,7 +132,7 @@ final class TimeWaitRecord extends Timed {
       out.tsVal = Timestamps.tsVal(tsOffset, nowNs);
       out.tsEcr = tsRecent;
     }
-    layer.transmit(remoteAddress, remotePort, localPort, out);
+    layer.transmit(remoteIp, remotePort, localPort, out);
   }
 
   /** 2 MSL passed: the 4-tuple is free. */

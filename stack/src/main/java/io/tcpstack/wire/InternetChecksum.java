@@ -117,6 +117,26 @@ public final class InternetChecksum {
   }
 
   /**
+   * The sum of the IPv6 pseudo-header (RFC 8200 §8.1) that TCP, UDP and ICMPv6 (RFC 4443 §2.3)
+   * prefix to the checksummed data: the 128-bit source and destination addresses (each as two
+   * longs, bytes 0-7 and 8-15), the 32-bit upper-layer packet length, three zero bytes and the Next
+   * Header value of the upper-layer protocol.
+   *
+   * @return the sum folded to 16 bits, not complemented: pass it as {@link #sum}'s {@code initial}
+   */
+  public static int pseudoHeaderSum6(
+      long sourceHi, long sourceLo, long destinationHi, long destinationLo, int nextHeader, int length) {
+    long accumulator = words(sourceHi) + words(sourceLo) + words(destinationHi) + words(destinationLo)
+        + (length >>> 16) + (length & 0xFFFF) + (nextHeader & 0xFF);
+    return fold(accumulator);
+  }
+
+  /** The four 16-bit words of {@code v} added up (less than 2^18). */
+  private static long words(long v) {
+    return (v >>> 48) + ((v >>> 32) & 0xFFFF) + ((v >>> 16) & 0xFFFF) + (v & 0xFFFF);
+  }
+
+  /**
    * The checksum of the {@code length} bytes at absolute {@code index}: {@code finish(sum(...))}.
    */
   public static int checksum(ByteBuf buf, int index, int length) {

@@ -13,8 +13,6 @@ public final class PacketFormat {
   private static final int IPV4 = 4;
   private static final int IPV6 = 6;
   private static final int IPV6_HEADER = 40;
-  /** The IPv6 next-header value of ICMPv6 (RFC 4443 §1). */
-  private static final int ICMPV6 = 58;
 
   private PacketFormat() {}
 
@@ -79,32 +77,8 @@ public final class PacketFormat {
     transport(s, buf, next, src, dst, '.', index + IPV6_HEADER, payload);
   }
 
-  /** RFC 5952 §4: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::". */
   private static String ipv6(ByteBuf buf, int index) {
-    int[] g = new int[8];
-    int bestStart = -1;
-    int bestLength = 1;
-    for (int i = 0, run = 0; i < 8; i++) {
-      g[i] = buf.getUnsignedShort(index + 2 * i);
-      run = g[i] == 0 ? run + 1 : 0;
-      if (run > bestLength) {
-        bestLength = run;
-        bestStart = i - run + 1;
-      }
-    }
-    StringBuilder s = new StringBuilder(39);
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        s.append("::");
-        i += bestLength - 1;
-        continue;
-      }
-      if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
-        s.append(':');
-      }
-      s.append(Integer.toHexString(g[i]));
-    }
-    return s.toString();
+    return IpAddress.ofIpv6(buf.getLong(index), buf.getLong(index + 8)).toString(); // RFC 5952
   }
 
   private static void transport(StringBuilder s, ByteBuf buf, int protocol, String src, String dst, char portSep,
@@ -122,7 +96,7 @@ public final class PacketFormat {
             .append(buf.getUnsignedShort(at + 2)).append(": UDP, length ").append(length - UdpHeader.LENGTH);
         return;
       case IpProtocol.ICMP:
-      case ICMPV6:
+      case IpProtocol.ICMPV6:
         s.append(src).append(" > ").append(dst).append(protocol == IpProtocol.ICMP ? ": ICMP" : ": ICMP6");
         if (length >= 4) {
           s.append(" type ").append(buf.getUnsignedByte(at)).append(" code ").append(buf.getUnsignedByte(at + 1));

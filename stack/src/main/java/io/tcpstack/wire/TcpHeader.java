@@ -232,6 +232,16 @@ public final class TcpHeader {
     return InternetChecksum.finish(InternetChecksum.sum(buffer, offset, length, pseudo)) == 0;
   }
 
+  /**
+   * Whether the checksum is right over the IPv6 pseudo-header (RFC 8200 §8.1) for these addresses
+   * (each as bytes 0-7 and 8-15) and the whole {@link #length()}-byte segment.
+   */
+  public boolean isChecksumValid6(long sourceHi, long sourceLo, long destinationHi, long destinationLo) {
+    int pseudo = InternetChecksum.pseudoHeaderSum6(sourceHi, sourceLo, destinationHi, destinationLo,
+        IpProtocol.TCP, length);
+    return InternetChecksum.finish(InternetChecksum.sum(buffer, offset, length, pseudo)) == 0;
+  }
+
   public TcpHeader setSourcePort(int port) {
     buffer.setShort(offset + SOURCE_PORT_FIELD_OFFSET, port);
     return this;
@@ -307,6 +317,22 @@ public final class TcpHeader {
         InternetChecksum.pseudoHeaderSum(sourceAddress, destinationAddress, IpProtocol.TCP, length);
     return setChecksum(
         InternetChecksum.finish(InternetChecksum.sum(buffer, offset, length, pseudo)));
+  }
+
+  /**
+   * As {@link #fillChecksum(int, int, int)} over the IPv6 pseudo-header (RFC 8200 §8.1) of these
+   * addresses (each as bytes 0-7 and 8-15).
+   */
+  public TcpHeader fillChecksum6(long sourceHi, long sourceLo, long destinationHi, long destinationLo, int length) {
+    if (length < MIN_LENGTH) {
+      throw new IllegalArgumentException(
+          "TCP segment length " + length + " is shorter than the 20-byte header");
+    }
+    this.length = length;
+    setChecksum(0);
+    int pseudo = InternetChecksum.pseudoHeaderSum6(sourceHi, sourceLo, destinationHi, destinationLo,
+        IpProtocol.TCP, length);
+    return setChecksum(InternetChecksum.finish(InternetChecksum.sum(buffer, offset, length, pseudo)));
   }
 
   /** The main fields, for logs and test failures; reads the buffer only if the header fits. */

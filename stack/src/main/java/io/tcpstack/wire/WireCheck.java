@@ -10,7 +10,7 @@ public enum WireCheck {
   OK,
   /** Fewer bytes than the fixed part of the header. */
   TRUNCATED,
-  /** IPv4 only: the version field is not 4 (an IPv6 packet reads as version 6). */
+  /** IP only: the version field is not the view's (4 for IPv4, 6 for IPv6). */
   BAD_VERSION,
   /**
    * The header length field (IPv4 IHL, TCP data offset) is below the fixed header or claims more
@@ -18,7 +18,8 @@ public enum WireCheck {
    */
   BAD_HEADER_LENGTH,
   /**
-   * IPv4 only: the total length is below the header length or claims more bytes than were given.
+   * IP only: the IPv4 total length is below the header length or claims more bytes than were
+   * given; the IPv6 payload length claims more bytes than were given.
    */
   BAD_TOTAL_LENGTH,
   /** UDP only: the length field is below the 8-byte header or claims more bytes than were given. */

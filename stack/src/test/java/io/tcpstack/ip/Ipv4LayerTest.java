@@ -143,10 +143,10 @@ class Ipv4LayerTest {
     }
 
     @Test
-    void ipv6QuietlyDropped() {
+    void ipv6GoesToTheIpv6Layer() {
       byte[] p = new byte[48];
       p[0] = 0x60;
-      assertDropped(p, StackCounter.IPV6_IN_DROPPED);
+      assertDropped(p, StackCounter.IP6_IN_NOT_FOR_US); // destination ::
     }
 
     @Test

@@ -92,4 +92,21 @@ class SoftwareOffloadTest {
     assertEquals(2, out.size());
     assertEquals(5000 + MSS, Seg.parse(out.get(1)).seq);
   }
+
+  @Test
+  void anIpv6SegmentsPartialChecksumIsCompletedOverTheIpv6PseudoHeader() {
+    io.tcpstack.wire.IpAddress src = io.tcpstack.testing.Packets6.HOST6;
+    io.tcpstack.wire.IpAddress dst = io.tcpstack.testing.Packets6.STACK6;
+    Seg seg = new Seg(40000, 80, 5000, 777, Seg.ACK | Seg.PSH, 30000, -1, Packets.pattern(700), null);
+    byte[] tcp = seg.toBytes6(src, dst);
+    // NEEDS_CSUM as the kernel leaves it: the field holds the pseudo-header sum only.
+    int partial = io.tcpstack.wire.InternetChecksum.pseudoHeaderSum6(src.hi(), src.lo(), dst.hi(), dst.lo(), 6,
+        tcp.length);
+    tcp[16] = (byte) (partial >>> 8);
+    tcp[17] = (byte) partial;
+    byte[] packet = io.tcpstack.testing.Packets6.ipv6(src, dst, 6, tcp);
+    List<byte[]> finished = finish(packet, Offload.partialChecksum(0));
+    assertEquals(1, finished.size());
+    assertEquals(seg, Seg.parse6(finished.get(0))); // verifies the checksum over the IPv6 pseudo-header
+  }
 }

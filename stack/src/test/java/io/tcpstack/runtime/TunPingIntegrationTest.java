@@ -84,7 +84,7 @@ class TunPingIntegrationTest {
         Map.entry(StackCounter.IP_IN_UNKNOWN_PROTOCOL, 1L),
         Map.entry(StackCounter.ICMP_IN_BAD_CHECKSUM, 1L),
         Map.entry(StackCounter.ICMP_IN_TRUNCATED, 1L),
-        Map.entry(StackCounter.IPV6_IN_DROPPED, 1L));
+        Map.entry(StackCounter.IP6_IN_NOT_FOR_US, 1L));
     // The device queue is FIFO and the stack thread handles packets in order: once a ping sent
     // after the malformed packets is answered, all of them have been processed.
     ProcessResult ping = ns.exec(LIMIT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "5", STACK);

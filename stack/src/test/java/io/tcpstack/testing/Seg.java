@@ -114,6 +114,29 @@ public final class Seg {
     return t;
   }
 
+  /** The TCP bytes with a correct checksum over the IPv6 pseudo-header (RFC 8200 §8.1) for {@code src -> dst}. */
+  public byte[] toBytes6(io.tcpstack.wire.IpAddress src, io.tcpstack.wire.IpAddress dst) {
+    byte[] t = toBytes(0, 0);
+    t[16] = 0;
+    t[17] = 0;
+    int c = Packets6.checksum(src, dst, 6, t);
+    t[16] = (byte) (c >>> 8);
+    t[17] = (byte) c;
+    return t;
+  }
+
+  /** Parses the TCP segment right after the fixed header of an IPv6 packet, checking its checksum over the IPv6 pseudo-header. */
+  public static Seg parse6(byte[] ipv6Packet) {
+    if (Packets6.u8(ipv6Packet, 6) != 6) {
+      throw new AssertionError("not TCP: next header " + Packets6.u8(ipv6Packet, 6));
+    }
+    byte[] t = Packets6.payload(ipv6Packet);
+    if (Packets6.checksum(Packets6.source(ipv6Packet), Packets6.destination(ipv6Packet), 6, t) != 0) {
+      throw new AssertionError("bad TCP checksum over the IPv6 pseudo-header");
+    }
+    return parseTcp(t);
+  }
+
   /** Parses the TCP segment inside an IPv4 packet, checking the IP and TCP checksums. */
   public static Seg parse(byte[] ipPacket) {
     if (Packets.checksum(ipPacket, 0, Packets.headerLength(ipPacket)) != 0) {
@@ -129,6 +152,10 @@ public final class Seg {
     if (Packets.checksum(pseudo, 0, pseudo.length) != 0) {
       throw new AssertionError("bad TCP checksum");
     }
+    return parseTcp(t);
+  }
+
+  private static Seg parseTcp(byte[] t) {
     int hl = (Packets.u8(t, 12) >>> 4) * 4;
     if ((Packets.u8(t, 12) & 0x0F) != 0) {
       throw new AssertionError("reserved bits must be sent as zero");

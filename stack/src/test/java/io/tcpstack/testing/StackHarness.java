@@ -26,6 +26,12 @@ public final class StackHarness implements AutoCloseable {
     return new StackHarness(StackConfig.builder().address(Packets.STACK, 24).mtu(1500).build());
   }
 
+  /** A stack at 198.18.0.2/24 and fd00:7463:7073::2/64 ({@link Packets6#STACK6}), MTU 1500. */
+  public static StackHarness dualStack() {
+    return new StackHarness(StackConfig.builder().address(Packets.STACK, 24)
+        .address6(Packets6.STACK6, 64).mtu(1500).build());
+  }
+
   public NetworkStack stack() {
     return stack;
   }

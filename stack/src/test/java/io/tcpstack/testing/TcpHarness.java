@@ -34,6 +34,8 @@ public final class TcpHarness implements AutoCloseable {
   private long nowNs;
   /** Whether the stack's segments must carry DF (see {@link #expectDontFragment}). */
   private boolean dontFragment = true;
+  /** Whether the peer speaks IPv6 ({@link #ipv6()}): segments go and come in IPv6 packets. */
+  private boolean ipv6;
 
   public TcpHarness() {
     this(1500);
@@ -58,6 +60,22 @@ public final class TcpHarness implements AutoCloseable {
         .address(Packets.STACK, 24)
         .isnKey(new byte[16])
         .ephemeralPortSeed(0)).build(), sink, linkOffloads);
+  }
+
+  /**
+   * A harness whose stack also has fd00:7463:7073::2/64 and whose peer is fd00:7463:7073::1
+   * ({@link Packets6#HOST6}): {@link #send(Seg)} and {@link #connect} use IPv6, and every segment
+   * the stack emits must be IPv6 to the peer, its checksum right over the IPv6 pseudo-header.
+   */
+  public static TcpHarness ipv6() {
+    return ipv6(b -> b);
+  }
+
+  /** As {@link #ipv6()}, with the stack's configuration changed by {@code tune}. */
+  public static TcpHarness ipv6(java.util.function.UnaryOperator<StackConfig.Builder> tune) {
+    TcpHarness h = new TcpHarness(b -> tune.apply(b.address6(Packets6.STACK6, 64)));
+    h.ipv6 = true;
+    return h;
   }
 
   public NetworkStack stack() {
@@ -85,6 +103,10 @@ public final class TcpHarness implements AutoCloseable {
 
   /** Delivers a segment from the peer (198.18.0.1) to the stack. */
   public TcpHarness send(Seg s) {
+    if (ipv6) {
+      return send(Packets6.ipv6(Packets6.HOST6, Packets6.STACK6, 6, s.toBytes6(Packets6.HOST6, Packets6.STACK6)),
+          Offload.NONE);
+    }
     return send(Packets.ipv4(Packets.HOST, Packets.STACK, 6, 0x4242, true, false, 0, 64, s.toBytes(Packets.HOST, Packets.STACK)),
         Offload.NONE);
   }
@@ -132,6 +154,19 @@ public final class TcpHarness implements AutoCloseable {
   private void collect() {
     emittedOffloads.addAll(sink.takeOffloads());
     for (byte[] p : sink.take()) {
+      if ((p[0] & 0xF0) == 0x60) {
+        if (!ipv6 || !Packets6.source(p).equals(Packets6.STACK6) || !Packets6.destination(p).equals(Packets6.HOST6)) {
+          throw new AssertionError("IPv6 packet not from the stack to the IPv6 peer");
+        }
+        if (Packets6.u8(p, 7) != 64) {
+          throw new AssertionError("hop limit " + Packets6.u8(p, 7) + ", not 64");
+        }
+        emitted.add(Seg.parse6(p));
+        continue;
+      }
+      if (ipv6) {
+        throw new AssertionError("an IPv4 packet to an IPv6 peer");
+      }
       if (Packets.u32(p, 16) != Packets.HOST || Packets.u32(p, 12) != Packets.STACK) {
         throw new AssertionError("packet not from the stack to the peer");
       }
@@ -165,7 +200,8 @@ public final class TcpHarness implements AutoCloseable {
   }
 
   public TcpConnection connect(int port, TcpConfig config) {
-    TcpConnection c = stack.tcp().connect(Packets.HOST, port, config, nowNs);
+    TcpConnection c = ipv6 ? stack.tcp().connect(Packets6.HOST6, port, config, nowNs)
+        : stack.tcp().connect(Packets.HOST, port, config, nowNs);
     collect();
     return c;
   }

@@ -7,13 +7,14 @@ import io.tcpstack.device.Impairment;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
 import java.util.function.UnaryOperator;
 
 /**
  * The stack running on a real TUN device inside a fresh network namespace: the kernel side is
- * 198.18.0.1/24, the stack 198.18.0.2. Skips (or, under CI=true, fails) without root and TUN.
+ * 198.18.0.1/24 and fd00:7463:7073::1/64, the stack 198.18.0.2 and fd00:7463:7073::2. Skips (or, under CI=true, fails) without root and TUN.
  * {@link #close()} stops the stack and removes the namespace, device and processes.
  *
  * <p>{@link #start(Impairment)} puts a {@link FaultInjector} between the stack and the device, as
@@ -23,6 +24,10 @@ public final class TunStack implements AutoCloseable {
 
   public static final String HOST = "198.18.0.1";
   public static final String STACK = "198.18.0.2";
+  /** The kernel side's IPv6 address (unique-local, RFC 4193, as {@code serve}'s default). */
+  public static final String HOST6 = "fd00:7463:7073::1";
+  /** The stack's IPv6 address. */
+  public static final String STACK6 = "fd00:7463:7073::2";
 
   private final TestNamespace ns;
   private final StackRuntime runtime;
@@ -81,6 +86,7 @@ public final class TunStack implements AutoCloseable {
       TunDevice tun = TunDevice.builder()
           .netns(ns.path())
           .hostAddress(Ipv4Address.toInet(Ipv4Address.parse(HOST)), 24)
+          .hostAddress6((java.net.Inet6Address) IpAddress.parse(HOST6).toInet(), 64)
           .mtu(1500)
           .txQueueLength(TunLink.TX_QUEUE_PACKETS)
           .vnetHeader(tunOffloads != 0)
@@ -88,7 +94,8 @@ public final class TunStack implements AutoCloseable {
           .up(true)
           .open();
       // As serve: a plain device writes from a thread of its own.
-      StackConfig config = tune.apply(StackConfig.builder().address(Ipv4Address.parse(STACK), 24).mtu(1500)
+      StackConfig config = tune.apply(StackConfig.builder().address(Ipv4Address.parse(STACK), 24)
+          .address6(IpAddress.parse(STACK6), 64).mtu(1500)
           .transmitThread(tun.vnetHeaderSize() == 0)).build();
       Device link = new TunLink(tun, impairment != null);
       FaultInjector faults = null;

@@ -14,6 +14,13 @@ class IpProtocolTest {
     assertEquals("ICMP", IpProtocol.name(IpProtocol.ICMP));
     assertEquals("TCP", IpProtocol.name(IpProtocol.TCP));
     assertEquals("UDP", IpProtocol.name(IpProtocol.UDP));
-    assertEquals("protocol 58", IpProtocol.name(58));
+    assertEquals(58, IpProtocol.ICMPV6);
+    assertEquals("ICMPv6", IpProtocol.name(IpProtocol.ICMPV6));
+    assertEquals(0, IpProtocol.IPV6_HOP_BY_HOP);
+    assertEquals(43, IpProtocol.IPV6_ROUTING);
+    assertEquals(44, IpProtocol.IPV6_FRAGMENT);
+    assertEquals(59, IpProtocol.IPV6_NO_NEXT_HEADER);
+    assertEquals(60, IpProtocol.IPV6_DESTINATION_OPTIONS);
+    assertEquals("protocol 253", IpProtocol.name(253));
   }
 }

@@ -90,6 +90,11 @@ final class IfReq {
     }
   }
 
+  /** {@code ifr_ifindex} (after SIOCGIFINDEX; it shares the union's start with ifr_flags). */
+  int ifindex() {
+    return memory.getInt(FLAGS_OFFSET);
+  }
+
   /** Sets {@code ifr_addr} to an AF_INET address given in network order. */
   IfReq inet4(byte[] address) {
     memory.putShort(SIN_FAMILY_OFFSET, (short) LinuxConstants.AF_INET);

@@ -15,6 +15,7 @@ import static io.tcpstack.tun.LinuxConstants.SIOCSIFTXQLEN;
 
 import io.tcpstack.tun.TunException.Reason;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,90 @@ final class Ifconfig {
     if (!getAddress(SIOCGIFNETMASK, name, mask)) {
       set(SIOCSIFNETMASK, ifr.reset(name).inet4(mask), what);
     }
+  }
+
+  /**
+   * Gives the interface the IPv6 address {@code address/prefixLength} (SIOCSIFADDR on an AF_INET6
+   * socket with a {@code struct in6_ifreq}, as ifconfig does; the kernel adds the prefix route),
+   * unless it has it already (EEXIST), after making sure IPv6 is not disabled on it ({@code
+   * /proc/sys/net/ipv6/conf/NAME/disable_ipv6}, read and written in the calling thread's network
+   * namespace). A TUN device is IFF_NOARP: the kernel does no duplicate address detection on it,
+   * so the address is usable at once.
+   */
+  void ensureAddress6(String name, Inet6Address address, int prefixLength) throws TunException {
+    String what = "the IPv6 address of " + name + " to " + address.getHostAddress() + "/" + prefixLength;
+    if (hasAddress6(name, address, prefixLength)) {
+      return; // reads need no privilege: a prepared device is left alone
+    }
+    java.nio.file.Path disable = java.nio.file.Path.of("/proc/sys/net/ipv6/conf", name, "disable_ipv6");
+    try {
+      if (!java.nio.file.Files.exists(disable)) {
+        throw new TunException(Reason.OTHER, 0, "cannot set " + what + ": IPv6 is not available in this kernel"
+            + " or namespace (" + disable + " is missing; is ipv6.disable=1 on the kernel command line?)");
+      }
+      if (!java.nio.file.Files.readString(disable).trim().equals("0")) {
+        java.nio.file.Files.writeString(disable, "0");
+        LOG.debug("enabled IPv6 on {}", name);
+      }
+    } catch (java.io.IOException e) {
+      throw new TunException(Reason.NOT_PERMITTED, 0, "cannot enable IPv6 on " + name + " (" + disable + "): "
+          + e.getMessage() + ". Run with CAP_NET_ADMIN, or prepare the device: " + prepareCommands);
+    }
+    get(io.tcpstack.tun.LinuxConstants.SIOCGIFINDEX, name, "index");
+    int ifindex = ifr.ifindex();
+    int fd6 = libc.socket(LinuxConstants.AF_INET6, LinuxConstants.SOCK_DGRAM | LinuxConstants.SOCK_CLOEXEC, 0);
+    if (fd6 < 0) {
+      int errno = Native.errno();
+      throw new TunException(Reason.OTHER, errno, "cannot set " + what + ": socket(AF_INET6) failed: "
+          + Errno.describe(errno) + " (IPv6 disabled?)");
+    }
+    jnr.ffi.Pointer req = jnr.ffi.Memory.allocateDirect(Native.runtime(), LinuxConstants.IN6_IFREQ_SIZE, true);
+    try {
+      req.put(0, address.getAddress(), 0, 16);
+      req.putInt(LinuxConstants.IN6_IFREQ_PREFIXLEN_OFFSET, prefixLength);
+      req.putInt(LinuxConstants.IN6_IFREQ_IFINDEX_OFFSET, ifindex);
+      if (libc.ioctl(fd6, SIOCSIFADDR, req.address()) == 0) {
+        LOG.debug("set {}", what);
+        return;
+      }
+      int errno = Native.errno();
+      if (errno == Errno.EEXIST) {
+        return; // already there
+      }
+      if (errno == Errno.EPERM || errno == Errno.EACCES) {
+        throw new TunException(Reason.NOT_PERMITTED, errno, "not permitted to set " + what + ": "
+            + Errno.describe(errno) + ". That needs CAP_NET_ADMIN: run with it, or have an admin"
+            + " prepare the device once so that nothing needs changing: " + prepareCommands);
+      }
+      throw new TunException(Reason.OTHER, errno, "cannot set " + what + ": " + Errno.describe(errno)
+          + ". See netdevice(7).");
+    } finally {
+      libc.close(fd6);
+    }
+  }
+
+  /**
+   * Whether {@code name} has {@code address/prefixLength}, from {@code /proc/thread-self/net/if_inet6}
+   * (the calling thread's namespace: the thread that entered the device's; lines are "address
+   * (32 hex digits) ifindex prefix scope flags name"). False when it cannot be read.
+   */
+  static boolean hasAddress6(String name, Inet6Address address, int prefixLength) {
+    StringBuilder hex = new StringBuilder(32);
+    for (byte b : address.getAddress()) {
+      hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+    }
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/thread-self/net/if_inet6"))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 6 && f[5].equals(name) && f[0].equalsIgnoreCase(hex.toString())
+            && Integer.parseInt(f[2], 16) == prefixLength) {
+          return true;
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.debug("cannot read the IPv6 addresses: {}", e.toString());
+    }
+    return false;
   }
 
   void ensureMtu(String name, int mtu) throws TunException {

@@ -38,6 +38,11 @@ final class LinuxConstants {
   static final long SIOCSIFTXQLEN = 0x8943;
   static final long SIOCGIFINDEX = 0x8933;
 
+  /** {@code <linux/ipv6.h>}: struct in6_ifreq {in6_addr ifr6_addr; u32 ifr6_prefixlen; int ifr6_ifindex;}. */
+  static final int IN6_IFREQ_SIZE = 24;
+  static final int IN6_IFREQ_PREFIXLEN_OFFSET = 16;
+  static final int IN6_IFREQ_IFINDEX_OFFSET = 20;
+
   // <linux/if.h>: net_device_flags, the short ifr_flags of SIOCGIFFLAGS/SIOCSIFFLAGS.
   static final short IFF_UP = 0x1;
 
@@ -62,6 +67,7 @@ final class LinuxConstants {
 
   // <sys/socket.h>
   static final int AF_INET = 2;
+  static final int AF_INET6 = 10;
   static final int SOCK_DGRAM = 2;
   static final int SOCK_CLOEXEC = O_CLOEXEC;
 

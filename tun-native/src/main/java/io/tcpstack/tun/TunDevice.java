@@ -25,6 +25,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.tcpstack.tun.TunException.Reason;
 import java.io.Closeable;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -94,6 +95,8 @@ public final class TunDevice implements Closeable {
   private final int eventFd;
   // Kept open for interface queries in the device's namespace, which need not be the caller's.
   private final int controlFd;
+  /** Whether the device has the host IPv6 address asked for ({@link Builder#hostAddress6}); set once at open. */
+  private boolean hostAddress6;
   // Native memory allocated once per device (jnr frees it when these Pointers are collected).
   private final Pointer pollFds;
   private final Pointer eventOne;
@@ -162,6 +165,15 @@ public final class TunDevice implements Closeable {
   }
 
   /** The device's MTU as read back from the kernel when it was opened. */
+  /**
+   * Whether the device carries the host IPv6 address the builder asked for: false when none was
+   * asked for, or when it was optional ({@link Builder#hostAddress6Optional}) and this process may
+   * not set it.
+   */
+  public boolean hasHostAddress6() {
+    return hostAddress6;
+  }
+
   public int mtu() {
     return mtu;
   }
@@ -549,6 +561,20 @@ public final class TunDevice implements Closeable {
       if (spec.mtu != 0) {
         ifconfig.ensureMtu(name, spec.mtu);
       }
+      boolean address6 = false;
+      if (spec.hostAddress6 != null) {
+        // After the MTU: the kernel keeps IPv6 off a device whose MTU is below 1280 (RFC 8200 §5).
+        try {
+          ifconfig.ensureAddress6(name, spec.hostAddress6, spec.prefixLength6);
+          address6 = true;
+        } catch (TunException e) {
+          if (!spec.hostAddress6Optional || e.reason() != TunException.Reason.NOT_PERMITTED) {
+            throw e;
+          }
+          LOG.info("{} has no IPv6 address and this process may not give it one: IPv4 only ({})", name,
+              e.getMessage());
+        }
+      }
       if (spec.txQueueLength != 0) {
         ifconfig.ensureTxQueueLength(name, spec.txQueueLength);
       }
@@ -564,6 +590,7 @@ public final class TunDevice implements Closeable {
         throw systemCall("eventfd", Native.errno());
       }
       TunDevice device = new TunDevice(libc, name, mtu, vnet, tunFd, eventFd, controlFd);
+      device.hostAddress6 = address6;
       opened = true;
       LOG.debug("opened TUN device {} (mtu {}{}{})", name, mtu,
           vnet.headerSize == 0 ? "" : ", vnet header, offloads 0x" + Integer.toHexString(vnet.offloads),
@@ -629,6 +656,9 @@ public final class TunDevice implements Closeable {
     private Path netns;
     private Inet4Address hostAddress;
     private int prefixLength;
+    private Inet6Address hostAddress6;
+    private int prefixLength6;
+    private boolean hostAddress6Optional;
     private int mtu;
     private int txQueueLength;
     private Boolean up;
@@ -676,6 +706,32 @@ public final class TunDevice implements Closeable {
       }
       this.hostAddress = address;
       this.prefixLength = prefixLength;
+      return this;
+    }
+
+    /**
+     * The kernel's own IPv6 address on the device and the prefix routed through it (SIOCSIFADDR on
+     * an AF_INET6 socket), beside the IPv4 one; IPv6 is enabled on the device first ({@code
+     * disable_ipv6} = 0). An address the device has already is left alone. Implies {@link
+     * #up(boolean) up(true)} unless set otherwise.
+     */
+    public Builder hostAddress6(Inet6Address address, int prefixLength) {
+      Objects.requireNonNull(address, "address");
+      if (prefixLength < 1 || prefixLength > 128) {
+        throw new IllegalArgumentException("prefixLength must be 1..128, got " + prefixLength);
+      }
+      this.hostAddress6 = address;
+      this.prefixLength6 = prefixLength;
+      return this;
+    }
+
+    /**
+     * Whether the {@link #hostAddress6} is optional: a device this process may not change (no
+     * CAP_NET_ADMIN, a prepared device without that address) then opens without it, logged, and
+     * {@link TunDevice#hasHostAddress6()} says so. False by default: the open fails.
+     */
+    public Builder hostAddress6Optional(boolean optional) {
+      this.hostAddress6Optional = optional;
       return this;
     }
 
@@ -782,7 +838,7 @@ public final class TunDevice implements Closeable {
     }
 
     boolean up() {
-      return up != null ? up : hostAddress != null;
+      return up != null ? up : hostAddress != null || hostAddress6 != null;
     }
 
     /** The ip(8) commands that would prepare device {@code actualName} as this builder asks. */
@@ -793,6 +849,10 @@ public final class TunDevice implements Closeable {
       if (hostAddress != null) {
         commands.append(" && ").append(ip).append(" addr add ").append(hostAddress.getHostAddress())
             .append('/').append(prefixLength).append(" dev ").append(actualName);
+      }
+      if (hostAddress6 != null) {
+        commands.append(" && ").append(ip).append(" -6 addr add ").append(hostAddress6.getHostAddress())
+            .append('/').append(prefixLength6).append(" dev ").append(actualName);
       }
       if (mtu != 0 || up()) {
         commands.append(" && ").append(ip).append(" link set dev ").append(actualName)

@@ -52,6 +52,24 @@ public final class Netns {
     return addresses;
   }
 
+  /**
+   * The global IPv6 addresses in namespace {@code name} (null: the caller's), as {device,
+   * address/prefix} pairs from {@code ip -6 -o addr show scope global}.
+   */
+  public static List<String[]> ipv6Addresses(String name) throws IOException {
+    String out = name == null ? ip("-6", "-o", "addr", "show", "scope", "global")
+        : ip("-n", name, "-6", "-o", "addr", "show", "scope", "global");
+    List<String[]> addresses = new ArrayList<>();
+    for (String line : out.split("\n")) {
+      // "5: tun0    inet6 fd00:7463:7073::1/64 scope global \       valid_lft forever preferred_lft forever"
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 4 && f[2].equals("inet6")) {
+        addresses.add(new String[] {f[1], f[3]});
+      }
+    }
+    return addresses;
+  }
+
   private static String ip(String... args) throws IOException {
     String[] command = new String[args.length + 1];
     command[0] = "ip";

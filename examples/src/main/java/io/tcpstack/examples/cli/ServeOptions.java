@@ -3,7 +3,9 @@ package io.tcpstack.examples.cli;
 import io.tcpstack.StackConfig;
 import io.tcpstack.device.Impairment;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
+import io.tcpstack.wire.Ipv6Header;
 import java.util.List;
 
 /**
@@ -15,6 +17,13 @@ public final class ServeOptions {
 
   public static final String DEFAULT_STACK_ADDRESS = "198.18.0.2";
   public static final int DEFAULT_PREFIX = 24;
+  /**
+   * The stack's IPv6 address by default: in fd00:7463:7073::/64, a unique-local prefix (RFC 4193
+   * §3.1: fd00::/8 with a 40-bit Global ID, here the ASCII of "tcps") — routed nowhere beyond the
+   * host, so it never clashes with a real network. The host side takes ::1.
+   */
+  public static final String DEFAULT_STACK_ADDRESS6 = "fd00:7463:7073::2";
+  public static final int DEFAULT_PREFIX6 = 64;
   public static final int DEFAULT_MTU = 1500;
   /** The largest {@code --backlog}: Linux's {@code somaxconn} cannot go higher either (a 16-bit field before 5.4). */
   public static final int MAX_BACKLOG = 65_535;
@@ -28,6 +37,17 @@ public final class ServeOptions {
   public final int stackAddress;
   public final int prefixLength;
   public final int hostAddress;
+  /** The stack's IPv6 address ({@code --address6}), or null with {@code --address6 off}. */
+  public final IpAddress stackAddress6;
+  /** The prefix length of {@link #stackAddress6}. */
+  public final int prefixLength6;
+  /** The kernel side's IPv6 address ({@code --host-address6}), or null without IPv6. */
+  public final IpAddress hostAddress6;
+  /**
+   * Whether IPv6 was asked for ({@code --address6} or {@code --host-address6} given), rather than
+   * on by default: only then is a device that may not get its IPv6 address an error.
+   */
+  public final boolean address6Explicit;
   public final int mtu;
   /** What the link does wrong, both ways ({@code --impair}); {@link Impairment#NONE} by default. */
   public final Impairment impairment;
@@ -50,10 +70,15 @@ public final class ServeOptions {
   /** The packet capture ({@code --pcap FILE}, {@code --pcap-limit}, {@code --pcap-files}), or null. */
   public final CaptureOptions capture;
 
-  private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress, int mtu,
+  private ServeOptions(String netns, String tun, int stackAddress, int prefixLength, int hostAddress,
+      IpAddress stackAddress6, int prefixLength6, IpAddress hostAddress6, boolean address6Explicit, int mtu,
       Impairment impairment, int backlog, int maxConnections, long bufferMemory, boolean offload,
       CongestionAlgorithm congestion, CaptureOptions capture) {
     this.capture = capture;
+    this.address6Explicit = address6Explicit;
+    this.stackAddress6 = stackAddress6;
+    this.prefixLength6 = prefixLength6;
+    this.hostAddress6 = hostAddress6;
     this.offload = offload;
     this.congestion = congestion;
     this.netns = netns;
@@ -73,8 +98,12 @@ public final class ServeOptions {
    * control.
    */
   public StackConfig.Builder stackConfig() {
-    return StackConfig.builder()
-        .address(stackAddress, prefixLength)
+    StackConfig.Builder b = StackConfig.builder()
+        .address(stackAddress, prefixLength);
+    if (stackAddress6 != null) {
+      b.address6(stackAddress6, prefixLength6);
+    }
+    return b
         .mtu(mtu)
         .maxConnections(maxConnections)
         .bufferMemory(bufferMemory)
@@ -82,7 +111,8 @@ public final class ServeOptions {
   }
 
   public static final String USAGE =
-      "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP] [--mtu N] [--impair SPEC]\n"
+      "  serve [--netns NAME] [--tun DEV] [--address STACK_IP/PREFIX] [--host-address HOST_IP]\n"
+          + "        [--address6 STACK_IP6/PREFIX|off] [--host-address6 HOST_IP6] [--mtu N] [--impair SPEC]\n"
           + "        [--pcap FILE [--pcap-limit SIZE] [--pcap-files N]]\n"
           + "        [--backlog N] [--max-connections N] [--buffer-memory SIZE] [--offload on|off]\n"
           + "        [--congestion cubic|newreno] [--log SPEC]\n"
@@ -92,6 +122,11 @@ public final class ServeOptions {
           + "                              device (ip tuntap add dev DEV mode tun user $USER) is attached to\n"
           + "      --address IP/PREFIX     the stack's address (default " + DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX + ")\n"
           + "      --host-address IP       the kernel side's address (default: the first other address of the subnet)\n"
+          + "      --address6 IP6/PREFIX   the stack's IPv6 address, beside the IPv4 one (default " + DEFAULT_STACK_ADDRESS6
+          + "/" + DEFAULT_PREFIX6 + ";\n"
+          + "                              off: IPv4 only); needs an MTU of at least 1280\n"
+          + "      --host-address6 IP6     the kernel side's IPv6 address (default: ::1 of the prefix, or ::2 if that\n"
+          + "                              is the stack's)\n"
           + "      --mtu N                 MTU of the link, " + StackConfig.MIN_MTU + ".." + StackConfig.MAX_DATAGRAM
           + " (default " + DEFAULT_MTU + ")\n"
           + "      --impair SPEC           impair both directions of the link, e.g. loss=5%,delay=10ms,jitter=5ms:\n"
@@ -136,6 +171,8 @@ public final class ServeOptions {
     String tun = null;
     String address = DEFAULT_STACK_ADDRESS + "/" + DEFAULT_PREFIX;
     String host = null;
+    String address6 = null;
+    String host6 = null;
     String mtu = String.valueOf(DEFAULT_MTU);
     Impairment impairment = Impairment.NONE;
     int backlog = StackConfig.DEFAULT_BACKLOG;
@@ -160,6 +197,8 @@ public final class ServeOptions {
         case "--tun":
         case "--address":
         case "--host-address":
+        case "--address6":
+        case "--host-address6":
         case "--mtu":
         case "--impair":
         case "--backlog":
@@ -197,6 +236,12 @@ public final class ServeOptions {
           break;
         case "--host-address":
           host = value;
+          break;
+        case "--address6":
+          address6 = value;
+          break;
+        case "--host-address6":
+          host6 = value;
           break;
         case "--impair":
           impairment = parseImpairment(value);
@@ -258,15 +303,85 @@ public final class ServeOptions {
       }
     }
     int mtuValue = parseInt("--mtu", mtu, StackConfig.MIN_MTU, StackConfig.MAX_DATAGRAM);
-    CaptureOptions capture = CaptureOptions.parse(pcap, pcapLimit, pcapFiles);
-    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, mtuValue, impairment, backlog, maxConnections,
-        bufferMemory, offload, congestion, capture);
+    IpAddress stack6 = null;
+    IpAddress hostIp6 = null;
+    int prefix6 = 0;
+    boolean ipv6 = address6 == null ? mtuValue >= Ipv6Header.MIN_MTU : !address6.equals("off");
+    if (!ipv6 && host6 != null) {
+      throw new UsageException("--host-address6 needs IPv6: drop --address6 off (or --host-address6)");
+    }
+    if (ipv6) {
+      if (mtuValue < Ipv6Header.MIN_MTU) {
+        throw new UsageException("--address6 needs an MTU of at least " + Ipv6Header.MIN_MTU
+            + " (RFC 8200 §5), got --mtu " + mtuValue + "; or use --address6 off");
+      }
+      String a6 = address6 == null ? DEFAULT_STACK_ADDRESS6 + "/" + DEFAULT_PREFIX6 : address6;
+      int slash6 = a6.indexOf('/');
+      if (slash6 < 0) {
+        throw new UsageException("--address6 needs IP6/PREFIX, e.g. " + DEFAULT_STACK_ADDRESS6 + "/" + DEFAULT_PREFIX6
+            + ", or off; got '" + a6 + "'");
+      }
+      stack6 = parseAddress6("--address6", a6.substring(0, slash6));
+      prefix6 = parseInt("--address6 prefix", a6.substring(slash6 + 1), 1, 126);
+      hostIp6 = host6 == null ? defaultHost6(stack6, prefix6) : parseAddress6("--host-address6", host6);
+      if (hostIp6.equals(stack6)) {
+        throw new UsageException("--host-address6 must differ from the stack's IPv6 address " + stack6);
+      }
+      if (!hostIp6.network(prefix6).equals(stack6.network(prefix6))) {
+        throw new UsageException("--host-address6 " + hostIp6 + " is not in the stack's prefix "
+            + stack6.network(prefix6) + "/" + prefix6);
+      }
+      for (IpAddress a : new IpAddress[] {stack6, hostIp6}) {
+        if (a.equals(a.network(prefix6))) {
+          throw new UsageException(a + " is the Subnet-Router anycast address of /" + prefix6
+              + " (RFC 4291 §2.6.1): pick another");
+        }
+      }
+    }
+    return new ServeOptions(netns, tun, stackIp, prefix, hostIp, stack6, prefix6, hostIp6,
+        address6 != null || host6 != null, mtuValue, impairment, backlog, maxConnections, bufferMemory, offload,
+        congestion, CaptureOptions.parse(pcap, pcapLimit, pcapFiles));
+  }
+
+  /** These options with IPv6 off (a device that may not get its IPv6 address, when IPv6 was only the default). */
+  public ServeOptions withoutIpv6() {
+    return new ServeOptions(netns, tun, stackAddress, prefixLength, hostAddress, null, 0, null, false, mtu,
+        impairment, backlog, maxConnections, bufferMemory, offload, congestion, capture);
   }
 
   /** The lowest host address of the subnet that is not the stack's: 198.18.0.1 by default. */
   static int defaultHost(int stackIp, int prefix) {
     int network = stackIp & Ipv4Address.netmask(prefix);
     return network + 1 == stackIp ? network + 2 : network + 1;
+  }
+
+  /** ::1 of the stack's prefix, or ::2 when that is the stack's own address. */
+  static IpAddress defaultHost6(IpAddress stack, int prefix) {
+    IpAddress network = stack.network(prefix);
+    IpAddress first = IpAddress.ofIpv6(network.hi(), network.lo() + 1);
+    return first.equals(stack) ? IpAddress.ofIpv6(network.hi(), network.lo() + 2) : first;
+  }
+
+  /**
+   * A unicast IPv6 address the stack or the host may have on the link: not IPv4, multicast,
+   * unspecified, loopback, IPv4-mapped or link-local (the stack has no link layer).
+   */
+  private static IpAddress parseAddress6(String option, String text) throws UsageException {
+    IpAddress a;
+    try {
+      a = text.indexOf(':') < 0 ? null : IpAddress.parse(text);
+    } catch (IllegalArgumentException e) {
+      a = null;
+    }
+    if (a == null || a.isIpv4()) {
+      throw new UsageException(option + " '" + text + "' is not an IPv6 address (like " + DEFAULT_STACK_ADDRESS6 + ")");
+    }
+    if (a.isMulticast() || a.equals(IpAddress.UNSPECIFIED) || a.equals(IpAddress.ofIpv6(0, 1))
+        || (a.hi() >>> 54) == 0x3FA) {
+      throw new UsageException(option + " " + a + " is not a usable address: take a global or unique-local"
+          + " unicast one (like " + DEFAULT_STACK_ADDRESS6 + "), not multicast, loopback, unspecified or link-local");
+    }
+    return a;
   }
 
   private static String checkNetns(String name) throws UsageException {

@@ -8,6 +8,7 @@ import io.tcpstack.runtime.PcapWriter;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
 import java.util.List;
@@ -58,11 +59,28 @@ public final class StackHost implements AutoCloseable {
       return;
     }
     String clash = clash(addresses, options.hostAddress, options.prefixLength, options.tun);
+    String where = options.netns == null ? "this network namespace" : "network namespace " + options.netns;
     if (clash != null) {
-      String where = options.netns == null ? "this network namespace" : "network namespace " + options.netns;
       throw new IOException(Ipv4Address.toString(options.hostAddress & Ipv4Address.netmask(options.prefixLength)) + "/"
           + options.prefixLength + " is already in use in " + where + ": " + clash
           + " (another tcpstack still running?); pick another subnet, e.g. --address 198.18.1.2/24");
+    }
+    if (options.hostAddress6 == null) {
+      return;
+    }
+    List<String[]> addresses6;
+    try {
+      addresses6 = Netns.ipv6Addresses(options.netns);
+    } catch (IOException e) {
+      log.debug("no check for an IPv6 address clash: {}", e.getMessage());
+      return;
+    }
+    String clash6 = clash6(addresses6, options.hostAddress6, options.prefixLength6, options.tun);
+    if (clash6 != null) {
+      throw new IOException(options.hostAddress6.network(options.prefixLength6) + "/" + options.prefixLength6
+          + " is already in use in " + where + ": " + clash6
+          + " (another tcpstack still running?); pick another prefix, e.g. --address6 fd00:7463:7073:1::2/64,"
+          + " or --address6 off");
     }
   }
 
@@ -82,6 +100,32 @@ public final class StackHost implements AutoCloseable {
         continue; // not an address we understand: no opinion
       }
       if (prefix >= 0 && prefix <= 32 && Ipv4Address.sameSubnet(address, hostAddress, Math.min(prefix, prefixLength))) {
+        return a[0] + " has " + a[1];
+      }
+    }
+    return null;
+  }
+
+  /** As {@link #clash} for IPv6: the first of {@code addresses} whose prefix overlaps ours, or null. */
+  static String clash6(List<String[]> addresses, IpAddress hostAddress, int prefixLength, String ownDevice) {
+    for (String[] a : addresses) {
+      if (a[0].equals(ownDevice)) {
+        continue;
+      }
+      int slash = a[1].indexOf('/');
+      IpAddress address;
+      int prefix;
+      try {
+        address = IpAddress.parse(a[1].substring(0, slash));
+        prefix = Integer.parseInt(a[1].substring(slash + 1));
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (address.isIpv4() || prefix < 0 || prefix > IpAddress.IPV6_BITS) {
+        continue;
+      }
+      int common = Math.min(prefix, prefixLength);
+      if (address.network(common).equals(hostAddress.network(common))) {
         return a[0] + " has " + a[1];
       }
     }
@@ -115,6 +159,10 @@ public final class StackHost implements AutoCloseable {
         // Negotiated: a kernel or a prepared device that refuses gives plain TUN, with one log line.
         builder.vnetHeader(true).offloads(TunLink.TUN_OFFLOADS);
       }
+      if (options.hostAddress6 != null) {
+        builder.hostAddress6((java.net.Inet6Address) options.hostAddress6.toInet(), options.prefixLength6)
+            .hostAddress6Optional(!options.address6Explicit);
+      }
       if (options.tun != null) {
         builder.name(options.tun);
       }
@@ -122,6 +170,9 @@ public final class StackHost implements AutoCloseable {
         builder.netns(Netns.path(options.netns)).loopbackUp(true);
       }
       tun = builder.open();
+      if (options.hostAddress6 != null && !tun.hasHostAddress6()) {
+        options = options.withoutIpv6(); // a prepared device without IPv6, and no right to add it: IPv4 only
+      }
       // Without offloads every packet is a write(2) in which the kernel runs its receive path: a
       // thread of its own for those writes keeps the stack thread reading and building.
       StackConfig config = options.stackConfig()
@@ -187,9 +238,11 @@ public final class StackHost implements AutoCloseable {
   /** One line for people: where the stack is and how to reach it. */
   public String describe() {
     String where = options.netns == null ? "" : " in netns " + options.netns;
-    return "stack " + Ipv4Address.toString(options.stackAddress)
+    boolean v6 = options.stackAddress6 != null;
+    return "stack " + Ipv4Address.toString(options.stackAddress) + (v6 ? " and " + options.stackAddress6 : "")
         + " on " + deviceName + where
         + ", host side " + Ipv4Address.toString(options.hostAddress) + "/" + options.prefixLength
+        + (v6 ? " and " + options.hostAddress6 + "/" + options.prefixLength6 : "")
         + ", mtu " + options.mtu
         + (faults == null ? "" : ", impaired " + options.impairment)
         + (capture == null ? "" : ", capturing to " + capture.file());

@@ -35,4 +35,18 @@ class AddressClashTest {
     assertNull(clash("mine", "198.18.0.1/24"));
     assertNull(clash("odd", "not-an-address"));
   }
+
+  private static String clash6(String device, String address) {
+    return StackHost.clash6(List.<String[]>of(new String[] {device, address}),
+        io.tcpstack.wire.IpAddress.parse("fd00:7463:7073::1"), 64, "mine");
+  }
+
+  @Test
+  void anOverlappingIpv6PrefixClashesAndOthersDoNot() {
+    assertEquals("tun0 has fd00:7463:7073::1/64", clash6("tun0", "fd00:7463:7073::1/64"));
+    assertEquals("eth0 has fd00:7463::5/32", clash6("eth0", "fd00:7463::5/32"));
+    assertNull(clash6("eth0", "fd00:7463:7073:1::1/64"));
+    assertNull(clash6("mine", "fd00:7463:7073::1/64"));
+    assertNull(clash6("odd", "nonsense/64"));
+  }
 }
