@@ -35,6 +35,7 @@ final class Demo {
     String netns = "tcpstack-demo-" + ProcessHandle.current().pid();
     ServeOptions options = ServeOptions.parse(List.of("--netns", netns));
     String stack = Ipv4Address.toString(options.stackAddress);
+    String stack6 = String.valueOf(options.stackAddress6); // IPv6 is on by default (ServeOptions)
     Signals signals = Signals.install(); // Ctrl-C stops the demo and still removes its namespace
     StackHost host;
     try {
@@ -49,7 +50,7 @@ final class Demo {
         AutoCloseable upper = UpperExample.start(host.runtime(), UpperExample.PORT, backlog);
         HttpServer http = HttpServer.start(host.runtime(), HttpServer.PORT, backlog);
         UdpEchoService udpEcho = UdpEchoService.start(host.runtime(), UdpEchoService.PORT)) {
-      out.println("tcpstack demo: the stack is " + stack + " in the throw-away network namespace " + netns
+      out.println("tcpstack demo: the stack is " + stack + " and " + stack6 + " in the throw-away network namespace " + netns
           + ";\nthe commands below run on the Linux side of the TUN link (" + Ipv4Address.toString(options.hostAddress)
           + "), inside that namespace.\n");
       List<Step> steps = List.of(
@@ -65,7 +66,11 @@ final class Demo {
               "curl -sS -I http://" + stack + "/", o -> o.startsWith("HTTP/1.1 200")),
           new Step("curl: a megabyte from /bytes/1000000",
               "curl -sS -o /dev/null -w '%{http_code} %{size_download} bytes\\n' http://" + stack + "/bytes/1000000",
-              o -> o.equals("200 1000000 bytes\n")));
+              o -> o.equals("200 1000000 bytes\n")),
+          new Step("ping -6: the stack answers ICMPv6 echo on its IPv6 address",
+              "ping -6 -c 3 -i 0.2 " + stack6, o -> o.contains("3 received")),
+          new Step("curl -g: the same HTTP server over IPv6",
+              "curl -sS -g -I 'http://[" + stack6 + "]/'", o -> o.startsWith("HTTP/1.1 200")));
       for (Step step : steps) {
         if (signals.received() != null) {
           break;

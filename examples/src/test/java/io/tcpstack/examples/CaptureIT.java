@@ -36,6 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CaptureIT {
 
   private static final String STACK = "198.18.0.2";
+  /** The stack's default IPv6 address (ServeOptions.DEFAULT_STACK_ADDRESS6). */
+  private static final String STACK6 = "fd00:7463:7073::2";
   private static final Duration LIMIT = Launched.LIMIT;
 
   @TempDir
@@ -65,6 +67,10 @@ class CaptureIT {
       // From the host side to the stack: a megabyte received as the kernel's (TSO/GRO) super-segments.
       assertEquals("", sh(ns, "head -c 1000000 /dev/zero | nc -N -w 10 " + STACK + " 9"));
       assertEquals("echo\n", sh(ns, "printf 'echo\\n' | nc -N -w 10 " + STACK + " 7"));
+      // The same over IPv6: ping -6, a request, and the echo service.
+      assertTrue(sh(ns, "ping -6 -n -c 2 -i 0.2 -W 5 " + STACK6).contains("2 received"), "ping -6");
+      assertEquals("31", sh(ns, "curl -sS -g 'http://[" + STACK6 + "]/bytes/31' | wc -c").trim());
+      assertEquals("echo6\n", sh(ns, "printf 'echo6\\n' | nc -6 -N -w 10 " + STACK6 + " 7"));
 
       assertEquals(0, stack.terminate(), stack.toString()); // SIGTERM: the file is complete on exit
       Matcher m = Pattern.compile("capture: (\\d+) packets to " + Pattern.quote(file.toString()))
@@ -74,13 +80,17 @@ class CaptureIT {
     }
     assertEquals(packets, tshark(file).lines().count(), "tshark reads every packet written");
     assertNothingMalformed(file);
-    assertEquals(List.of("/", "/bytes/1000000", "/bytes/30", "/nothing-here"), requestUris(file));
+    assertEquals(List.of("/", "/bytes/1000000", "/bytes/30", "/nothing-here", "/bytes/31"), requestUris(file));
     assertTrue(fields(file, "icmp.type == 8 && ip.dst == " + STACK, "frame.number").size() >= 2, "echo requests");
     assertTrue(fields(file, "icmp.type == 0 && ip.src == " + STACK, "frame.number").size() >= 2, "echo replies");
     assertTcpBothWays(file, "ip", STACK, 80);
     assertTcpBothWays(file, "ip", STACK, 9);
     assertTcpBothWays(file, "ip", STACK, 7);
     assertSuperSegments(file, "ip", STACK);
+    assertTcpBothWays(file, "ipv6", STACK6, 80);
+    assertTcpBothWays(file, "ipv6", STACK6, 7);
+    assertTrue(fields(file, "icmpv6.type == 128 && ipv6.dst == " + STACK6, "frame.number").size() >= 2, "echo requests (v6)");
+    assertTrue(fields(file, "icmpv6.type == 129 && ipv6.src == " + STACK6, "frame.number").size() >= 2, "echo replies (v6)");
   }
 
   @Test

@@ -488,7 +488,8 @@ class ExamplesIT {
       assertEquals(0, demo.awaitExit(), demo.toString());
       String out = String.join("\n", demo.lines());
       for (String expected : List.of("$ ping -c 3", "3 packets transmitted, 3 received", "hello, tcpstack", "hello, udp",
-          "MAKE ME LOUD", "HTTP/1.1 200 OK", "200 1000000 bytes", "All exchanges worked")) {
+          "MAKE ME LOUD", "HTTP/1.1 200 OK", "200 1000000 bytes", "$ ping -6 -c 3 -i 0.2 fd00:7463:7073::2",
+          "$ curl -sS -g -I 'http://[fd00:7463:7073::2]/'", "All exchanges worked")) {
         assertTrue(out.contains(expected), "'" + expected + "' in " + demo);
       }
       Matcher ns = Pattern.compile("namespace (tcpstack-demo-\\d+)").matcher(out);

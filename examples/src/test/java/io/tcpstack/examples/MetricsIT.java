@@ -99,6 +99,14 @@ class MetricsIT {
       assertTrue(text.lines().anyMatch(l -> l.matches(echo)), text);
       assertTrue(text.lines().anyMatch(l -> l.startsWith("\tcubic ") && l.contains(" rtt:")), text);
 
+      // Over IPv6 the asking curl shows with bracketed addresses, as ss shows them.
+      String text6 = sh(ns, "curl -sS -g -w 'LOCAL_PORT %{local_port}\\n' 'http://[fd00:7463:7073::2]/connections'");
+      Matcher port6 = Pattern.compile("LOCAL_PORT (\\d+)\\n$").matcher(text6);
+      assertTrue(port6.find(), text6);
+      String mine6 = "ESTABLISHED +\\d+ +\\d+ +" + Pattern.quote("[fd00:7463:7073::2]:80") + " +"
+          + Pattern.quote("[fd00:7463:7073::1]:" + port6.group(1));
+      assertTrue(text6.lines().anyMatch(l -> l.matches(mine6)), text6);
+
       // ... and as JSON, read by Python's json module.
       ProcessResult json = ns.exec(LIMIT, "sh", "-c", "curl -sS -H 'Accept: application/json' "
           + "-w '%{stderr}%{local_port}' " + url + "/connections | " + PYTHON + " " + script() + " json")

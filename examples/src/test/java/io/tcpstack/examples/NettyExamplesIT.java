@@ -45,6 +45,8 @@ class NettyExamplesIT {
     try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "netty-http")) {
       String url = "http://" + STACK;
       assertEquals(NettyHttpExample.PAGE, sh(ns, "curl -sS " + url + "/"));
+      // The same pipeline over IPv6: the listener takes both families.
+      assertEquals(NettyHttpExample.PAGE, sh(ns, "curl -sS -g 'http://[fd00:7463:7073::2]/'"));
       assertEquals("404 not found\n", sh(ns, "curl -sS -w '%{http_code} ' -o /dev/null " + url + "/nope; curl -sS "
           + url + "/nope"));
 
