@@ -1,5 +1,7 @@
 package io.tcpstack.ip;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
@@ -17,6 +19,9 @@ import io.tcpstack.wire.WireCheck;
  * are counted and ignored. Stack thread only.
  */
 public final class Icmpv4Layer implements ProtocolHandler {
+
+  /** ICMP errors about what we sent, at DEBUG, as they are handed to their protocol. */
+  private static final Logger log = LoggerFactory.getLogger(Icmpv4Layer.class);
 
   /** RFC 792 "Time Exceeded Message", code 1: "fragment reassembly time exceeded". */
   static final int CODE_REASSEMBLY_TIME_EXCEEDED = 1;
@@ -100,6 +105,7 @@ public final class Icmpv4Layer implements ProtocolHandler {
     error.set(rx.type(), rx.code(), fragNeeded ? rx.nextHopMtu() : 0, reporter, protocol, quoted.source(),
         quoted.destination(), quoted.totalLength(), buf, quoteIndex + headerLength,
         quoteLength - headerLength);
+    log.debug("{}", error);
     try {
       handler.receiveIcmpError(error, nowNs);
     } finally {

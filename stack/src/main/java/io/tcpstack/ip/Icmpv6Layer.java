@@ -1,5 +1,7 @@
 package io.tcpstack.ip;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.netty.buffer.ByteBuf;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
@@ -22,6 +24,9 @@ import io.tcpstack.wire.WireCheck;
  * is not a router). Stack thread only.
  */
 public final class Icmpv6Layer implements ProtocolHandler {
+
+  /** ICMPv6 errors about what we sent, at DEBUG, as they are handed to their protocol. */
+  private static final Logger log = LoggerFactory.getLogger(Icmpv6Layer.class);
 
   static final int CODE_ERRONEOUS_HEADER_FIELD = Icmpv6Header.CODE_ERRONEOUS_HEADER_FIELD;
   static final int CODE_UNRECOGNIZED_NEXT_HEADER = Icmpv6Header.CODE_UNRECOGNIZED_NEXT_HEADER;
@@ -174,6 +179,7 @@ public final class Icmpv6Layer implements ProtocolHandler {
     }
     error.set6(rx.type(), rx.code(), mtu, next, quoted.destinationHi(), quoted.destinationLo(),
         Ipv6Header.LENGTH + quoted.payloadLength(), buf, at, end - at);
+    log.debug("{}", error);
     try {
       handler.receiveIcmpError(error, nowNs);
     } finally {

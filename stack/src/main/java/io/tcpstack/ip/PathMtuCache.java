@@ -1,5 +1,9 @@
 package io.tcpstack.ip;
 
+import io.tcpstack.wire.IpAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * What this host learned about the path MTU to each destination (RFC 1191 §6.2: "the IP layer
  * should associate each PMTU value that it has learned with a specific path"), so that a new
@@ -14,6 +18,9 @@ package io.tcpstack.ip;
  * allocate nothing. Time is passed in. Stack thread only.
  */
 public final class PathMtuCache {
+
+  /** Each lowered estimate at DEBUG (RFC 1191, RFC 8201). */
+  private static final Logger log = LoggerFactory.getLogger(PathMtuCache.class);
 
   /**
    * RFC 1191 §3: "A host MUST never reduce its estimate of the Path MTU below 68 octets" — every
@@ -103,6 +110,9 @@ public final class PathMtuCache {
    */
   public void lower(long hi, long lo, int mtu, int floor, long nowNs) {
     int value = Math.max(floor, mtu);
+    if (log.isDebugEnabled()) {
+      log.debug("path MTU to {}: at most {} (Datagram Too Big)", IpAddress.ofIpv6(hi, lo), value);
+    }
     int i = indexOf(hi, lo, nowNs);
     if (i >= 0) {
       if (value <= mtus[i]) {
