@@ -241,6 +241,34 @@ class UdpIpv6Test {
   }
 
   @Test
+  void aDatagramReassembledFromIpv6FragmentsIsDeliveredOrQuotedWhole() {
+    UdpEndpoint e = udp().bind(7, UdpLayer.DEFAULT_RECEIVE_BUFFER);
+    byte[] data = pattern(3000);
+    for (byte[] f : Packets6.fragments(HOST6, STACK6, UDP, 77, udp6(HOST6, STACK6, CLIENT_PORT, 7, data), 1448)) {
+      assertTrue(h.send(f).isEmpty());
+    }
+    byte[] got = new byte[4000];
+    assertEquals(3000, e.receive(got, 0, got.length));
+    assertArrayEquals(data, Arrays.copyOf(got, 3000));
+
+    byte[] closed = udp6(HOST6, STACK6, CLIENT_PORT, 9999, data);
+    List<byte[]> out = new ArrayList<>();
+    for (byte[] f : Packets6.fragments(HOST6, STACK6, UDP, 78, closed, 1448)) {
+      out.addAll(h.send(f));
+    }
+    assertEquals(1, out.size());
+    byte[] icmp = Packets6.payload(out.get(0));
+    assertEquals(ICMP6_DESTINATION_UNREACHABLE, u8(icmp, 0));
+    assertEquals(ICMP6_PORT_UNREACHABLE, u8(icmp, 1));
+    assertEquals(0, Packets6.checksum(STACK6, HOST6, ICMPV6, icmp), "a valid ICMPv6 checksum");
+    assertEquals(1280 - 40, icmp.length);
+    byte[] quote = Arrays.copyOfRange(icmp, 8, icmp.length);
+    assertEquals(STACK6, Packets6.destination(quote), "the quoted header names us as destination");
+    assertArrayEquals(Arrays.copyOf(closed, quote.length - 40), Arrays.copyOfRange(quote, 40, quote.length),
+        "the reassembled datagram, quoted from its UDP header on");
+  }
+
+  @Test
   void aConnectedEndpointAnswersAStrangerAsAClosedPort() {
     UdpEndpoint e = udp().bind(5000, UdpLayer.DEFAULT_RECEIVE_BUFFER);
     e.connect(HOST6, 7);
