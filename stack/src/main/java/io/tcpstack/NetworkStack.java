@@ -77,8 +77,9 @@ public final class NetworkStack implements AutoCloseable {
     ip6.register(IpProtocol.ICMPV6, icmp6);
     this.tcp = new TcpLayer(ip, ip6, counters, new IsnGenerator(config.isnKey()), config);
     ip.register(IpProtocol.TCP, tcp);
-    this.udp = new UdpLayer(ip, counters, config);
+    this.udp = new UdpLayer(ip, ip6, icmp6, counters, config);
     ip.register(IpProtocol.UDP, udp);
+    ip6.register(IpProtocol.UDP, udp);
     ip6.register(IpProtocol.TCP, tcp);
   }
 

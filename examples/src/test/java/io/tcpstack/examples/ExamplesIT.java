@@ -425,6 +425,48 @@ class ExamplesIT {
     }
   }
 
+  /**
+   * UDP over IPv6 (RFC 8200 §8) on serve's default IPv6 pair: nc -6 -u gets the echo from port 7, a
+   * datagram larger than the MTU crosses in IPv6 fragments both ways, and a connected AF_INET6
+   * socket to a closed port gets ConnectionRefusedError (ICMPv6 Port Unreachable, RFC 4443 §3.1);
+   * run udp-echo names the IPv6 sender. No example knows IPv6: a bound port takes both families.
+   */
+  @Test
+  void udpEchoAnswersOverIpv6AndAClosedUdpPortIsRefused() throws Exception {
+    String stack6 = "fd00:7463:7073::2";
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = Launched.tcpstack("serve", "--netns", ns.name())) {
+      String ready = stack.awaitReady();
+      assertTrue(ready.contains(stack6), ready);
+      assertEquals("echo over udp6\n", sh(ns, "printf 'echo over udp6\\n' | nc -6 -u -W 1 -w 10 " + stack6 + " 7"));
+      assertEquals("ok", sh(ns, "python3 -c \"import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);"
+          + " s.settimeout(10); d = bytes(range(256)) * 32; s.sendto(d, ('" + stack6 + "', 7));"
+          + " print('ok' if s.recv(65535) == d else 'mismatch', end='')\""));
+      ProcessResult refused = ns.exec(LIMIT, "python3", "-c", String.join("\n",
+          "import socket",
+          "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)",
+          "s.settimeout(10)",
+          "s.connect(('" + stack6 + "', 9))",
+          "s.send(b'anyone?')",
+          "try:",
+          "    s.recv(100)",
+          "    print('answered')",
+          "except ConnectionRefusedError:",
+          "    print('ConnectionRefusedError')"));
+      assertEquals("ConnectionRefusedError\n", refused.stdout(), refused.toString());
+      stop(stack);
+      String counters = stack.awaitStderr();
+      for (String counter : List.of("udp_no_ports=1", "icmp6_out_dest_unreachs=1")) {
+        assertTrue(Pattern.compile("\\b" + counter + "\\b").matcher(counters).find(), counter + " in " + counters);
+      }
+    }
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "udp-echo")) {
+      assertEquals("hello, udp6\n", sh(ns, "printf 'hello, udp6\\n' | nc -6 -u -W 1 -w 10 " + stack6 + " 7"));
+      stack.awaitLine(0, l -> l.startsWith("datagram from fd00:7463:7073:0:0:0:0:1:") && l.endsWith(", 12 bytes"),
+          "the nc -6 datagram, from an IPv6 sender");
+      stop(stack);
+    }
+  }
+
   @Test
   void ctrlCStopsAServerWaitingForAPeerAndAClientStillConnecting() throws Exception {
     try (TestNamespace ns = TestNamespace.create()) {

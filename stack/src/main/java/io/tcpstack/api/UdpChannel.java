@@ -20,9 +20,10 @@ import java.util.Objects;
  * at once (fragmented by IP if larger than the MTU) or, if the address or size is not allowed, is
  * refused with an exception. {@link #receive} takes the next queued datagram, if any.
  *
- * <p>Addresses are {@link InetSocketAddress}es of IPv4 hosts; IPv6 is refused with {@link
- * IllegalArgumentException} until the stack's UDP learns it. A channel talking to one peer
- * allocates nothing per datagram (the sender's address object is reused while it does not change).
+ * <p>Addresses are {@link InetSocketAddress}es of IPv4 or IPv6 hosts: a bound port takes datagrams
+ * of both families, as a Linux socket bound to {@code ::}, and names an IPv6 sender with an {@link
+ * java.net.Inet6Address}. A channel talking to one peer allocates nothing per datagram (the
+ * sender's address object is reused while it does not change).
  */
 public final class UdpChannel {
 
@@ -110,14 +111,15 @@ public final class UdpChannel {
     if (endpoint.receive(dst) < 0) {
       return null;
     }
-    return addresses.toInet(endpoint.senderAddress(), endpoint.senderPort());
+    return addresses.toInet(endpoint.senderHi(), endpoint.senderLo(), endpoint.senderPort());
   }
 
   /**
    * Sends {@code src}'s readable bytes to {@code to} as one datagram, advancing its reader index.
    *
-   * @throws IllegalArgumentException for more than {@link UdpLayer#MAX_PAYLOAD} bytes; for an
-   *     IPv6, unresolved, broadcast, multicast or zero address, or port 0
+   * @throws IllegalArgumentException for more than {@link UdpLayer#MAX_PAYLOAD} bytes over IPv4 or
+   *     {@link UdpLayer#MAX_PAYLOAD_IPV6} over IPv6; for an unresolved, broadcast, multicast or
+   *     unspecified address, an IPv6 address on a stack without one, or port 0
    * @throws IllegalStateException if the channel is closed, or no ephemeral port is free
    */
   public void send(ByteBuf src, InetSocketAddress to) {
@@ -158,7 +160,8 @@ public final class UdpChannel {
 
   /** The connected peer, or null. */
   public InetSocketAddress remoteAddress() {
-    return endpoint.isConnected() ? addresses.toInet(endpoint.remoteAddress(), endpoint.remotePort()) : null;
+    return endpoint.isConnected() ? addresses.toInet(endpoint.remoteHi(), endpoint.remoteLo(), endpoint.remotePort())
+        : null;
   }
 
   /** The local port; 0 while unbound. */

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * A UDP socket on the stack (RFC 768), in the spirit of {@link java.net.DatagramSocket}: bind a
- * port (or let the first send pick one), send datagrams to any IPv4 address, receive them with
+ * port (or let the first send pick one), send datagrams to any IPv4 or IPv6 address, receive them with
  * their sender, connect to one peer, a receive timeout. Safe to use from application threads
  * while the stack thread runs the protocol; the event-driven face of the same endpoints is {@link
  * UdpChannel}.
@@ -39,8 +39,12 @@ import java.util.function.Supplier;
  * <p>Errors: a connected socket hears of ICMP errors about what it sent (RFC 1122 §4.1.3.3) on its
  * next receive or send, once, as a connected Linux socket does — ICMP Port Unreachable as {@link
  * ConnectionRefusedException}, host or network unreachable as {@link NoRouteToHostException}.
- * Unconnected sockets are not told. Addresses must be IPv4 for now: IPv6 ones are refused with
- * {@link IllegalArgumentException}.
+ * Unconnected sockets are not told.
+ *
+ * <p>Both families, as a Linux socket bound to {@code ::}: a bound port takes datagrams over IPv4
+ * and IPv6, and {@link #receive} names an IPv6 sender with an {@link java.net.Inet6Address}, an
+ * IPv4 one with an {@link java.net.Inet4Address}. Sending to an {@link java.net.Inet6Address} goes
+ * over IPv6 (refused if the stack has no IPv6 address).
  */
 public final class UdpSocket implements Closeable {
 
@@ -117,25 +121,26 @@ public final class UdpSocket implements Closeable {
   /**
    * Sends {@code src}'s remaining bytes to {@code to} as one datagram, advancing its position.
    *
-   * @throws IllegalArgumentException for an IPv6 or unresolved address, a broadcast, multicast or
-   *     zero address, port 0, or — connected — an address other than the peer's (as {@link
-   *     java.net.DatagramSocket})
+   * @throws IllegalArgumentException for an unresolved address, a broadcast, multicast or
+   *     unspecified address, an IPv6 address on a stack without one, port 0, or — connected — an
+   *     address other than the peer's (as {@link java.net.DatagramSocket})
    * @throws SocketException "message too long" for more than {@link UdpLayer#MAX_PAYLOAD} bytes
+   *     over IPv4, {@link UdpLayer#MAX_PAYLOAD_IPV6} over IPv6
    * @throws ConnectionRefusedException a connected socket's earlier datagram drew ICMP Port
    *     Unreachable (this one was not sent)
    */
   public void send(ByteBuffer src, InetSocketAddress to) throws IOException {
     Objects.requireNonNull(src, "src");
-    checkSize(src.remaining());
     checkDestination(to);
+    checkSize(src.remaining(), to);
     sendOnStack(() -> endpoint.send(src, addresses.address(to), to.getPort()));
   }
 
   /** As {@link #send(ByteBuffer, InetSocketAddress)}: the bytes {@code b[off, off + len)}. */
   public void send(byte[] b, int off, int len, InetSocketAddress to) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
-    checkSize(len);
     checkDestination(to);
+    checkSize(len, to);
     sendOnStack(() -> endpoint.send(b, off, len, addresses.address(to), to.getPort()));
   }
 
@@ -174,10 +179,11 @@ public final class UdpSocket implements Closeable {
     });
   }
 
-  private static void checkSize(int length) throws SocketException {
-    if (length > UdpLayer.MAX_PAYLOAD) {
-      throw new SocketException("message too long: a UDP datagram over IPv4 carries at most " + UdpLayer.MAX_PAYLOAD
-          + " bytes, got " + length);
+  private static void checkSize(int length, InetSocketAddress to) throws SocketException {
+    int max = UdpAddresses.maxPayload(to);
+    if (length > max) {
+      throw new SocketException("message too long: a UDP datagram over " + (max == UdpLayer.MAX_PAYLOAD ? "IPv4" : "IPv6")
+          + " carries at most " + max + " bytes, got " + length);
     }
   }
 
@@ -233,7 +239,7 @@ public final class UdpSocket implements Closeable {
       if (!take.getAsBoolean()) {
         return null;
       }
-      return addresses.toInet(endpoint.senderAddress(), endpoint.senderPort());
+      return addresses.toInet(endpoint.senderHi(), endpoint.senderLo(), endpoint.senderPort());
     }, StackCall.deadline(timeoutNs), "receive on " + where + " timed out after " + timeoutNs / 1_000_000 + " ms",
         "interrupted while waiting to receive on " + where);
   }

@@ -7,17 +7,20 @@ import java.nio.ByteBuffer;
  * A socket's receive queue: whole datagrams, first in first out, in one ring of {@code capacity}
  * bytes allocated when the socket is bound — so queueing a datagram allocates nothing, and the
  * byte limit ({@code SO_RCVBUF}'s role) is the ring's size. Each datagram takes a {@link
- * #RECORD_HEADER}-byte record (sender and length) plus its data; one that does not fit is refused
- * whole, never cut (RFC 768 datagrams are atomic).
+ * #RECORD_HEADER_IPV4}-byte record (sender and length; {@link #RECORD_HEADER_IPV6} from an IPv6
+ * sender) plus its data; one that does not fit is refused whole, never cut (RFC 768 datagrams are
+ * atomic).
  *
- * <p>Record: {@code length} (2 bytes), sender port (2), sender address ({@link
- * UdpPeer#ADDRESS_BYTES}), then the data; a record may wrap around the ring's end. Stack thread
- * only.
+ * <p>Record: {@code length} (2 bytes), sender port (2), sender address (a family byte and 4 or 16
+ * bytes, {@link UdpPeer#write}), then the data; a record may wrap around the ring's end. Stack
+ * thread only.
  */
 final class DatagramQueue {
 
-  /** Bytes of bookkeeping per datagram: length, port and the sender's address. */
-  static final int RECORD_HEADER = 4 + UdpPeer.ADDRESS_BYTES;
+  /** Bytes of bookkeeping per datagram from an IPv4 sender: length, port and the sender's address. */
+  static final int RECORD_HEADER_IPV4 = 4 + UdpPeer.IPV4_RECORD_BYTES;
+  /** Bytes of bookkeeping per datagram from an IPv6 sender. */
+  static final int RECORD_HEADER_IPV6 = 4 + UdpPeer.IPV6_RECORD_BYTES;
 
   private final byte[] ring;
   private int head;
@@ -47,18 +50,18 @@ final class DatagramQueue {
   }
 
   /**
-   * Queues the {@code length} bytes at {@code index} of {@code src} from {@code address:port};
-   * false, and nothing queued, if the record does not fit.
+   * Queues the {@code length} bytes at {@code index} of {@code src} from {@code hi, lo} (see {@link
+   * UdpPeer}) port {@code port}; false, and nothing queued, if the record does not fit.
    */
-  boolean offer(ByteBuf src, int index, int length, int address, int port) {
-    int record = RECORD_HEADER + length;
+  boolean offer(ByteBuf src, int index, int length, long hi, long lo, int port) {
+    int record = 4 + UdpPeer.recordBytes(hi, lo) + length;
     if (record > ring.length - used) {
       return false;
     }
     int tail = wrap(head + used);
     tail = putShort(tail, length);
     tail = putShort(tail, port);
-    tail = UdpPeer.write(this, tail, address);
+    tail = UdpPeer.write(this, tail, hi, lo);
     int first = Math.min(length, ring.length - tail);
     src.getBytes(index, ring, tail, first);
     if (first < length) {
@@ -79,9 +82,19 @@ final class DatagramQueue {
     return getShort(wrap(head + 2));
   }
 
-  /** The address of the first datagram's sender; queue not empty. */
-  int peekAddress() {
-    return UdpPeer.read(this, wrap(head + 4));
+  /** The high long of the first datagram's sender; queue not empty. */
+  long peekHi() {
+    return UdpPeer.readHi(this, wrap(head + 4));
+  }
+
+  /** The low long of the first datagram's sender; queue not empty. */
+  long peekLo() {
+    return UdpPeer.readLo(this, wrap(head + 4));
+  }
+
+  /** The first record's bookkeeping bytes, before its data. */
+  private int recordHeader() {
+    return 4 + UdpPeer.readLength(this, wrap(head + 4));
   }
 
   /**
@@ -91,11 +104,12 @@ final class DatagramQueue {
   int poll(ByteBuf dst) {
     int length = peekLength();
     int n = Math.min(length, dst.writableBytes());
-    int data = wrap(head + RECORD_HEADER);
+    int header = recordHeader();
+    int data = wrap(head + header);
     int first = Math.min(n, ring.length - data);
     dst.writeBytes(ring, data, first);
     dst.writeBytes(ring, 0, n - first);
-    remove(length);
+    remove(header + length);
     return n;
   }
 
@@ -103,11 +117,12 @@ final class DatagramQueue {
   int poll(byte[] dst, int off, int len) {
     int length = peekLength();
     int n = Math.min(length, len);
-    int data = wrap(head + RECORD_HEADER);
+    int header = recordHeader();
+    int data = wrap(head + header);
     int first = Math.min(n, ring.length - data);
     System.arraycopy(ring, data, dst, off, first);
     System.arraycopy(ring, 0, dst, off + first, n - first);
-    remove(length);
+    remove(header + length);
     return n;
   }
 
@@ -115,11 +130,12 @@ final class DatagramQueue {
   int poll(ByteBuffer dst) {
     int length = peekLength();
     int n = Math.min(length, dst.remaining());
-    int data = wrap(head + RECORD_HEADER);
+    int header = recordHeader();
+    int data = wrap(head + header);
     int first = Math.min(n, ring.length - data);
     dst.put(ring, data, first);
     dst.put(ring, 0, n - first);
-    remove(length);
+    remove(header + length);
     return n;
   }
 
@@ -130,8 +146,7 @@ final class DatagramQueue {
     count = 0;
   }
 
-  private void remove(int length) {
-    int record = RECORD_HEADER + length;
+  private void remove(int record) {
     head = wrap(head + record);
     used -= record;
     count--;

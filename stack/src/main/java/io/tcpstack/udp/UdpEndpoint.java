@@ -1,6 +1,7 @@
 package io.tcpstack.udp;
 
 import io.netty.buffer.ByteBuf;
+import io.tcpstack.wire.IpAddress;
 import java.nio.ByteBuffer;
 
 /**
@@ -13,8 +14,13 @@ import java.nio.ByteBuffer;
  * it takes datagrams from anyone and ICMP errors are ignored (RFC 1122 §4.1.3.3 lets the
  * application layer decide; Linux reports them only with {@code IP_RECVERR}).
  *
+ * <p>Both families (RFC 768 over IPv4, RFC 8200 §8 over IPv6), as a Linux socket bound to {@code
+ * ::} speaks both: addresses are two {@code long}s as {@link IpAddress} holds them, an IPv4 one as
+ * {@code ::ffff:a.b.c.d} (overloads take an IPv4 {@code int} or an {@link IpAddress}).
+ *
  * <p>Receiving copies the datagram into the caller's buffer and never allocates; {@link
- * #senderAddress()} and {@link #senderPort()} then name who sent it. Stack thread only.
+ * #senderHi()}, {@link #senderLo()} and {@link #senderPort()} then name who sent it. Stack thread
+ * only.
  */
 public final class UdpEndpoint {
 
@@ -23,10 +29,12 @@ public final class UdpEndpoint {
   private UdpEvents events = UdpEvents.NONE;
   /** 0 until bound (explicitly, or by the first send or connect). */
   private int localPort;
-  private int remoteAddress = UdpPeer.NONE;
+  private long remoteHi = UdpPeer.NONE_HI;
+  private long remoteLo = UdpPeer.NONE_LO;
   /** The connected peer's port; 0 when not connected. */
   private int remotePort;
-  private int senderAddress = UdpPeer.NONE;
+  private long senderHi = UdpPeer.NONE_HI;
+  private long senderLo = UdpPeer.NONE_LO;
   private int senderPort;
   private UdpError error;
   private boolean closed;
@@ -62,9 +70,19 @@ public final class UdpEndpoint {
     return remotePort != 0;
   }
 
-  /** The connected peer's address, or 0. */
-  public int remoteAddress() {
-    return remoteAddress;
+  /** The connected peer's address, or null (allocates: see {@link #remoteHi()}). */
+  public IpAddress remoteAddress() {
+    return isConnected() ? UdpPeer.toIpAddress(remoteHi, remoteLo) : null;
+  }
+
+  /** The connected peer's address, bytes 0-7 ({@code ::ffff:a.b.c.d} for IPv4), or 0. */
+  public long remoteHi() {
+    return remoteHi;
+  }
+
+  /** The connected peer's address, bytes 8-15, or 0. */
+  public long remoteLo() {
+    return remoteLo;
   }
 
   /** The connected peer's port, or 0. */
@@ -79,51 +97,95 @@ public final class UdpEndpoint {
    * sent there are reported. Binds an ephemeral port first if not bound. Forgets a pending error;
    * datagrams already queued stay.
    *
-   * @throws IllegalArgumentException for address 0, a broadcast or multicast address, or port 0
+   * @throws IllegalArgumentException for an unspecified, broadcast or multicast address, an IPv6
+   *     address on a stack without one, or port 0
    * @throws IllegalStateException if closed, or no ephemeral port is free
    */
-  public void connect(int address, int port) {
+  public void connect(long hi, long lo, int port) {
     checkOpen();
-    layer.checkDestination(address, port);
+    layer.checkDestination(hi, lo, port);
     layer.ensureBound(this);
-    this.remoteAddress = address;
+    this.remoteHi = hi;
+    this.remoteLo = lo;
     this.remotePort = port;
     this.error = null;
   }
 
+  /** As {@link #connect(long, long, int)} to IPv4 {@code address}. */
+  public void connect(int address, int port) {
+    connect(UdpPeer.IPV4_HI, UdpPeer.loOf(address), port);
+  }
+
+  /** As {@link #connect(long, long, int)} to {@code address}. */
+  public void connect(IpAddress address, int port) {
+    connect(address.hi(), address.lo(), port);
+  }
+
   /** Undoes {@link #connect}: datagrams from anyone are taken again. Keeps the local port. */
   public void disconnect() {
-    remoteAddress = UdpPeer.NONE;
+    remoteHi = UdpPeer.NONE_HI;
+    remoteLo = UdpPeer.NONE_LO;
     remotePort = 0;
     error = null;
   }
 
   /**
-   * Sends {@code src}'s readable bytes as one datagram to {@code address:port} and advances its
-   * reader index; binds an ephemeral port first if not bound (RFC 6056). Larger than the MTU, the
-   * datagram leaves in IP fragments (RFC 791 §3.2). A connected endpoint may still send elsewhere,
-   * as on Linux.
+   * Sends {@code src}'s readable bytes as one datagram to {@code hi, lo} port {@code port} (IPv4
+   * if {@code ::ffff:a.b.c.d}, else IPv6) and advances its reader index; binds an ephemeral port
+   * first if not bound (RFC 6056). Larger than the MTU, the datagram leaves in fragments (RFC 791
+   * §3.2; RFC 8200 §4.5). A connected endpoint may still send elsewhere, as on Linux.
    *
-   * @throws IllegalArgumentException more than {@link UdpLayer#MAX_PAYLOAD} bytes, or an address or
-   *     port no datagram may be sent to (see {@link #connect})
+   * @throws IllegalArgumentException more than {@link UdpLayer#MAX_PAYLOAD} bytes over IPv4 or
+   *     {@link UdpLayer#MAX_PAYLOAD_IPV6} over IPv6, or an address or port no datagram may be sent
+   *     to (see {@link #connect})
    * @throws IllegalStateException if closed, or no ephemeral port is free
    */
+  public void send(ByteBuf src, long hi, long lo, int port) {
+    checkOpen();
+    layer.send(this, src, hi, lo, port);
+  }
+
+  /** As {@link #send(ByteBuf, long, long, int)} to IPv4 {@code address}. */
   public void send(ByteBuf src, int address, int port) {
-    checkOpen();
-    layer.send(this, src, address, port);
+    send(src, UdpPeer.IPV4_HI, UdpPeer.loOf(address), port);
   }
 
-  /** As {@link #send(ByteBuf, int, int)}: {@code src}'s remaining bytes, advancing its position. */
+  /** As {@link #send(ByteBuf, long, long, int)} to {@code address}. */
+  public void send(ByteBuf src, IpAddress address, int port) {
+    send(src, address.hi(), address.lo(), port);
+  }
+
+  /** As {@link #send(ByteBuf, long, long, int)}: {@code src}'s remaining bytes, advancing its position. */
+  public void send(ByteBuffer src, long hi, long lo, int port) {
+    checkOpen();
+    layer.send(this, src, hi, lo, port);
+  }
+
+  /** As {@link #send(ByteBuffer, long, long, int)} to IPv4 {@code address}. */
   public void send(ByteBuffer src, int address, int port) {
-    checkOpen();
-    layer.send(this, src, address, port);
+    send(src, UdpPeer.IPV4_HI, UdpPeer.loOf(address), port);
   }
 
-  /** As {@link #send(ByteBuf, int, int)}: the bytes {@code b[off, off + len)}. */
-  public void send(byte[] b, int off, int len, int address, int port) {
+  /** As {@link #send(ByteBuffer, long, long, int)} to {@code address}. */
+  public void send(ByteBuffer src, IpAddress address, int port) {
+    send(src, address.hi(), address.lo(), port);
+  }
+
+  /** As {@link #send(ByteBuf, long, long, int)}: the bytes {@code b[off, off + len)}. */
+  public void send(byte[] b, int off, int len, long hi, long lo, int port) {
     java.util.Objects.checkFromIndexSize(off, len, b.length);
     checkOpen();
-    layer.send(this, b, off, len, address, port);
+    layer.send(this, b, off, len, hi, lo, port);
+  }
+
+  /** As {@link #send(byte[], int, int, long, long, int)} to {@code address}. */
+  public void send(byte[] b, int off, int len, IpAddress address, int port) {
+    send(b, off, len, address.hi(), address.lo(), port);
+  }
+
+  /** As {@link #send(byte[], int, int, long, long, int)} to IPv4 {@code address}. */
+  public void send(byte[] b, int off, int len, int address, int port) {
+    send(b, off, len, UdpPeer.IPV4_HI, UdpPeer.loOf(address), port);
   }
 
   /**
@@ -135,13 +197,13 @@ public final class UdpEndpoint {
     if (!isConnected()) {
       throw new IllegalStateException("UDP endpoint on port " + localPort + " is not connected: name a destination");
     }
-    send(src, remoteAddress, remotePort);
+    send(src, remoteHi, remoteLo, remotePort);
   }
 
   /**
    * Takes the first queued datagram into {@code dst} — as much as fits in its writable bytes, the
    * rest discarded as {@code recv} truncates — and returns the bytes copied, or -1 if none is
-   * queued. {@link #senderAddress()} and {@link #senderPort()} then name its sender.
+   * queued. {@link #senderHi()}, {@link #senderLo()} and {@link #senderPort()} then name its sender.
    */
   public int receive(ByteBuf dst) {
     if (!takeSender()) {
@@ -170,7 +232,8 @@ public final class UdpEndpoint {
     if (queue.isEmpty()) {
       return false;
     }
-    senderAddress = queue.peekAddress();
+    senderHi = queue.peekHi();
+    senderLo = queue.peekLo();
     senderPort = queue.peekPort();
     return true;
   }
@@ -195,9 +258,19 @@ public final class UdpEndpoint {
     return queue.capacity();
   }
 
-  /** The sender of the datagram the last {@link #receive} took. */
-  public int senderAddress() {
-    return senderAddress;
+  /** The sender of the datagram the last {@link #receive} took (allocates: see {@link #senderHi()}). */
+  public IpAddress senderAddress() {
+    return UdpPeer.toIpAddress(senderHi, senderLo);
+  }
+
+  /** The sender of the datagram the last {@link #receive} took, bytes 0-7 (0 for IPv4, as {@code ::ffff:a.b.c.d}). */
+  public long senderHi() {
+    return senderHi;
+  }
+
+  /** The sender of the datagram the last {@link #receive} took, bytes 8-15. */
+  public long senderLo() {
+    return senderLo;
   }
 
   /** The sender's port of the datagram the last {@link #receive} took. */
@@ -224,9 +297,14 @@ public final class UdpEndpoint {
     this.error = e;
   }
 
-  /** Whether a datagram from {@code address:port} is for this endpoint (a connected one takes its peer's only). */
-  boolean accepts(int address, int port) {
-    return !isConnected() || (address == remoteAddress && port == remotePort);
+  /** Whether a datagram from {@code hi, lo} port {@code port} is for this endpoint (a connected one takes its peer's only). */
+  boolean accepts(long hi, long lo, int port) {
+    return !isConnected() || (hi == remoteHi && lo == remoteLo && port == remotePort);
+  }
+
+  /** Whether this endpoint is connected to {@code hi, lo} port {@code port}. */
+  boolean isConnectedTo(long hi, long lo, int port) {
+    return isConnected() && hi == remoteHi && lo == remoteLo && port == remotePort;
   }
 
   DatagramQueue queue() {
@@ -254,7 +332,7 @@ public final class UdpEndpoint {
 
   @Override
   public String toString() {
-    return "UdpEndpoint[:" + localPort + (isConnected() ? " -> " + UdpPeer.toString(remoteAddress, remotePort) : "")
+    return "UdpEndpoint[:" + localPort + (isConnected() ? " -> " + UdpPeer.toString(remoteHi, remoteLo, remotePort) : "")
         + ", " + queue.size() + " queued" + (closed ? ", closed" : "") + "]";
   }
 }

@@ -1,6 +1,7 @@
 package io.tcpstack.udp;
 
 import io.tcpstack.wire.Icmpv4Header;
+import io.tcpstack.wire.Icmpv6Header;
 
 /**
  * Why a datagram sent from a connected UDP endpoint did not arrive, as an ICMP error message
@@ -19,7 +20,12 @@ public enum UdpError {
   /** Host unknown, isolated, prohibited or filtered ({@code EHOSTUNREACH}, {@code EHOSTDOWN}). */
   HOST_UNREACHABLE("host unreachable (ICMP destination unreachable)"),
   /** Parameter Problem ({@code EPROTO}). */
-  PARAMETER_PROBLEM("the peer reported a parameter problem (ICMP parameter problem)");
+  PARAMETER_PROBLEM("the peer reported a parameter problem (ICMP parameter problem)"),
+  /**
+   * ICMPv6 Destination Unreachable codes 1, 5 and 6: administratively prohibited, source address
+   * failed policy, reject route ({@code EACCES}; RFC 4443 §3.1).
+   */
+  PROHIBITED("communication administratively prohibited (ICMPv6 destination unreachable)");
 
   /** RFC 1122 §3.2.2.1 codes 6-15 (RFC 1812 §5.2.7.1 added 13-15). */
   private static final int CODE_NET_UNKNOWN = 6;
@@ -30,6 +36,9 @@ public enum UdpError {
   private static final int CODE_COMMUNICATION_PROHIBITED = 13;
   private static final int CODE_HOST_PRECEDENCE_VIOLATION = 14;
   private static final int CODE_PRECEDENCE_CUTOFF = 15;
+
+  /** RFC 4443 §3.1 code 5, "Source address failed ingress/egress policy". */
+  private static final int CODE6_SOURCE_POLICY_FAILED = 5;
 
   private final String message;
 
@@ -67,6 +76,31 @@ public enum UdpError {
         return HOST_UNREACHABLE;
       default:
         return null; // net/host unreachable 0, 1, 11, 12, fragmentation needed, source route failed
+    }
+  }
+
+  /**
+   * The error an ICMPv6 message (RFC 4443) of this type and code reports to a connected socket, or
+   * null: ignored. As Linux's {@code icmpv6_err_convert}: port unreachable, the prohibited codes and
+   * Parameter Problem are hard errors; no route, beyond scope, address unreachable, Packet Too Big
+   * and Time Exceeded are transient.
+   */
+  static UdpError of6(int type, int code) {
+    if (type == Icmpv6Header.TYPE_PARAMETER_PROBLEM) {
+      return PARAMETER_PROBLEM;
+    }
+    if (type != Icmpv6Header.TYPE_DESTINATION_UNREACHABLE) {
+      return null;
+    }
+    switch (code) {
+      case Icmpv6Header.CODE_PORT_UNREACHABLE:
+        return PORT_UNREACHABLE;
+      case Icmpv6Header.CODE_ADMINISTRATIVELY_PROHIBITED:
+      case CODE6_SOURCE_POLICY_FAILED:
+      case Icmpv6Header.CODE_REJECT_ROUTE:
+        return PROHIBITED;
+      default:
+        return null;
     }
   }
 }

@@ -5,14 +5,19 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.tcpstack.StackConfig;
 import io.tcpstack.ip.IcmpError;
 import io.tcpstack.ip.IcmpRateLimiter;
+import io.tcpstack.ip.Icmpv6Layer;
 import io.tcpstack.ip.Ipv4Layer;
+import io.tcpstack.ip.Ipv6Layer;
 import io.tcpstack.ip.Offload;
 import io.tcpstack.ip.ProtocolHandler;
 import io.tcpstack.stats.CounterSet;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.wire.Icmpv4Header;
+import io.tcpstack.wire.Icmpv6Header;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.IpProtocol;
 import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.Ipv6Header;
 import io.tcpstack.wire.UdpHeader;
 import io.tcpstack.wire.WireCheck;
 import java.nio.ByteBuffer;
@@ -29,6 +34,12 @@ import java.util.Set;
  * datagrams to closed ports with ICMP Port Unreachable (rate-limited, never for broadcast or
  * multicast), passes the ICMP errors about datagrams it sent to the connected endpoint that sent
  * them, and sends datagrams — fragmented by the IP layer when larger than the MTU.
+ *
+ * <p>Over IPv4 and IPv6 alike (RFC 8200 §8): one port space, an endpoint bound to a port takes
+ * datagrams of both families, as a Linux socket bound to {@code ::} does. Over IPv6 the checksum
+ * covers the IPv6 pseudo-header and is mandatory (RFC 8200 §8.1: a zero one is dropped and
+ * counted), and a closed port draws ICMPv6 Port Unreachable ({@link
+ * Icmpv6Layer#sendDestinationUnreachable}, RFC 4443 §3.1, within its §2.4 rules and rate limit).
  *
  * <p>Input never throws on bad bytes: each datagram is queued, or dropped and counted ({@code
  * UDP_*} in {@link StackCounter}, named after Linux's {@code nstat} Udp* counters). Nothing is
@@ -51,6 +62,11 @@ public final class UdpLayer implements ProtocolHandler {
    * 8-byte UDP headers.
    */
   public static final int MAX_PAYLOAD = StackConfig.MAX_DATAGRAM - Ipv4Header.MIN_LENGTH - UdpHeader.LENGTH;
+  /**
+   * The most data one datagram carries over IPv6: 65535 (the Payload Length, RFC 8200 §3) less the
+   * 8-byte UDP header; jumbograms (RFC 2675) are not supported.
+   */
+  public static final int MAX_PAYLOAD_IPV6 = 0xFFFF - UdpHeader.LENGTH;
   /** RFC 6335 §6: the dynamic (ephemeral) port range, as TCP uses. */
   public static final int EPHEMERAL_FIRST = 49152;
   public static final int EPHEMERAL_LAST = 65535;
@@ -65,6 +81,9 @@ public final class UdpLayer implements ProtocolHandler {
   private static final byte[] EPHEMERAL_SEED_LABEL = "rfc6056 alg1 udp".getBytes(StandardCharsets.US_ASCII);
 
   private final Ipv4Layer ip;
+  /** Null, or without an address: IPv6 destinations are refused. */
+  private final Ipv6Layer ip6;
+  private final Icmpv6Layer icmp6;
   private final CounterSet<StackCounter> counters;
   private final int prefixLength;
   private final IntObjectHashMap<UdpEndpoint> byPort = new IntObjectHashMap<>();
@@ -76,13 +95,26 @@ public final class UdpLayer implements ProtocolHandler {
   private final UdpHeader tx = new UdpHeader();
   private final Icmpv4Header icmp = new Icmpv4Header();
 
+  /** UDP over IPv4 only (tests): IPv6 destinations are refused. */
   public UdpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, StackConfig config) {
-    this(ip, counters, config, new IcmpRateLimiter());
+    this(ip, null, null, counters, config, new IcmpRateLimiter());
   }
 
-  /** With an ICMP rate limiter of the caller's (tests; a stack whose ICMP errors share one). */
-  public UdpLayer(Ipv4Layer ip, CounterSet<StackCounter> counters, StackConfig config, IcmpRateLimiter icmpLimiter) {
+  /**
+   * UDP over both families: register it with {@code ip} for protocol 17 and with {@code ip6} for
+   * Next Header 17; {@code icmp6} sends its ICMPv6 errors.
+   */
+  public UdpLayer(Ipv4Layer ip, Ipv6Layer ip6, Icmpv6Layer icmp6, CounterSet<StackCounter> counters,
+      StackConfig config) {
+    this(ip, ip6, icmp6, counters, config, new IcmpRateLimiter());
+  }
+
+  /** With an ICMP rate limiter of the caller's for IPv4 (tests; a stack whose ICMP errors share one). */
+  public UdpLayer(Ipv4Layer ip, Ipv6Layer ip6, Icmpv6Layer icmp6, CounterSet<StackCounter> counters,
+      StackConfig config, IcmpRateLimiter icmpLimiter) {
     this.ip = ip;
+    this.ip6 = ip6;
+    this.icmp6 = icmp6;
     this.counters = counters;
     this.prefixLength = config.prefixLength();
     this.icmpLimiter = icmpLimiter;
@@ -187,69 +219,107 @@ public final class UdpLayer implements ProtocolHandler {
     }
   }
 
-  void checkDestination(int address, int port) {
+  /** Whether this layer sends and receives over IPv6 (the stack has an IPv6 address). */
+  public boolean ipv6Enabled() {
+    return ip6 != null && ip6.enabled();
+  }
+
+  /** The most data a datagram to {@code hi, lo} carries: {@link #MAX_PAYLOAD} over IPv4, {@link #MAX_PAYLOAD_IPV6} over IPv6. */
+  public static int maxPayload(long hi, long lo) {
+    return UdpPeer.isIpv4(hi, lo) ? MAX_PAYLOAD : MAX_PAYLOAD_IPV6;
+  }
+
+  void checkDestination(long hi, long lo, int port) {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("a UDP destination port is 1..65535, got " + port);
     }
-    if (address == UdpPeer.NONE || UdpPeer.isBroadcastOrMulticast(address, ip.address(), prefixLength)) {
-      throw new IllegalArgumentException("cannot send UDP to " + UdpPeer.toString(address, port)
-          + ": not a unicast address (this stack has no SO_BROADCAST nor multicast)");
+    if (UdpPeer.isIpv4(hi, lo)) {
+      int address = UdpPeer.ipv4(lo);
+      if (address == 0 || UdpPeer.isBroadcastOrMulticast(address, ip.address(), prefixLength)) {
+        throw new IllegalArgumentException("cannot send UDP to " + UdpPeer.toString(hi, lo, port)
+            + ": not a unicast address (this stack has no SO_BROADCAST nor multicast)");
+      }
+      return;
+    }
+    // RFC 4291 §2.5.2: the unspecified address "must not be used as the destination address";
+    // multicast (§2.7) needs group membership this stack does not have.
+    if ((hi == 0 && lo == 0) || IpAddress.isMulticast(hi)) {
+      throw new IllegalArgumentException("cannot send UDP to " + UdpPeer.toString(hi, lo, port)
+          + ": not a unicast address (this stack has no multicast)");
+    }
+    if (!ipv6Enabled()) {
+      throw new IllegalArgumentException("cannot send UDP to " + UdpPeer.toString(hi, lo, port)
+          + ": this stack has no IPv6 address");
     }
   }
 
   /** Sends {@code src}'s readable bytes as one datagram and advances its reader index. */
-  void send(UdpEndpoint e, ByteBuf src, int address, int port) {
+  void send(UdpEndpoint e, ByteBuf src, long hi, long lo, int port) {
     int length = src.readableBytes();
-    ByteBuf out = beginSend(e, length, address, port);
+    ByteBuf out = beginSend(e, length, hi, lo, port);
     out.writeBytes(src, src.readerIndex(), length);
-    finishSend(e, out, length, address, port);
+    finishSend(e, out, length, hi, lo, port);
     src.skipBytes(length);
   }
 
   /** Sends {@code src}'s remaining bytes as one datagram and advances its position. */
-  void send(UdpEndpoint e, ByteBuffer src, int address, int port) {
+  void send(UdpEndpoint e, ByteBuffer src, long hi, long lo, int port) {
     int length = src.remaining();
-    ByteBuf out = beginSend(e, length, address, port);
+    ByteBuf out = beginSend(e, length, hi, lo, port);
     out.writeBytes(src); // advances src's position
-    finishSend(e, out, length, address, port);
+    finishSend(e, out, length, hi, lo, port);
   }
 
   /** Sends {@code b[off, off + len)} as one datagram. */
-  void send(UdpEndpoint e, byte[] b, int off, int len, int address, int port) {
-    ByteBuf out = beginSend(e, len, address, port);
+  void send(UdpEndpoint e, byte[] b, int off, int len, long hi, long lo, int port) {
+    ByteBuf out = beginSend(e, len, hi, lo, port);
     out.writeBytes(b, off, len);
-    finishSend(e, out, len, address, port);
+    finishSend(e, out, len, hi, lo, port);
   }
 
   /**
-   * Checks the datagram can go, binds the endpoint if needed, and starts it in the IP layer's
-   * scratch: returns the buffer with room for the UDP header written, ready for the data.
+   * Checks the datagram can go, binds the endpoint if needed, and starts it in the scratch of the
+   * IP layer of the destination's family: returns the buffer with room for the UDP header written,
+   * ready for the data.
    */
-  private ByteBuf beginSend(UdpEndpoint e, int length, int address, int port) {
-    if (length > MAX_PAYLOAD) {
-      throw new IllegalArgumentException("a UDP datagram carries at most " + MAX_PAYLOAD + " bytes over IPv4, got "
-          + length + " (EMSGSIZE)");
+  private ByteBuf beginSend(UdpEndpoint e, int length, long hi, long lo, int port) {
+    boolean ipv4 = UdpPeer.isIpv4(hi, lo);
+    int max = ipv4 ? MAX_PAYLOAD : MAX_PAYLOAD_IPV6;
+    if (length > max) {
+      throw new IllegalArgumentException("a UDP datagram carries at most " + max + " bytes over "
+          + (ipv4 ? "IPv4" : "IPv6") + ", got " + length + " (EMSGSIZE)");
     }
-    checkDestination(address, port);
+    checkDestination(hi, lo, port);
     ensureBound(e);
-    ByteBuf out = ip.beginDatagram();
+    ByteBuf out = ipv4 ? ip.beginDatagram() : ip6.beginDatagram();
     out.writeZero(UdpHeader.LENGTH);
     return out;
   }
 
-  /** RFC 768: the header, and the checksum over it, the data and the pseudo-header; then IP sends it. */
-  private void finishSend(UdpEndpoint e, ByteBuf out, int length, int address, int port) {
+  /**
+   * RFC 768: the header, and the checksum over it, the data and the pseudo-header (RFC 8200 §8.1's
+   * over IPv6); then IP sends it.
+   */
+  private void finishSend(UdpEndpoint e, ByteBuf out, int length, long hi, long lo, int port) {
     int start = out.writerIndex() - length - UdpHeader.LENGTH;
-    // RFC 768: a computed zero goes as 0xFFFF; RFC 1122 §4.1.3.4: checksums are on by default.
     tx.wrap(out, start)
         .setSourcePort(e.localPort())
         .setDestinationPort(port)
-        .setLength(UdpHeader.LENGTH + length)
-        .fillChecksum(ip.address(), address);
+        .setLength(UdpHeader.LENGTH + length);
     counters.increment(StackCounter.UDP_OUT_DATAGRAMS);
-    // DF clear: UDP has no path MTU discovery of its own here, so a datagram larger than the MTU
-    // leaves in fragments (RFC 791 §3.2; RFC 8085 §3.2 leaves it to the application to size them).
-    ip.sendDatagram(IpProtocol.UDP, address, false);
+    if (UdpPeer.isIpv4(hi, lo)) {
+      // RFC 768: a computed zero goes as 0xFFFF; RFC 1122 §4.1.3.4: checksums are on by default.
+      int address = UdpPeer.ipv4(lo);
+      tx.fillChecksum(ip.address(), address);
+      // DF clear: UDP has no path MTU discovery of its own here, so a datagram larger than the MTU
+      // leaves in fragments (RFC 791 §3.2; RFC 8085 §3.2 leaves it to the application to size them).
+      ip.sendDatagram(IpProtocol.UDP, address, false);
+    } else {
+      // RFC 8200 §8.1: the checksum is mandatory, a computed zero goes as 0xFFFF. Larger than the
+      // MTU, the IPv6 layer fragments at the source (§4.5).
+      tx.fillChecksum6(ip6.addressHi(), ip6.addressLo(), hi, lo);
+      ip6.sendDatagram(IpProtocol.UDP, hi, lo);
+    }
   }
 
   @Override
@@ -262,6 +332,7 @@ public final class UdpLayer implements ProtocolHandler {
       return;
     }
     int source = header.source();
+    long sourceLo = UdpPeer.loOf(source);
     // RFC 1122 §4.1.3.4: "If a UDP datagram is received with a checksum that is non-zero and
     // invalid, UDP MUST silently discard the datagram." Zero means none was sent (RFC 768). A link
     // that verified the checksum, or the local host that left it for the link to fill, says so.
@@ -272,18 +343,59 @@ public final class UdpLayer implements ProtocolHandler {
     }
     int sourcePort = rx.sourcePort();
     UdpEndpoint e = byPort.get(rx.destinationPort());
-    if (e == null || !e.accepts(source, sourcePort)) {
+    if (e == null || !e.accepts(UdpPeer.IPV4_HI, sourceLo, sourcePort)) {
       counters.increment(StackCounter.UDP_NO_PORTS);
       sendPortUnreachable(header, buf, payloadIndex + payloadLength, nowNs);
       return;
     }
-    if (!e.queue().offer(buf, rx.payloadIndex(), rx.payloadLength(), source, sourcePort)) {
+    deliver(e, buf, UdpPeer.IPV4_HI, sourceLo, sourcePort);
+  }
+
+  /** Queues the datagram {@link #rx} wraps for {@code e}, or drops and counts it if the queue is full. */
+  private void deliver(UdpEndpoint e, ByteBuf buf, long sourceHi, long sourceLo, int sourcePort) {
+    if (!e.queue().offer(buf, rx.payloadIndex(), rx.payloadLength(), sourceHi, sourceLo, sourcePort)) {
       counters.increment(StackCounter.UDP_RCVBUF_ERRORS);
       counters.increment(StackCounter.UDP_IN_ERRORS);
       return;
     }
     counters.increment(StackCounter.UDP_IN_DATAGRAMS);
     e.events().onReadable(e);
+  }
+
+  /**
+   * UDP over IPv6 (RFC 8200 §8). The length field is checked as over IPv4 (RFC 768; a jumbogram's
+   * zero length, RFC 2675, is malformed here). RFC 8200 §8.1: "IPv6 receivers must discard UDP
+   * packets containing a zero checksum and should log the error" — dropped and counted as Linux
+   * counts it (UdpInCsumErrors and UdpInErrors), whatever the link says, since a zero field is no
+   * checksum at all; RFC 6935/6936's exception is for tunnel protocols, which this host has none
+   * of. A closed port draws ICMPv6 Port Unreachable (RFC 4443 §3.1, code 4).
+   */
+  @Override
+  public void receiveIpv6(Ipv6Header header, ByteBuf buf, int payloadIndex, int payloadLength, int offload,
+      long nowNs) {
+    if (rx.wrapChecked(buf, payloadIndex, payloadLength) != WireCheck.OK) {
+      counters.increment(StackCounter.UDP_IN_ERRORS);
+      return;
+    }
+    long sourceHi = header.sourceHi();
+    long sourceLo = header.sourceLo();
+    if (rx.checksum() == UdpHeader.NO_CHECKSUM
+        || (!Offload.isChecksumValid(offload)
+            && !rx.isChecksumValid6(sourceHi, sourceLo, header.destinationHi(), header.destinationLo()))) {
+      counters.increment(StackCounter.UDP_IN_CSUM_ERRORS);
+      counters.increment(StackCounter.UDP_IN_ERRORS);
+      return;
+    }
+    int sourcePort = rx.sourcePort();
+    UdpEndpoint e = byPort.get(rx.destinationPort());
+    if (e == null || !e.accepts(sourceHi, sourceLo, sourcePort)) {
+      counters.increment(StackCounter.UDP_NO_PORTS);
+      // RFC 4443 §2.4 (e): never about a packet to a multicast group (the IPv6 layer delivers UDP
+      // to this host's unicast address only), never to an unspecified or multicast source; rate-limited.
+      icmp6.sendDestinationUnreachable(header, Icmpv6Header.CODE_PORT_UNREACHABLE);
+      return;
+    }
+    deliver(e, buf, sourceHi, sourceLo, sourcePort);
   }
 
   /**
@@ -328,11 +440,22 @@ public final class UdpLayer implements ProtocolHandler {
    */
   @Override
   public void receiveIcmpError(IcmpError error, long nowNs) {
-    UdpError kind = UdpError.of(error.type(), error.code());
+    UdpError kind;
+    long hi;
+    long lo;
+    if (error.isIpv6()) {
+      // RFC 4443 §3; RFC 8200 §8: the same rule for ICMPv6 errors about what was sent over IPv6.
+      kind = UdpError.of6(error.type(), error.code());
+      hi = error.quotedDestinationHi();
+      lo = error.quotedDestinationLo();
+    } else {
+      kind = UdpError.of(error.type(), error.code());
+      hi = UdpPeer.IPV4_HI;
+      lo = UdpPeer.loOf(error.quotedDestination());
+    }
     UdpEndpoint e = byPort.get(error.sourcePort());
-    if (kind == null || e == null || !e.isConnected() || e.remoteAddress() != error.quotedDestination()
-        || e.remotePort() != error.destinationPort()) {
-      counters.increment(StackCounter.ICMP_IN_IGNORED);
+    if (kind == null || e == null || !e.isConnectedTo(hi, lo, error.destinationPort())) {
+      counters.increment(error.isIpv6() ? StackCounter.ICMP6_IN_IGNORED : StackCounter.ICMP_IN_IGNORED);
       return;
     }
     counters.increment(StackCounter.UDP_ICMP_ERRORS_REPORTED);

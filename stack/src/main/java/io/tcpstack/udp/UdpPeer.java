@@ -1,47 +1,104 @@
 package io.tcpstack.udp;
 
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
 
 /**
- * The one place that knows how UDP names a peer's address: an IPv4 address in an {@code int}
- * (network byte order in its bits, as {@link Ipv4Address}), with the port beside it as another
- * {@code int}. The receive queue stores it in {@link #ADDRESS_BYTES} bytes per datagram; {@link
- * UdpEndpoint} keeps the connected peer and the last sender in this form.
- *
- * <p>When UDP learns IPv6, this class, the {@code int address} parameters of {@link UdpEndpoint}
- * and {@link UdpLayer}, and the API's conversion ({@code io.tcpstack.api.UdpAddresses}) are what
- * change; nothing else in the package looks inside an address.
+ * The one place that knows how UDP names a peer's address: as {@link IpAddress} does, in two
+ * {@code long}s (bytes 0-7 and 8-15 of the IPv6 address), an IPv4 address held as the IPv4-mapped
+ * {@code ::ffff:a.b.c.d} (RFC 4291 §2.5.5.2) — so one endpoint speaks both families, as a Linux
+ * {@code ::} socket does, and nothing is allocated per datagram. The port is beside it as an {@code
+ * int}. The receive queue stores an address in a family byte and 4 or 16 bytes per datagram
+ * ({@link #recordBytes}); {@link UdpEndpoint} keeps the connected peer and the last sender in the
+ * two-long form.
  */
 final class UdpPeer {
 
-  /** Bytes an address takes in a receive-queue record. */
-  static final int ADDRESS_BYTES = 4;
+  /** Bytes an IPv4 sender takes in a receive-queue record: the family byte and 4. */
+  static final int IPV4_RECORD_BYTES = 1 + Integer.BYTES;
+  /** Bytes an IPv6 sender takes in a receive-queue record: the family byte and 16. */
+  static final int IPV6_RECORD_BYTES = 1 + IpAddress.IPV6_BYTES;
 
-  /** No address: an unconnected endpoint's peer. */
-  static final int NONE = Ipv4Address.UNSPECIFIED;
+  private static final int FAMILY_IPV4 = 4;
+  private static final int FAMILY_IPV6 = 6;
+
+  /** No address: an unconnected endpoint's peer ({@code ::}). */
+  static final long NONE_HI = 0;
+  static final long NONE_LO = 0;
+
+  private static final long MAPPED_LO_PREFIX = 0x0000_FFFF_0000_0000L;
 
   private UdpPeer() {}
 
-  /** Writes {@code address} into {@code queue}'s ring at {@code at}; returns the index after it. */
-  static int write(DatagramQueue queue, int at, int address) {
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      at = queue.putByte(at, address >>> shift);
+  /** The high long of every IPv4-mapped address. */
+  static final long IPV4_HI = 0;
+
+  /** The low long of IPv4 {@code address}, mapped. */
+  static long loOf(int address) {
+    return MAPPED_LO_PREFIX | (address & 0xFFFF_FFFFL);
+  }
+
+  static boolean isIpv4(long hi, long lo) {
+    return IpAddress.isIpv4Mapped(hi, lo);
+  }
+
+  /** The IPv4 address of a mapped {@code hi, lo}. */
+  static int ipv4(long lo) {
+    return (int) lo;
+  }
+
+  /** Bytes the address takes in a receive-queue record. */
+  static int recordBytes(long hi, long lo) {
+    return isIpv4(hi, lo) ? IPV4_RECORD_BYTES : IPV6_RECORD_BYTES;
+  }
+
+  /** Writes the address into {@code queue}'s ring at {@code at}; returns the index after it. */
+  static int write(DatagramQueue queue, int at, long hi, long lo) {
+    if (isIpv4(hi, lo)) {
+      at = queue.putByte(at, FAMILY_IPV4);
+      return putBytes(queue, at, lo, Integer.BYTES);
+    }
+    at = queue.putByte(at, FAMILY_IPV6);
+    at = putBytes(queue, at, hi, Long.BYTES);
+    return putBytes(queue, at, lo, Long.BYTES);
+  }
+
+  private static int putBytes(DatagramQueue queue, int at, long value, int bytes) {
+    for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+      at = queue.putByte(at, (int) (value >>> shift));
     }
     return at;
   }
 
-  /** Reads an address written by {@link #write}. */
-  static int read(DatagramQueue queue, int at) {
-    int address = 0;
-    for (int i = 0; i < ADDRESS_BYTES; i++) {
-      address = address << 8 | queue.getByte(at);
+  private static long getBytes(DatagramQueue queue, int at, int bytes) {
+    long value = 0;
+    for (int i = 0; i < bytes; i++) {
+      value = value << 8 | queue.getByte(at);
       at = queue.wrap(at + 1);
     }
-    return address;
+    return value;
+  }
+
+  /** The bytes the address written at {@code at} takes, family byte included. */
+  static int readLength(DatagramQueue queue, int at) {
+    return queue.getByte(at) == FAMILY_IPV4 ? IPV4_RECORD_BYTES : IPV6_RECORD_BYTES;
+  }
+
+  /** The high long of the address written by {@link #write} at {@code at}. */
+  static long readHi(DatagramQueue queue, int at) {
+    return queue.getByte(at) == FAMILY_IPV4 ? IPV4_HI : getBytes(queue, queue.wrap(at + 1), Long.BYTES);
+  }
+
+  /** The low long of the address written by {@link #write} at {@code at}. */
+  static long readLo(DatagramQueue queue, int at) {
+    if (queue.getByte(at) == FAMILY_IPV4) {
+      return MAPPED_LO_PREFIX | getBytes(queue, queue.wrap(at + 1), Integer.BYTES);
+    }
+    return getBytes(queue, queue.wrap(at + 1 + Long.BYTES), Long.BYTES);
   }
 
   /**
-   * Whether a datagram to {@code address} must never draw an ICMP error: the limited broadcast, a
+   * Whether a datagram to IPv4 {@code address} must never draw an ICMP error: the limited broadcast, a
    * subnet's broadcast, multicast (RFC 1122 §3.2.2: "an ICMP error message MUST NOT be sent as the
    * result of receiving ... a datagram destined to an IP broadcast or IP multicast address").
    */
@@ -54,7 +111,16 @@ final class UdpPeer {
         && (address & hostMask) == hostMask;
   }
 
-  static String toString(int address, int port) {
-    return Ipv4Address.toString(address) + ":" + port;
+  /** An address to show: IPv4 dotted, IPv6 in brackets (RFC 5952 §6), then the port. */
+  static String toString(long hi, long lo, int port) {
+    if (isIpv4(hi, lo)) {
+      return Ipv4Address.toString(ipv4(lo)) + ":" + port;
+    }
+    return "[" + IpAddress.ipv6ToString(hi, lo) + "]:" + port;
+  }
+
+  /** The address as an {@link IpAddress} (allocates: for callers off the datagram path). */
+  static IpAddress toIpAddress(long hi, long lo) {
+    return isIpv4(hi, lo) ? IpAddress.ofIpv4(ipv4(lo)) : IpAddress.ofIpv6(hi, lo);
   }
 }

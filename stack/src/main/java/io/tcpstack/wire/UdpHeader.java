@@ -129,6 +129,37 @@ public final class UdpHeader {
     return InternetChecksum.finish(sum(sourceAddress, destinationAddress)) == 0;
   }
 
+  /**
+   * Whether the checksum over the IPv6 pseudo-header (RFC 8200 §8.1) for these addresses and the
+   * {@link #length()}-byte datagram is right. Unlike {@link #isChecksumValid}, a zero field is not
+   * taken as "no checksum": RFC 8200 §8.1 makes the checksum mandatory over IPv6, and a receiver
+   * drops a datagram whose field is zero before asking this.
+   */
+  public boolean isChecksumValid6(long sourceHi, long sourceLo, long destinationHi, long destinationLo) {
+    return InternetChecksum.finish(sum6(sourceHi, sourceLo, destinationHi, destinationLo)) == 0;
+  }
+
+  /**
+   * As {@link #fillChecksum}, over the IPv6 pseudo-header (RFC 8200 §8.1: "if that computation
+   * yields a result of zero, it must be changed to hex FFFF for placement in the UDP header").
+   */
+  public UdpHeader fillChecksum6(long sourceHi, long sourceLo, long destinationHi, long destinationLo) {
+    if (length() < LENGTH) {
+      throw new IllegalArgumentException(
+          "UDP length field " + length() + " is shorter than the 8-byte header: set it first");
+    }
+    setChecksum(0);
+    int checksum = InternetChecksum.finish(sum6(sourceHi, sourceLo, destinationHi, destinationLo));
+    return setChecksum(checksum == 0 ? COMPUTED_ZERO_CHECKSUM : checksum);
+  }
+
+  private int sum6(long sourceHi, long sourceLo, long destinationHi, long destinationLo) {
+    int length = length();
+    int pseudo = InternetChecksum.pseudoHeaderSum6(sourceHi, sourceLo, destinationHi, destinationLo,
+        IpProtocol.UDP, length);
+    return InternetChecksum.sum(buffer, offset, length, pseudo);
+  }
+
   public UdpHeader setSourcePort(int port) {
     buffer.setShort(offset + SOURCE_PORT_FIELD_OFFSET, port);
     return this;

@@ -16,16 +16,21 @@ import io.tcpstack.StackConfig;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.testing.Packets;
+import io.tcpstack.testing.Packets6;
 import io.tcpstack.testing.PipeDevice;
 import io.tcpstack.udp.UdpError;
 import io.tcpstack.udp.UdpLayer;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.DatagramPacket;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +56,7 @@ class UdpSocketTest {
   private static final int ECHO_PORT = 7;
   private static final InetSocketAddress SERVER_ECHO =
       new InetSocketAddress(Ipv4Address.toInet(Packets.STACK), ECHO_PORT);
+  private static final InetSocketAddress SERVER_ECHO6 = new InetSocketAddress(Packets6.STACK6.toInet(), ECHO_PORT);
 
   private StackRuntime client;
   private StackRuntime server;
@@ -59,8 +65,8 @@ class UdpSocketTest {
   @BeforeEach
   void start() {
     PipeDevice[] link = PipeDevice.pair(1500);
-    client = StackRuntime.start(config(Packets.HOST), link[0]);
-    server = StackRuntime.start(config(Packets.STACK), link[1]);
+    client = StackRuntime.start(config(Packets.HOST, Packets6.HOST6), link[0]);
+    server = StackRuntime.start(config(Packets.STACK, Packets6.STACK6), link[1]);
   }
 
   @AfterEach
@@ -78,8 +84,9 @@ class UdpSocketTest {
     Thread.interrupted();
   }
 
-  private static StackConfig config(int address) {
-    return StackConfig.builder().address(address, 24).mtu(1500).build();
+  /** Both families on the link, as serve's default: IPv4 /24 and IPv6 /64. */
+  private static StackConfig config(int address, IpAddress address6) {
+    return StackConfig.builder().address(address, 24).address6(address6, 64).mtu(1500).build();
   }
 
   private static ByteBuffer utf8(String s) {
@@ -188,14 +195,116 @@ class UdpSocketTest {
   }
 
   @Test
-  void ipv6AndUnresolvedAddressesAreRefusedClearly() throws Exception {
+  void unresolvedMulticastAndUnspecifiedIpv6AddressesAreRefusedClearly() throws Exception {
     try (UdpSocket s = UdpSocket.open(client)) {
-      InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("::1"), 7);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.send(utf8("x"), v6));
-      assertTrue(e.getMessage().contains("IPv6"), e.getMessage());
-      assertThrows(IllegalArgumentException.class, () -> s.connect(v6));
+      for (String bad : new String[] {"ff02::1", "::"}) {
+        InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName(bad), 7);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.send(utf8("x"), v6));
+        assertTrue(e.getMessage().contains("unicast"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> s.connect(v6));
+      }
       assertThrows(IllegalArgumentException.class,
           () -> s.send(utf8("x"), InetSocketAddress.createUnresolved("example.invalid", 7)));
+      SocketException tooLong = assertThrows(SocketException.class,
+          () -> s.send(ByteBuffer.allocate(UdpLayer.MAX_PAYLOAD_IPV6 + 1), SERVER_ECHO6));
+      assertTrue(tooLong.getMessage().contains("IPv6"), tooLong.getMessage());
+    }
+  }
+
+  // --- IPv6 ---
+
+  @Test
+  void overIpv6TheEchoComesBackFromAnInet6AddressAndOneSocketSpeaksBothFamilies() throws Exception {
+    blockingEcho();
+    try (UdpSocket s = UdpSocket.open(client)) {
+      s.setReceiveTimeout(GUARD);
+      s.send(utf8("hello, udp6"), SERVER_ECHO6);
+      ByteBuffer b = ByteBuffer.allocate(100);
+      InetSocketAddress from = s.receive(b);
+      assertEquals(SERVER_ECHO6, from);
+      assertInstanceOf(Inet6Address.class, from.getAddress());
+      assertEquals("hello, udp6", string(b));
+      // The same socket, and the same echo socket, over IPv4 next: the sender's family follows.
+      s.send(utf8("hello, udp4"), SERVER_ECHO);
+      b.clear();
+      InetSocketAddress from4 = s.receive(b);
+      assertEquals(SERVER_ECHO, from4);
+      assertInstanceOf(Inet4Address.class, from4.getAddress());
+      assertEquals("hello, udp4", string(b));
+      // A datagram larger than the MTU crosses in IPv6 fragments, both ways.
+      byte[] big = Packets.pattern(20_000);
+      s.send(new DatagramPacket(big, big.length, SERVER_ECHO6));
+      DatagramPacket p = new DatagramPacket(new byte[30_000], 30_000);
+      s.receive(p);
+      assertEquals(20_000, p.getLength());
+      assertEquals(SERVER_ECHO6, p.getSocketAddress());
+      assertArrayEquals(big, java.util.Arrays.copyOf(p.getData(), 20_000));
+      assertTrue(client.counters().get(StackCounter.IP6_FRAG_OKS) >= 1, "it left in fragments");
+      assertTrue(server.counters().get(StackCounter.IP6_FRAG_OKS) >= 1, "and came back in fragments");
+    }
+  }
+
+  @Test
+  void aConnectedIpv6SocketLearnsOfAClosedPortAsConnectionRefused() throws Exception {
+    try (UdpSocket s = UdpSocket.open(client)) {
+      InetSocketAddress closed = new InetSocketAddress(Packets6.STACK6.toInet(), 9999);
+      s.connect(closed);
+      assertEquals(closed, s.getRemoteAddress());
+      s.setReceiveTimeout(GUARD);
+      s.send(utf8("anyone?"));
+      ByteBuffer b = ByteBuffer.allocate(16);
+      assertThrows(ConnectionRefusedException.class, () -> s.receive(b));
+      assertEquals(1, server.counters().get(StackCounter.UDP_NO_PORTS));
+      assertEquals(1, server.counters().get(StackCounter.ICMP6_OUT_DEST_UNREACHS));
+      s.setReceiveTimeout(Duration.ofMillis(50));
+      assertThrows(SocketTimeoutException.class, () -> s.receive(b), "once");
+    }
+  }
+
+  @Test
+  void aChannelOverIpv6ReusesTheSenderObjectOnlyWhileThePeerIsUnchanged() throws Exception {
+    UdpChannel c = client.call(() -> UdpChannel.bind(client.stack(), 6000, null)).get(GUARD.toSeconds(),
+        TimeUnit.SECONDS);
+    try (UdpSocket s = UdpSocket.open(server)) {
+      InetSocketAddress to6 = new InetSocketAddress(Packets6.HOST6.toInet(), 6000);
+      InetSocketAddress to4 = new InetSocketAddress(Ipv4Address.toInet(Packets.HOST), 6000);
+      s.send(utf8("one"), to6);
+      s.send(utf8("two"), to6);
+      s.send(utf8("three"), to4);
+      long deadline = System.nanoTime() + GUARD.toNanos();
+      while (client.call(c::queuedDatagrams).get() < 3 && System.nanoTime() - deadline < 0) {
+        Thread.sleep(1);
+      }
+      List<InetSocketAddress> senders = client.call(() -> {
+        ByteBuf b = client.stack().config().allocator().heapBuffer(16);
+        try {
+          return List.of(c.receive(b), c.receive(b), c.receive(b));
+        } finally {
+          b.release();
+        }
+      }).get();
+      assertEquals(new InetSocketAddress(Packets6.STACK6.toInet(), s.getLocalPort()), senders.get(0));
+      assertSame(senders.get(0), senders.get(1));
+      assertEquals(new InetSocketAddress(Ipv4Address.toInet(Packets.STACK), s.getLocalPort()), senders.get(2));
+      // And the channel answers over the family it was written to.
+      client.call(() -> {
+        ByteBuf b = client.stack().config().allocator().heapBuffer(4).writeInt(6);
+        try {
+          c.send(b, senders.get(0));
+        } finally {
+          b.release();
+        }
+        return null;
+      }).get();
+      s.setReceiveTimeout(GUARD);
+      ByteBuffer b = ByteBuffer.allocate(8);
+      assertEquals(new InetSocketAddress(Packets6.HOST6.toInet(), 6000), s.receive(b));
+      assertEquals(4, b.position());
+    } finally {
+      client.call(() -> {
+        c.close();
+        return null;
+      }).get();
     }
   }
 

@@ -25,6 +25,7 @@ import io.tcpstack.stats.StackCounter;
 import io.tcpstack.testing.CapturingSink;
 import io.tcpstack.testing.Packets;
 import io.tcpstack.testing.StackHarness;
+import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Header;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +106,7 @@ class UdpLayerTest {
         ByteBuf b = Unpooled.buffer(UdpLayer.MAX_PAYLOAD);
         try {
           while (endpoint.receive(b) >= 0) {
-            endpoint.send(b, endpoint.senderAddress(), endpoint.senderPort());
+            endpoint.send(b, endpoint.senderHi(), endpoint.senderLo(), endpoint.senderPort());
             b.clear();
           }
         } finally {
@@ -188,7 +189,7 @@ class UdpLayerTest {
     try {
       assertEquals(6, e.receive(b));
       assertEquals("no sum", string(b));
-      assertEquals(HOST, e.senderAddress());
+      assertEquals(IpAddress.ofIpv4(HOST), e.senderAddress());
       assertEquals(CLIENT_PORT, e.senderPort());
     } finally {
       b.release();
@@ -243,7 +244,7 @@ class UdpLayerTest {
         @Override
         public void onReadable(UdpEndpoint endpoint) {
           while (endpoint.receive(scratch) >= 0) {
-            endpoint.send(scratch, endpoint.senderAddress(), endpoint.senderPort());
+            endpoint.send(scratch, endpoint.senderHi(), endpoint.senderLo(), endpoint.senderPort());
             scratch.clear();
           }
         }
@@ -429,7 +430,7 @@ class UdpLayerTest {
       h.send(toStack(7, pattern(500))); // 8 + 500 bytes of the queue each
     }
     assertEquals(4, e.queuedDatagrams());
-    assertEquals(4 * (DatagramQueue.RECORD_HEADER + 500), e.queuedBytes());
+    assertEquals(4 * (DatagramQueue.RECORD_HEADER_IPV4 + 500), e.queuedBytes());
     assertEquals(1, h.counter(StackCounter.UDP_RCVBUF_ERRORS));
     assertEquals(1, h.counter(StackCounter.UDP_IN_ERRORS));
     assertEquals(4, h.counter(StackCounter.UDP_IN_DATAGRAMS));

@@ -219,4 +219,27 @@ class UdpHeaderTest {
           assertTrue(new UdpHeader().wrap(buf, 1).toString().contains("truncated"));
         });
   }
+
+  @Test
+  void overIpv6TheChecksumCoversTheIpv6PseudoHeaderAndAComputedZeroIsSentAsAllOnes() {
+    IpAddress src = IpAddress.parse("fd00:7463:7073::2");
+    IpAddress dst = IpAddress.parse("fd00:7463:7073::1");
+    using(
+        ALLOC.directBuffer(12).writeZero(12),
+        buf -> {
+          UdpHeader h = new UdpHeader().wrap(buf, 0).setSourcePort(1234).setDestinationPort(5678).setLength(12);
+          buf.setShort(8, 0x4242);
+          int sum = InternetChecksum.sum(buf, 0, 12,
+              InternetChecksum.pseudoHeaderSum6(src.hi(), src.lo(), dst.hi(), dst.lo(), IpProtocol.UDP, 12));
+          buf.setShort(10, InternetChecksum.finish(sum)); // now the whole sum is 0xffff
+          h.fillChecksum6(src.hi(), src.lo(), dst.hi(), dst.lo());
+          assertEquals(UdpHeader.COMPUTED_ZERO_CHECKSUM, h.checksum(), "RFC 8200 §8.1: zero goes as FFFF");
+          assertTrue(h.isChecksumValid6(src.hi(), src.lo(), dst.hi(), dst.lo()));
+          assertFalse(h.isChecksumValid6(dst.hi(), dst.lo(), src.hi(), src.lo() + 1), "other addresses");
+          assertFalse(h.isChecksumValid(Ipv4Address.parse("198.18.0.2"), Ipv4Address.parse("198.18.0.1")),
+              "not the IPv4 pseudo-header");
+          buf.setShort(8, 0x4243);
+          assertFalse(h.isChecksumValid6(src.hi(), src.lo(), dst.hi(), dst.lo()), "a corrupted datagram");
+        });
+  }
 }
