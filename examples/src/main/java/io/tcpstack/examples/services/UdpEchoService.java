@@ -77,7 +77,7 @@ public final class UdpEchoService implements AutoCloseable {
   private static final class Echo implements UdpChannelHandler {
     @Override
     public void onReadable(UdpChannel channel) {
-      ByteBuf datagram = channel.stack().config().allocator().directBuffer(UdpLayer.MAX_PAYLOAD);
+      ByteBuf datagram = channel.stack().config().allocator().directBuffer(UdpLayer.MAX_PAYLOAD_IPV6); // the larger of the two families' limits
       try {
         InetSocketAddress from;
         while ((from = channel.receive(datagram)) != null) {
