@@ -20,6 +20,8 @@ import io.tcpstack.wire.Ipv4Header;
 import io.tcpstack.wire.Ipv6Header;
 import io.tcpstack.wire.UdpHeader;
 import io.tcpstack.wire.WireCheck;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
@@ -49,6 +51,9 @@ import java.util.Set;
  * passed in); stack thread only.
  */
 public final class UdpLayer implements ProtocolHandler {
+
+  /** Ports bound and released, at DEBUG. */
+  private static final Logger log = LoggerFactory.getLogger(UdpLayer.class);
 
   /** Linux's {@code net.core.rmem_default}: the receive queue's byte limit unless the socket asks otherwise. */
   public static final int DEFAULT_RECEIVE_BUFFER = 212_992;
@@ -168,6 +173,7 @@ public final class UdpLayer implements ProtocolHandler {
     } else {
       e.bound(port);
       byPort.put(port, e);
+      log.debug("UDP port {} bound", port);
     }
     open.add(e);
     return e;
@@ -205,6 +211,7 @@ public final class UdpLayer implements ProtocolHandler {
       if (!byPort.containsKey(port)) {
         e.bound(port);
         byPort.put(port, e);
+        log.debug("UDP port {} bound (ephemeral)", port);
         return;
       }
       port = port == EPHEMERAL_LAST ? EPHEMERAL_FIRST : port + 1;
@@ -216,6 +223,7 @@ public final class UdpLayer implements ProtocolHandler {
     open.remove(e);
     if (e.isBound() && byPort.get(e.localPort()) == e) {
       byPort.remove(e.localPort());
+      log.debug("UDP port {} released", e.localPort());
     }
   }
 

@@ -30,7 +30,7 @@ public final class LogOption {
       "drops", "io.tcpstack.drops",
       "runtime", "io.tcpstack.runtime",
       "tun", "io.tcpstack.tun",
-      "api", "io.tcpstack.api");
+      "netty", "io.tcpstack.netty");
 
   private static final String DEFAULT_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
   private static final String LOGGER_LEVEL = "org.slf4j.simpleLogger.log.";

@@ -154,7 +154,7 @@ public final class ServeOptions {
           + CongestionAlgorithm.DEFAULT.id() + ")\n"
           + "      --log SPEC              log levels (default info): LEVEL or LOGGER=LEVEL items, comma-separated;\n"
           + "                              levels trace debug info warn error off; loggers: a package or class, or\n"
-          + "                              tcp ip udp api runtime tun, drops (every dropped packet and why, debug),\n"
+          + "                              tcp ip udp netty runtime tun, drops (every dropped packet and why, debug),\n"
           + "                              packets (every packet in and out, trace); e.g. --log tcp=debug\n";
 
   /** Parses the arguments that follow {@code serve}. */

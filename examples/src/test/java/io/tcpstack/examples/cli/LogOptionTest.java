@@ -31,7 +31,7 @@ class LogOptionTest {
     assertEquals("--log level 'verbose' is not one of trace, debug, info, warn, error, off",
         assertThrows(UsageException.class, () -> LogOption.parse("tcp=verbose")).getMessage());
     assertEquals("--log logger 'a b' is not a logger name: use a package or class name, or one of "
-            + "api, drops, ip, packets, runtime, tcp, tun, udp",
+            + "drops, ip, netty, packets, runtime, tcp, tun, udp",
         assertThrows(UsageException.class, () -> LogOption.parse("a b=debug")).getMessage());
     assertThrows(UsageException.class, () -> LogOption.parse(""));
     assertThrows(UsageException.class, () -> LogOption.parse("debug,"));
