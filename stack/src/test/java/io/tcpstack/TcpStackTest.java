@@ -1,0 +1,78 @@
+package io.tcpstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tcpstack.tun.TunException;
+import io.tcpstack.wire.IpAddress;
+import io.tcpstack.wire.Ipv4Address;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link TcpStack}'s checks and failures that need no privilege: each message says what to do. */
+class TcpStackTest {
+
+  private static final int STACK = Ipv4Address.parse("198.18.0.2");
+  private static final IpAddress STACK6 = IpAddress.parse("fd00:7463:7073::2");
+
+  @Test
+  void noTunDriverSaysHowToLoadIt(@org.junit.jupiter.api.io.TempDir Path dir) {
+    // A clone device that does not exist, as on a machine without the tun module: nothing is created.
+    TunException e = assertThrows(TunException.class, () -> TcpStack.builder().address("198.18.0.2/24")
+        .devicePath(dir.resolve("no-such-tun")).open());
+    assertEquals(TunException.Reason.NOT_AVAILABLE, e.reason());
+    assertTrue(e.getMessage().contains("modprobe tun"), e.getMessage());
+    assertTrue(e.getMessage().contains("--device /dev/net/tun"), e.getMessage());
+  }
+
+  @Test
+  void missingNamespaceSaysHowToCreateIt() {
+    String name = "tcps-none-" + ProcessHandle.current().pid();
+    TunException e = assertThrows(TunException.class,
+        () -> TcpStack.builder().address("198.18.0.2/24").netns(name).open());
+    assertEquals(TunException.Reason.NAMESPACE, e.reason());
+    assertTrue(e.getMessage().contains("ip netns add " + name), e.getMessage());
+  }
+
+  @Test
+  void addressIsRequiredAndChecked() {
+    IllegalStateException none = assertThrows(IllegalStateException.class, () -> TcpStack.builder().open());
+    assertTrue(none.getMessage().contains("address(\"198.18.0.2/24\")"), none.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> TcpStack.builder().address("198.18.0.2"));
+    assertThrows(IllegalArgumentException.class, () -> TcpStack.builder().address("198.18.0.2/31"));
+    assertThrows(IllegalArgumentException.class, () -> TcpStack.builder().address6("198.18.0.2/24"));
+    IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+        () -> TcpStack.builder().address("198.18.0.2/24").hostAddress("198.18.1.1").open());
+    assertTrue(outside.getMessage().contains("198.18.0.0/24"), outside.getMessage());
+  }
+
+  @Test
+  void hostSideTakesTheLowestOtherAddress() {
+    assertEquals(Ipv4Address.parse("198.18.0.1"), TcpStack.defaultHost(STACK, 24));
+    assertEquals(Ipv4Address.parse("198.18.0.2"), TcpStack.defaultHost(Ipv4Address.parse("198.18.0.1"), 24));
+    assertEquals(IpAddress.parse("fd00:7463:7073::1"), TcpStack.defaultHost6(STACK6, 64));
+  }
+
+  @Test
+  void clashIsAnotherInterfaceWithAnOverlappingSubnet() {
+    List<String[]> addresses = List.of(new String[] {"eth0", "10.0.0.5/8"}, new String[] {"tun0", "198.18.0.1/24"});
+    assertEquals("tun0 has 198.18.0.1/24", TcpStack.clash(addresses, STACK, 24, null, 0, null));
+    // a wider route on another interface covers ours too
+    assertEquals("br0 has 198.18.5.1/16",
+        TcpStack.clash(List.<String[]>of(new String[] {"br0", "198.18.5.1/16"}), STACK, 24, null, 0, null));
+    // the stack's own (prepared, persistent) device carries the host address already
+    assertNull(TcpStack.clash(addresses, STACK, 24, null, 0, "tun0"));
+    assertNull(TcpStack.clash(addresses, Ipv4Address.parse("198.18.1.2"), 24, null, 0, null));
+  }
+
+  @Test
+  void clashOfTheIpv6PrefixOnlyWithIpv6() {
+    List<String[]> addresses = List.of(new String[] {"tun0", "fd00:7463:7073::1/64"}, new String[] {"x", "garbage"});
+    assertEquals("tun0 has fd00:7463:7073::1/64", TcpStack.clash(addresses, STACK, 24, STACK6, 64, null));
+    assertNull(TcpStack.clash(addresses, STACK, 24, null, 0, null));
+    assertNull(TcpStack.clash(addresses, STACK, 24, IpAddress.parse("fd00:7463:7073:1::2"), 64, null));
+  }
+}
