@@ -178,6 +178,16 @@ public final class TcpStack implements AutoCloseable {
       return this;
     }
 
+    /** The kernel side's IPv6 address on the device; in the stack's IPv6 prefix ({@link #address6}). */
+    public Builder hostAddress6(String ip) {
+      IpAddress a = IpAddress.parse(ip);
+      if (a.isIpv4()) {
+        throw new IllegalArgumentException("hostAddress6 needs an IPv6 address, got " + a);
+      }
+      hostAddress6 = a;
+      return this;
+    }
+
     /**
      * Runs the device in network namespace {@code name}, which must exist ({@code ip netns add
      * NAME}); needs root. Unset: the caller's namespace.
@@ -231,6 +241,11 @@ public final class TcpStack implements AutoCloseable {
             + " must differ from the stack's and be in its subnet " + network(address, prefixLength));
       }
       IpAddress host6 = address6 == null ? null : hostAddress6 != null ? hostAddress6 : defaultHost6(address6, prefixLength6);
+      if (hostAddress6 != null && (address6 == null || hostAddress6.equals(address6)
+          || !hostAddress6.network(prefixLength6).equals(address6.network(prefixLength6)))) {
+        throw new IllegalArgumentException("the host IPv6 address " + hostAddress6
+            + " needs address6(...) and must differ from it and be in its prefix");
+      }
       if (netns != null && !Files.exists(Path.of("/run/netns", netns))) {
         throw new TunException(TunException.Reason.NAMESPACE, 0, "network namespace " + netns
             + " does not exist: create it first with: ip netns add " + netns);

@@ -47,6 +47,10 @@ class TcpStackTest {
     IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
         () -> TcpStack.builder().address("198.18.0.2/24").hostAddress("198.18.1.1").open());
     assertTrue(outside.getMessage().contains("198.18.0.0/24"), outside.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> TcpStack.builder().address("198.18.0.2/24")
+        .hostAddress6("fd00:7463:7073::1").open()); // no address6
+    assertThrows(IllegalArgumentException.class, () -> TcpStack.builder().address("198.18.0.2/24")
+        .address6("fd00:7463:7073::2/64").hostAddress6("fd00:7463:7074::1").open());
   }
 
   @Test
