@@ -47,6 +47,22 @@ class TcpStackIntegrationTest {
   }
 
   @Test
+  void kernelSideGetsBothAddressesAndReachesTheStackOnEach() throws Exception {
+    Privileged.assumeRootAndTun();
+    try (TestNamespace ns = TestNamespace.create();
+        TcpStack stack = TcpStack.builder().address("198.18.0.2/24").address6("fd00:7463:7073::2/64")
+            .netns(ns.name()).tun("emb0").mtu(1400).offloads(false).open()) {
+      assertEquals("emb0", stack.deviceName());
+      String link = ns.ip("-o", "addr", "show", "dev", "emb0").assertSuccess().stdout();
+      assertTrue(link.contains("inet 198.18.0.1/24"), link);
+      assertTrue(link.contains("inet6 fd00:7463:7073::1/64"), link);
+      assertTrue(ns.ip("-o", "link", "show", "dev", "emb0").assertSuccess().stdout().contains("mtu 1400"));
+      ns.exec(LIMIT, "ping", "-n", "-c", "1", "-W", "5", "198.18.0.2").assertSuccess();
+      ns.exec(LIMIT, "ping", "-6", "-n", "-c", "1", "-W", "5", "fd00:7463:7073::2").assertSuccess();
+    }
+  }
+
+  @Test
   void withoutCapNetAdminTheMessageSaysHowToGetIt() throws Exception {
     Privileged.assumeRootAndTun();
     assertTrue(Privileged.onPath("setpriv"), "setpriv (util-linux) is needed");
