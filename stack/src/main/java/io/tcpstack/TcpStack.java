@@ -3,6 +3,7 @@ package io.tcpstack;
 import io.tcpstack.api.TcpServerSocket;
 import io.tcpstack.api.TcpSocket;
 import io.tcpstack.api.UdpSocket;
+import io.tcpstack.runtime.AddressClash;
 import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.tun.TunDevice;
@@ -12,13 +13,11 @@ import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The stack as a library, in one call: opens a TUN device (optionally inside a named network
@@ -26,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * own, and returns this handle.
  *
  * <pre>{@code
- * try (TcpStack stack = TcpStack.builder().address("198.18.0.2/24").netns("demo").open()) {
- *   TcpServerSocket server = stack.listen(7);
+ * try (TcpStack stack = TcpStack.builder().address("198.18.0.2/24").netns("demo").open();
+ *     TcpServerSocket server = stack.listen(7)) {
+ *   TcpSocket client = server.accept();
  *   ...
  * }
  * }</pre>
@@ -40,49 +40,155 @@ import java.util.concurrent.TimeUnit;
  * TunException} for a missing {@code /dev/net/tun} ({@link TunException.Reason#NOT_AVAILABLE}) or
  * missing privilege ({@link TunException.Reason#NOT_PERMITTED}), an {@link AddressInUseException}
  * when another interface in the namespace already has the subnet.
+ *
+ * <p>A launcher may stand in for {@link Builder#open}: the {@code ./tcpstack run NAME} command
+ * installs a {@link Provider}, so that the example program it runs gets the stack its command line
+ * describes ({@code --netns}, {@code --address}, {@code --impair}, {@code --pcap}, ...) from the
+ * same {@code TcpStack.builder()...open()} call the program makes when run on its own.
  */
 public final class TcpStack implements AutoCloseable {
 
   /** How long {@link #connect(InetSocketAddress)} waits for the handshake. */
   public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
-  /** The backlog of {@link #listen(int)}: connections that may wait to be accepted. */
-  public static final int BACKLOG = 128;
+
+  private static volatile Provider provider;
 
   private final StackRuntime runtime;
   private final String deviceName;
   private final String netns;
+  private final String description;
+  private final int backlog;
+  private final AutoCloseable onClose;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private TcpStack(StackRuntime runtime, String deviceName, String netns) {
+  private TcpStack(StackRuntime runtime, String deviceName, String netns, String description, int backlog,
+      AutoCloseable onClose) {
     this.runtime = runtime;
     this.deviceName = deviceName;
     this.netns = netns;
+    this.description = description;
+    this.backlog = backlog;
+    this.onClose = onClose;
   }
 
+  /**
+   * Starts describing a stack to open.
+   *
+   * @return a builder with the defaults: no address yet, MTU 1500, offloads on, the loop on a
+   *     thread of its own, backlog {@value StackConfig#DEFAULT_BACKLOG}
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The running stack: its core, counters and the event API ({@link io.tcpstack.api.TcpChannel} etc.). */
+  /**
+   * Opens the stacks a program asks for with {@link Builder#open}, in its place: how a launcher
+   * hands a program the stack its own command line describes. The builder's settings other than
+   * {@link Builder#ownThread} are the program's defaults, which the launcher's options replace.
+   */
+  @FunctionalInterface
+  public interface Provider {
+    /**
+     * Opens a stack for a program that called {@link Builder#open}.
+     *
+     * @param ownThread whether the program wants the loop on a thread of its own ({@link
+     *     Builder#ownThread})
+     * @return the running stack; closing it releases what the provider opened
+     * @throws IOException if the stack cannot be opened; the message says what to do
+     */
+    TcpStack open(boolean ownThread) throws IOException;
+  }
+
+  /**
+   * Installs (or, with null, removes) the provider that {@link Builder#open} defers to, for the
+   * whole process.
+   *
+   * @param provider the launcher's provider, or null to open stacks as the builder says again
+   */
+  public static void provide(Provider provider) {
+    TcpStack.provider = provider;
+  }
+
+  /**
+   * A handle over a stack someone else opened — a launcher with its own device set-up.
+   *
+   * @param runtime the running stack
+   * @param deviceName its device's name, for people
+   * @param netns the network namespace the device is in, or null for the caller's
+   * @param description one line saying where the stack is, returned by {@link #toString()}
+   * @param backlog the backlog {@link #listen(int)} uses
+   * @param onClose run by {@link #close()} after the runtime is closed (to remove what the opener
+   *     created), or null
+   * @return the handle; closing it closes {@code runtime}
+   */
+  public static TcpStack of(StackRuntime runtime, String deviceName, String netns, String description, int backlog,
+      AutoCloseable onClose) {
+    return new TcpStack(Objects.requireNonNull(runtime, "runtime"), deviceName, netns, description, backlog, onClose);
+  }
+
+  /**
+   * The running stack: its core, counters and the event API ({@link io.tcpstack.api.TcpChannel},
+   * {@link io.tcpstack.api.TcpServerChannel}, {@link io.tcpstack.api.UdpChannel}).
+   *
+   * @return the runtime; it is closed with this handle
+   */
   public StackRuntime runtime() {
     return runtime;
   }
 
-  /** The TUN device's name, e.g. {@code tun0}. */
+  /**
+   * The TUN device's name.
+   *
+   * @return e.g. {@code tun0}
+   */
   public String deviceName() {
     return deviceName;
   }
 
-  /** The network namespace the device is in, or null for the caller's. */
+  /**
+   * The network namespace the device is in.
+   *
+   * @return its name, or null for the caller's own namespace
+   */
   public String netns() {
     return netns;
   }
 
-  /** Listens on TCP {@code port} of the stack's addresses ({@link TcpServerSocket#bind}). */
+  /**
+   * Listens on TCP {@code port} of the stack's addresses (IPv4 and, if it has one, IPv6) with the
+   * stack's backlog ({@link Builder#backlog}).
+   *
+   * @param port 1..65535
+   * @return the listening socket; {@link TcpServerSocket#accept()} takes its connections
+   * @throws IOException if the port is taken already
+   */
   public TcpServerSocket listen(int port) throws IOException {
-    return TcpServerSocket.bind(runtime, port, BACKLOG);
+    return TcpServerSocket.bind(runtime, port, backlog);
   }
 
-  /** Opens a TCP connection from the stack to {@code remote} ({@link TcpSocket#connect}). */
+  /**
+   * Listens on TCP {@code port}: up to {@code backlog} established connections wait to be accepted
+   * (Linux's {@code listen(2)} backlog).
+   *
+   * @param port 1..65535
+   * @param backlog at least 1
+   * @return the listening socket
+   * @throws IOException if the port is taken already
+   */
+  public TcpServerSocket listen(int port, int backlog) throws IOException {
+    return TcpServerSocket.bind(runtime, port, backlog);
+  }
+
+  /**
+   * Opens a TCP connection from the stack to {@code remote}, waiting up to {@link #CONNECT_TIMEOUT}
+   * for the handshake.
+   *
+   * @param remote an IP address and port (no name resolution here)
+   * @return the connected socket
+   * @throws IOException if the peer refuses ({@link io.tcpstack.api.ConnectionRefusedException}),
+   *     does not answer ({@link io.tcpstack.api.ConnectionTimedOutException}), or {@code remote} is
+   *     unresolved
+   */
   public TcpSocket connect(InetSocketAddress remote) throws IOException {
     if (remote.isUnresolved()) {
       throw new IOException("unresolved address " + remote + ": the stack has no resolver, pass an IP address");
@@ -90,24 +196,63 @@ public final class TcpStack implements AutoCloseable {
     return TcpSocket.connect(runtime, remote.getAddress(), remote.getPort(), CONNECT_TIMEOUT);
   }
 
-  /** Binds UDP {@code port} of the stack's addresses ({@link UdpSocket#bind}). */
+  /**
+   * Binds UDP {@code port} of the stack's addresses.
+   *
+   * @param port 1..65535
+   * @return the bound socket
+   * @throws IOException if the port is taken already
+   */
   public UdpSocket bindUdp(int port) throws IOException {
     return UdpSocket.bind(runtime, port);
+  }
+
+  /**
+   * Blocks until the stack stops: another thread closed it, or its loop failed (the device went
+   * away, out of memory). A server's main thread can wait here while the event API serves.
+   *
+   * @throws IOException if the loop failed: the message says why
+   * @throws InterruptedException if the waiting thread is interrupted (Ctrl-C under the launcher)
+   */
+  public void awaitTermination() throws IOException, InterruptedException {
+    runtime.awaitTermination();
+    Throwable failure = runtime.failure();
+    if (failure != null) {
+      throw new IOException("the stack stopped: " + (failure.getMessage() != null ? failure.getMessage() : failure),
+          failure);
+    }
   }
 
   /** Stops the stack loop and closes the TUN device (a device created by {@link Builder#open} is gone). Idempotent. */
   @Override
   public void close() {
     runtime.close();
+    if (onClose != null && !closed.getAndSet(true)) {
+      try {
+        onClose.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing " + description + " failed: " + e.getMessage(), e);
+      }
+    }
   }
 
+  /**
+   * Where the stack is, in one line for people.
+   *
+   * @return e.g. {@code stack 198.18.0.2 on tun0 in netns demo, host side 198.18.0.1/24, mtu 1500}
+   */
   @Override
   public String toString() {
-    return "TcpStack[" + deviceName + (netns == null ? "" : " in netns " + netns) + "]";
+    return description;
   }
 
   /** Another interface in the namespace has the subnet already: the kernel would route it there, not to the stack. */
   public static final class AddressInUseException extends IOException {
+    /**
+     * Creates the exception.
+     *
+     * @param message which subnet, which interface has it, and what to do
+     */
     public AddressInUseException(String message) {
       super(message);
     }
@@ -127,6 +272,8 @@ public final class TcpStack implements AutoCloseable {
     private String tun;
     private int mtu = 1500;
     private boolean offloads = true;
+    private int backlog = StackConfig.DEFAULT_BACKLOG;
+    private boolean ownThread = true;
     private Path devicePath;
 
     private Builder() {}
@@ -218,6 +365,35 @@ public final class TcpStack implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The backlog of {@link TcpStack#listen(int)}: how many established connections may wait to be
+     * accepted on each listening port.
+     *
+     * @param backlog at least 1; {@value StackConfig#DEFAULT_BACKLOG} by default, as Linux's {@code somaxconn}
+     * @return this builder
+     */
+    public Builder backlog(int backlog) {
+      if (backlog < 1) {
+        throw new IllegalArgumentException("backlog must be at least 1, got " + backlog);
+      }
+      this.backlog = backlog;
+      return this;
+    }
+
+    /**
+     * Whether the stack loop runs on a thread of its own (the default). With false nothing runs it
+     * until the caller does: a Netty {@link io.tcpstack.netty.TcpStackEventLoop} over {@link
+     * TcpStack#runtime()}, or {@link StackRuntime#doWork()} and {@link StackRuntime#awaitWork()} in
+     * a loop of the caller's, whose thread becomes the stack thread.
+     *
+     * @param ownThread false to drive the loop from the caller's thread
+     * @return this builder
+     */
+    public Builder ownThread(boolean ownThread) {
+      this.ownThread = ownThread;
+      return this;
+    }
+
     /** The TUN clone device, {@code /dev/net/tun} by default (tests point it elsewhere). */
     Builder devicePath(Path devicePath) {
       this.devicePath = devicePath;
@@ -232,6 +408,10 @@ public final class TcpStack implements AutoCloseable {
      * @throws IllegalStateException no {@link #address} was given
      */
     public TcpStack open() throws IOException {
+      Provider p = provider;
+      if (p != null) {
+        return p.open(ownThread);
+      }
       if (!addressSet) {
         throw new IllegalStateException("address(...) is required, e.g. address(\"198.18.0.2/24\")");
       }
@@ -250,7 +430,10 @@ public final class TcpStack implements AutoCloseable {
         throw new TunException(TunException.Reason.NAMESPACE, 0, "network namespace " + netns
             + " does not exist: create it first with: ip netns add " + netns);
       }
-      refuseAddressClash(netns, tun, address, prefixLength, address6, prefixLength6);
+      refuseAddressClash(netns, tun, IpAddress.ofIpv4(address), prefixLength, "address(\"198.18.1.2/24\")");
+      if (address6 != null) {
+        refuseAddressClash(netns, tun, address6, prefixLength6, "address6(\"fd00:7463:7073:1::2/64\")");
+      }
       TunDevice.Builder b = TunDevice.builder()
           .hostAddress(Ipv4Address.toInet(host), prefixLength)
           .mtu(mtu)
@@ -278,8 +461,13 @@ public final class TcpStack implements AutoCloseable {
         if (address6 != null) {
           config.address6(address6, prefixLength6);
         }
-        StackRuntime runtime = StackRuntime.start(config.build(), new TunLink(device));
-        return new TcpStack(runtime, device.name(), netns);
+        StackRuntime runtime = ownThread ? StackRuntime.start(config.build(), new TunLink(device))
+            : StackRuntime.open(config.build(), new TunLink(device), System::nanoTime);
+        String description = "stack " + Ipv4Address.toString(address) + (address6 == null ? "" : " and " + address6)
+            + " on " + device.name() + (netns == null ? "" : " in netns " + netns)
+            + ", host side " + Ipv4Address.toString(host) + "/" + prefixLength
+            + (host6 == null ? "" : " and " + host6 + "/" + prefixLength6) + ", mtu " + mtu;
+        return new TcpStack(runtime, device.name(), netns, description, backlog, null);
       } catch (RuntimeException e) {
         device.close();
         throw e;
@@ -303,89 +491,13 @@ public final class TcpStack implements AutoCloseable {
     return Ipv4Address.toString(address & Ipv4Address.netmask(prefix)) + "/" + prefix;
   }
 
-  /**
-   * Refuses a subnet another interface of the namespace has (as {@code ./tcpstack serve} does):
-   * Linux would accept the address, but keep routing the subnet to the first interface, and the
-   * stack would never hear a thing. Best effort: without the {@code ip} command there is no check.
-   */
-  static void refuseAddressClash(String netns, String ownDevice, int address, int prefix, IpAddress address6,
-      int prefix6) throws AddressInUseException {
-    List<String[]> addresses;
-    try {
-      addresses = addresses(netns);
-    } catch (IOException e) {
-      return;
-    }
-    String clash = clash(addresses, address, prefix, address6, prefix6, ownDevice);
+  /** Refuses a subnet another interface of the namespace has ({@link AddressClash}), naming {@code instead}. */
+  private static void refuseAddressClash(String netns, String ownDevice, IpAddress address, int prefix,
+      String instead) throws AddressInUseException {
+    String clash = AddressClash.check(netns, ownDevice, address, prefix);
     if (clash != null) {
-      String where = netns == null ? "this network namespace" : "network namespace " + netns;
-      throw new AddressInUseException("the stack's subnet is already in use in " + where + ": " + clash
-          + " (another tcpstack still running?); pick another subnet, e.g. address(\"198.18.1.2/24\"),"
-          + " or remove that address");
+      throw new AddressInUseException(clash + " (another tcpstack still running?); pick another subnet, e.g. "
+          + instead + ", or remove that address");
     }
-  }
-
-  /**
-   * The first of {@code addresses} ({device, address/prefix}, IPv4 or IPv6) whose subnet overlaps
-   * the stack's, as "DEV has A/P"; or null. The stack's own device (a prepared persistent one) is skipped.
-   */
-  static String clash(List<String[]> addresses, int address, int prefix, IpAddress address6, int prefix6,
-      String ownDevice) {
-    for (String[] a : addresses) {
-      if (a[0].equals(ownDevice)) {
-        continue;
-      }
-      int slash = a[1].indexOf('/');
-      IpAddress other;
-      int otherPrefix;
-      try {
-        other = IpAddress.parse(a[1].substring(0, slash));
-        otherPrefix = Integer.parseInt(a[1].substring(slash + 1));
-      } catch (RuntimeException e) {
-        continue; // not an address we understand: no opinion
-      }
-      if (other.isIpv4()) {
-        if (otherPrefix >= 0 && otherPrefix <= 32
-            && Ipv4Address.sameSubnet(Ipv4Address.parse(other.toString()), address, Math.min(otherPrefix, prefix))) {
-          return a[0] + " has " + a[1];
-        }
-      } else if (address6 != null && otherPrefix >= 0 && otherPrefix <= IpAddress.IPV6_BITS) {
-        int common = Math.min(otherPrefix, prefix6);
-        if (other.network(common).equals(address6.network(common))) {
-          return a[0] + " has " + a[1];
-        }
-      }
-    }
-    return null;
-  }
-
-  /** {device, address/prefix} of each global address in {@code netns} (null: the caller's), from {@code ip -o addr}. */
-  private static List<String[]> addresses(String netns) throws IOException {
-    List<String> command = new ArrayList<>(List.of("ip"));
-    if (netns != null) {
-      command.addAll(List.of("-n", netns));
-    }
-    command.addAll(List.of("-o", "addr", "show", "scope", "global"));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out;
-    try {
-      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " failed: " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    List<String[]> addresses = new ArrayList<>();
-    for (String line : out.split("\n")) {
-      // "5: tun0    inet 198.18.0.1/24 scope global tun0\       valid_lft forever ..."
-      String[] f = line.trim().split("\\s+");
-      if (f.length >= 4 && (f[2].equals("inet") || f[2].equals("inet6"))) {
-        addresses.add(new String[] {f[1], f[3]});
-      }
-    }
-    return addresses;
   }
 }

@@ -1,7 +1,6 @@
 package io.tcpstack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +8,6 @@ import io.tcpstack.tun.TunException;
 import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@link TcpStack}'s checks and failures that need no privilege: each message says what to do. */
@@ -58,25 +56,5 @@ class TcpStackTest {
     assertEquals(Ipv4Address.parse("198.18.0.1"), TcpStack.defaultHost(STACK, 24));
     assertEquals(Ipv4Address.parse("198.18.0.2"), TcpStack.defaultHost(Ipv4Address.parse("198.18.0.1"), 24));
     assertEquals(IpAddress.parse("fd00:7463:7073::1"), TcpStack.defaultHost6(STACK6, 64));
-  }
-
-  @Test
-  void clashIsAnotherInterfaceWithAnOverlappingSubnet() {
-    List<String[]> addresses = List.of(new String[] {"eth0", "10.0.0.5/8"}, new String[] {"tun0", "198.18.0.1/24"});
-    assertEquals("tun0 has 198.18.0.1/24", TcpStack.clash(addresses, STACK, 24, null, 0, null));
-    // a wider route on another interface covers ours too
-    assertEquals("br0 has 198.18.5.1/16",
-        TcpStack.clash(List.<String[]>of(new String[] {"br0", "198.18.5.1/16"}), STACK, 24, null, 0, null));
-    // the stack's own (prepared, persistent) device carries the host address already
-    assertNull(TcpStack.clash(addresses, STACK, 24, null, 0, "tun0"));
-    assertNull(TcpStack.clash(addresses, Ipv4Address.parse("198.18.1.2"), 24, null, 0, null));
-  }
-
-  @Test
-  void clashOfTheIpv6PrefixOnlyWithIpv6() {
-    List<String[]> addresses = List.of(new String[] {"tun0", "fd00:7463:7073::1/64"}, new String[] {"x", "garbage"});
-    assertEquals("tun0 has fd00:7463:7073::1/64", TcpStack.clash(addresses, STACK, 24, STACK6, 64, null));
-    assertNull(TcpStack.clash(addresses, STACK, 24, null, 0, null));
-    assertNull(TcpStack.clash(addresses, STACK, 24, IpAddress.parse("fd00:7463:7073:1::2"), 64, null));
   }
 }

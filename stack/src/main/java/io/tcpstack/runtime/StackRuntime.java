@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -67,6 +68,8 @@ public final class StackRuntime implements AutoCloseable {
   private static final int WOKEN = 2;
   private volatile Throwable failure;
   private boolean closed;
+  /** Released once the loop has stopped: after {@link #close()}, or when it failed on its own. */
+  private final CountDownLatch terminated = new CountDownLatch(1);
 
   private StackRuntime(StackConfig config, Device device, LongSupplier clock, boolean ownThread) {
     this.device = device;
@@ -161,6 +164,16 @@ public final class StackRuntime implements AutoCloseable {
     return running && (thread == null || thread.isAlive());
   }
 
+  /**
+   * Blocks until the loop has stopped: {@link #close()} was called, or the loop failed on its own
+   * ({@link #failure()} says why). Any thread but the loop's.
+   *
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
   /** Why the loop stopped on its own (the device failed), or null. */
   public Throwable failure() {
     return failure;
@@ -239,6 +252,7 @@ public final class StackRuntime implements AutoCloseable {
       // Releasing buffers the loop may still touch would corrupt memory; leaking them is the lesser evil.
       log.error("the stack loop did not stop within {} ms; its buffers are not released", STOP_TIMEOUT_MS);
     }
+    terminated.countDown();
     log.debug("stack stopped; counters: {}", stack.counters());
   }
 
@@ -283,6 +297,7 @@ public final class StackRuntime implements AutoCloseable {
     } finally {
       running = false;
       rejectPendingCalls();
+      terminated.countDown();
     }
   }
 
