@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A client for the framing example server (io.tcpstack.examples.framing.FramingServer).
+"""A client for the framing example server (io.tcpstack.examples.FramingServer).
 
 The socket tutorials' client does ``client.send(data)`` then ``client.recv(1024)`` and hopes one
 recv() returns exactly one message. TCP is a byte stream, so it need not: sends may be merged and

@@ -155,6 +155,15 @@ public final class TcpStack implements AutoCloseable {
   }
 
   /**
+   * The backlog {@link #listen(int)} gives a listening port ({@link Builder#backlog}).
+   *
+   * @return how many established connections may wait to be accepted on each port
+   */
+  public int backlog() {
+    return backlog;
+  }
+
+  /**
    * Listens on TCP {@code port} of the stack's addresses (IPv4 and, if it has one, IPv6) with the
    * stack's backlog ({@link Builder#backlog}).
    *

@@ -87,10 +87,11 @@ class LauncherIT {
       "serve --address6 fd00::2", "serve --address6 nope/64", "serve --address6 fd00::2/200",
       "serve --host-address6 198.18.0.1", "run echo --address6 ff02::1/64", "serve --mtu 1000 --address6 fd00::2/64",
       "serve --address6",
-      "run", "run bogus", "run echo --port 0", "run echo --port", "run echo --bogus 1", "run echo extra",
-      "run upper --mtu 10", "run client", "run client nohost", "run client 1.2.3.4:99999", "run client 1.2.3:80",
-      "run client 198.18.0.1:80 --message", "run framing-client 198.18.0.1:9000", "run chat-client",
-      "run services --port 7", "demo extra"})
+      "run", "run bogus", "run echo 0", "run echo 70000", "run echo x", "run echo --port 7", "run echo --bogus 1",
+      "run echo 7 extra", "run upper --mtu 10", "run client", "run client nohost", "run client 1.2.3.4:99999",
+      "run client 1.2.3:80", "run client fd00::1:80", "run client [198.18.0.1]:80", "run client 198.18.0.1:80 --message",
+      "run client 198.18.0.1:80 two words", "run framing-client 198.18.0.1:9000", "run chat-client",
+      "run chat-client 198.18.0.1:80 extra", "run services 7", "demo extra"})
   void mistakesAreOneLineErrorsWithStatus2(String args) throws Exception {
     Result r = run(args.isEmpty() ? new String[0] : args.split(" "));
     assertEquals(2, r.exit, r.toString());

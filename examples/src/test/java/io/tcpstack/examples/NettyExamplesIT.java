@@ -3,7 +3,7 @@ package io.tcpstack.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tcpstack.examples.apps.NettyHttpExample;
+
 import io.tcpstack.testing.ProcessResult;
 import io.tcpstack.testing.RequiresTun;
 import io.tcpstack.testing.TestNamespace;
@@ -44,15 +44,15 @@ class NettyExamplesIT {
   void nettyHttpServesThePageKeepsConnectionsAliveAndAnswers404() throws Exception {
     try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "netty-http")) {
       String url = "http://" + STACK;
-      assertEquals(NettyHttpExample.PAGE, sh(ns, "curl -sS " + url + "/"));
+      assertEquals(NettyHttpServer.PAGE, sh(ns, "curl -sS " + url + "/"));
       // The same pipeline over IPv6: the listener takes both families.
-      assertEquals(NettyHttpExample.PAGE, sh(ns, "curl -sS -g 'http://[fd00:7463:7073::2]/'"));
+      assertEquals(NettyHttpServer.PAGE, sh(ns, "curl -sS -g 'http://[fd00:7463:7073::2]/'"));
       assertEquals("404 not found\n", sh(ns, "curl -sS -w '%{http_code} ' -o /dev/null " + url + "/nope; curl -sS "
           + url + "/nope"));
 
       // HTTP/1.1 keep-alive: two requests, one connection.
       ProcessResult both = ns.exec(LIMIT, "curl", "-sS", "-v", url + "/", url + "/");
-      assertEquals(NettyHttpExample.PAGE + NettyHttpExample.PAGE, both.assertSuccess().stdout());
+      assertEquals(NettyHttpServer.PAGE + NettyHttpServer.PAGE, both.assertSuccess().stdout());
       assertTrue(both.stderr().contains("Re-using existing connection"), both.stderr());
 
       // ApacheBench: HTTP/1.0 with Connection: keep-alive, 10 at a time; every request answered in full.
@@ -60,7 +60,7 @@ class NettyExamplesIT {
       assertEquals(2000, field(ab, "Complete requests"), ab);
       assertEquals(0, field(ab, "Failed requests"), ab);
       assertEquals(2000, field(ab, "Keep-Alive requests"), ab);
-      assertEquals(NettyHttpExample.PAGE.length(), field(ab, "Document Length"), ab);
+      assertEquals(NettyHttpServer.PAGE.length(), field(ab, "Document Length"), ab);
       assertEquals(0, stack.interrupt(), stack.toString());
     }
   }

@@ -8,7 +8,6 @@ import io.tcpstack.StackConfig;
 import io.tcpstack.api.ConnectionResetException;
 import io.tcpstack.api.TcpServerSocket;
 import io.tcpstack.api.TcpSocket;
-import io.tcpstack.examples.apps.Servers;
 import io.tcpstack.examples.services.EchoService;
 import io.tcpstack.runtime.TunLink;
 import io.tcpstack.stats.StackCounter;

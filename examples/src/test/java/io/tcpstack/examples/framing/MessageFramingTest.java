@@ -1,5 +1,6 @@
 package io.tcpstack.examples.framing;
 
+import io.tcpstack.examples.FramingServer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,8 +1,0 @@
-package io.tcpstack.examples.cli;
-
-/** A mistake on the command line: printed as one line, exit status 2. */
-public final class UsageException extends Exception {
-  public UsageException(String message) {
-    super(message);
-  }
-}
