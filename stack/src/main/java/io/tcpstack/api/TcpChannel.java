@@ -93,6 +93,17 @@ public final class TcpChannel {
    * {@link TcpError#REFUSED} or {@link TcpError#TIMED_OUT} — or, when a router reported the peer
    * unreachable by ICMP before the SYN retries ran out, the error it reported ({@link
    * TcpError#HOST_UNREACHABLE}, ...). Stack thread.
+   *
+   * @param stack the stack to connect from
+   * @param address the peer's IPv4 address as an int in network order ({@code 0x0A000001} is
+   *     10.0.0.1)
+   * @param port the peer's port, 1..65535
+   * @param config the connection's settings, e.g. {@link TcpConfig#DEFAULT}; not null
+   * @param handler subscribed at once, so it hears every event of the connection; not null
+   * @return the new channel, in SYN-SENT
+   * @throws IllegalArgumentException if {@code port} is out of range
+   * @throws IllegalStateException if the stack holds its maximum of connections, or no ephemeral
+   *     port toward the peer is free
    */
   public static TcpChannel connect(NetworkStack stack, int address, int port, TcpConfig config, TcpChannelHandler handler) {
     Objects.requireNonNull(handler, "handler");
@@ -106,13 +117,36 @@ public final class TcpChannel {
    * As {@link #connect(NetworkStack, int, int, TcpConfig, TcpChannelHandler)} to an address of
    * either family: an {@link java.net.Inet6Address} needs the stack to have an IPv6 address
    * ({@code StackConfig.address6}; else {@link IllegalStateException}). Stack thread.
+   *
+   * @param stack the stack to connect from
+   * @param address the peer's address, IPv4 or IPv6; not null
+   * @param port the peer's port, 1..65535
+   * @param config the connection's settings, e.g. {@link TcpConfig#DEFAULT}; not null
+   * @param handler subscribed at once, so it hears every event of the connection; not null
+   * @return the new channel, in SYN-SENT
+   * @throws IllegalArgumentException if {@code port} is out of range
+   * @throws IllegalStateException if {@code address} is IPv6 and the stack has no IPv6 address, the
+   *     stack holds its maximum of connections, or no ephemeral port toward the peer is free
    */
   public static TcpChannel connect(NetworkStack stack, InetAddress address, int port, TcpConfig config,
       TcpChannelHandler handler) {
     return connect(stack, IpAddress.fromInet(address), port, config, handler);
   }
 
-  /** As {@link #connect(NetworkStack, InetAddress, int, TcpConfig, TcpChannelHandler)}. Stack thread. */
+  /**
+   * As {@link #connect(NetworkStack, InetAddress, int, TcpConfig, TcpChannelHandler)}, with the
+   * address as the stack's own {@link IpAddress}. Stack thread.
+   *
+   * @param stack the stack to connect from
+   * @param address the peer's address, IPv4 or IPv6; not null
+   * @param port the peer's port, 1..65535
+   * @param config the connection's settings, e.g. {@link TcpConfig#DEFAULT}; not null
+   * @param handler subscribed at once, so it hears every event of the connection; not null
+   * @return the new channel, in SYN-SENT
+   * @throws IllegalArgumentException if {@code port} is out of range
+   * @throws IllegalStateException if {@code address} is IPv6 and the stack has no IPv6 address, the
+   *     stack holds its maximum of connections, or no ephemeral port toward the peer is free
+   */
   public static TcpChannel connect(NetworkStack stack, IpAddress address, int port, TcpConfig config,
       TcpChannelHandler handler) {
     Objects.requireNonNull(handler, "handler");
@@ -122,7 +156,12 @@ public final class TcpChannel {
     return channel;
   }
 
-  /** Adds a handler; its events start with the next one delivered. Stack thread. */
+  /**
+   * Adds a handler; its events start with the next one delivered. Stack thread.
+   *
+   * @param handler told of this channel's events after those subscribed before it; not null
+   * @return the registration: {@link Subscription#cancel()} stops the handler's events
+   */
   public Subscription subscribe(TcpChannelHandler handler) {
     return handlers.add(handler)::run;
   }
@@ -138,6 +177,9 @@ public final class TcpChannel {
    * Moves received bytes into {@code dst} (up to its writable bytes). Returns how many; 0 when
    * nothing is waiting; -1 once the peer's FIN was read, or the connection is over ({@link
    * #error()} says whether abnormally).
+   *
+   * @param dst receives the bytes at its writer index, which advances; not null
+   * @return the number of bytes read, 0 if none is waiting, or -1 at the end of the stream
    */
   public int read(ByteBuf dst) {
     int n = conn.receive(dst, dst.writableBytes(), stack.nowNs());
@@ -152,6 +194,8 @@ public final class TcpChannel {
    * reader index, and sends what the windows allow. Returns how many were taken (0 when the buffer
    * is full: wait for {@code onWritable}).
    *
+   * @param src the bytes to send, from its reader index; those not taken stay in it; not null
+   * @return the number of bytes taken, 0 to {@code src.readableBytes()}
    * @throws IllegalStateException if output was shut down or the connection is over: check {@link
    *     #isWritable()}, or handle {@code onClosed}
    */
@@ -163,22 +207,38 @@ public final class TcpChannel {
     return conn.send(src, src.readableBytes(), stack.nowNs());
   }
 
-  /** Bytes that {@link #read} would return now. */
+  /**
+   * Bytes that {@link #read} would return now.
+   *
+   * @return received bytes, in order and not yet read
+   */
   public int readableBytes() {
     return conn.readable();
   }
 
-  /** Room in the send buffer now (0 once output is shut down or the connection is over). */
+  /**
+   * Room in the send buffer now (0 once output is shut down or the connection is over).
+   *
+   * @return how many bytes a {@link #write} would take now
+   */
   public int writableBytes() {
     return conn.writable();
   }
 
-  /** Whether {@link #write} may still be called: output not shut down, connection not over. */
+  /**
+   * Whether {@link #write} may still be called: output not shut down, connection not over.
+   *
+   * @return true while writing is allowed (there may be no room now: see {@link #writableBytes()})
+   */
   public boolean isWritable() {
     return conn.canSend();
   }
 
-  /** The peer sent FIN and every byte before it was read. */
+  /**
+   * Whether the peer sent FIN and every byte before it was read.
+   *
+   * @return true once {@link #read} returns -1 for the peer's orderly end of stream
+   */
   public boolean isEndOfStream() {
     return conn.isEndOfStream();
   }
@@ -186,17 +246,29 @@ public final class TcpChannel {
   /**
    * Whether the connection is not over yet (it may be closing): false once CLOSED or in TIME-WAIT,
    * where only the stack's record of it remains.
+   *
+   * @return true until the connection is CLOSED or in TIME-WAIT
    */
   public boolean isOpen() {
     TcpState state = conn.state();
     return state != TcpState.CLOSED && state != TcpState.TIME_WAIT;
   }
 
+  /**
+   * The connection's state now (RFC 9293 §3.3.2).
+   *
+   * @return the state; {@link TcpState#CLOSED} once the connection is over
+   */
   public TcpState state() {
     return conn.state();
   }
 
-  /** Why the connection ended abnormally, or null. */
+  /**
+   * Why the connection ended abnormally, or null.
+   *
+   * @return the error that ended it ({@link TcpError#RESET}, {@link TcpError#TIMED_OUT}, ...); null
+   *     while it is open or after an orderly close
+   */
   public TcpError error() {
     return conn.error();
   }
@@ -205,6 +277,8 @@ public final class TcpChannel {
    * What the blocking API throws for {@link #error()} — {@link ConnectionResetException}, {@link
    * ConnectionRefusedException}, {@link ConnectionTimedOutException}, ... — or null after an
    * orderly close: for event-driven code that reports errors as exceptions (the Netty transport).
+   *
+   * @return a new exception for {@link #error()}, naming this channel; null if there is no error
    */
   public java.io.IOException errorException() {
     TcpError error = conn.error();
@@ -240,6 +314,10 @@ public final class TcpChannel {
    * if the peer has not acknowledged every byte and the FIN within it, aborts (RST) then — handlers
    * hear {@code onClosed} with {@link TcpError#ABORTED}. Idempotent: a second close changes
    * nothing.
+   *
+   * @param linger zero to abort at once; positive: how long the peer has to acknowledge everything
+   *     before the connection is reset; not null
+   * @throws IllegalArgumentException if {@code linger} is negative
    */
   public void close(java.time.Duration linger) {
     Objects.requireNonNull(linger, "linger");
@@ -264,6 +342,9 @@ public final class TcpChannel {
    * once data written has waited this long for the peer to acknowledge anything new, the
    * connection is aborted (RST) and handlers hear {@code onClosed} with {@link TcpError#TIMED_OUT}.
    * {@link java.time.Duration#ZERO}: none.
+   *
+   * @param timeout zero (none) or positive; not null
+   * @throws IllegalArgumentException if {@code timeout} is negative
    */
   public void setUserTimeout(java.time.Duration timeout) {
     conn.setUserTimeout(timeout.toNanos(), stack.nowNs());
@@ -278,7 +359,12 @@ public final class TcpChannel {
     }
   }
 
-  /** Nagle's algorithm off ({@code true}) or on (RFC 9293 §3.7.4). */
+  /**
+   * Nagle's algorithm off ({@code true}) or on (RFC 9293 §3.7.4).
+   *
+   * @param on true to send small segments at once (Linux's {@code TCP_NODELAY}); false to coalesce
+   *     them while one is unacknowledged (the default, unless the {@link TcpConfig} says otherwise)
+   */
   public void setNoDelay(boolean on) {
     conn.setNoDelay(on, stack.nowNs());
   }
@@ -289,22 +375,36 @@ public final class TcpChannel {
    * starts with it; once established (in the accept handler, or later) a new instance takes over
    * the window as it is — the initial window if no data has flowed yet (see {@link
    * TcpConnection#setCongestionControl}). By default the {@link TcpConfig}'s, else the stack's (CUBIC).
+   *
+   * @param algorithm makes the new instance, called once now; neither it nor what it returns may be
+   *     null
    */
   public void setCongestionControl(Supplier<CongestionControl> algorithm) {
     conn.setCongestionControl(Objects.requireNonNull(algorithm.get(), "algorithm returned null"), stack.nowNs());
   }
 
-  /** The name of the channel's congestion control, e.g. {@code "cubic"}. */
+  /**
+   * The name of the channel's congestion control.
+   *
+   * @return the algorithm's name, e.g. {@code "cubic"}
+   */
   public String congestionControl() {
     return conn.congestionControl();
   }
 
+  /**
+   * The connection's counters and congestion state now.
+   *
+   * @return a snapshot (see {@link TcpInfo})
+   */
   public TcpInfo info() {
     return conn.info();
   }
 
   /**
    * The peer's IPv4 address as an int in network order; 0 for an IPv6 peer.
+   *
+   * @return the address, or 0 for an IPv6 peer
    *
    * @deprecated IPv4 only: use {@link #remoteIp()}, {@link #remoteInetAddress()} or {@link
    *     #remoteSocketAddress()}
@@ -314,30 +414,57 @@ public final class TcpChannel {
     return conn.remoteAddress();
   }
 
-  /** The peer's address, IPv4 or IPv6. */
+  /**
+   * The peer's address, IPv4 or IPv6.
+   *
+   * @return the address; never null
+   */
   public IpAddress remoteIp() {
     return conn.remoteIp();
   }
 
-  /** The peer's address, an {@link java.net.Inet4Address} or {@link java.net.Inet6Address}. */
+  /**
+   * The peer's address as a {@code java.net} address.
+   *
+   * @return an {@link java.net.Inet4Address} or {@link java.net.Inet6Address}
+   */
   public InetAddress remoteInetAddress() {
     return conn.remoteIp().toInet();
   }
 
-  /** The peer's address and port. */
+  /**
+   * The peer's address and port.
+   *
+   * @return a new resolved address, IPv4 or IPv6
+   */
   public InetSocketAddress remoteSocketAddress() {
     return new InetSocketAddress(conn.remoteIp().toInet(), conn.remotePort());
   }
 
+  /**
+   * The peer's port.
+   *
+   * @return 1..65535
+   */
   public int remotePort() {
     return conn.remotePort();
   }
 
+  /**
+   * This side's port: the listening port of an accepted channel, an ephemeral one for one opened by
+   * {@link #connect}.
+   *
+   * @return 1..65535
+   */
   public int localPort() {
     return conn.localPort();
   }
 
-  /** The stack this channel lives on (its clock, its counters). */
+  /**
+   * The stack this channel lives on (its clock, its counters).
+   *
+   * @return the stack given to {@link #connect}, or the listener's
+   */
   public NetworkStack stack() {
     return stack;
   }

@@ -13,19 +13,33 @@ package io.tcpstack.api;
  */
 public interface TcpChannelHandler {
 
-  /** An active open completed its handshake (accepted channels start established instead). */
+  /**
+   * An active open completed its handshake (accepted channels start established instead).
+   *
+   * @param channel the channel, now ESTABLISHED
+   */
   default void onConnected(TcpChannel channel) {}
 
-  /** Bytes, or the end of the peer's stream, can be read. */
+  /**
+   * Bytes, or the end of the peer's stream, can be read.
+   *
+   * @param channel the channel to {@link TcpChannel#read} from
+   */
   default void onReadable(TcpChannel channel) {}
 
-  /** Room opened in the send buffer. */
+  /**
+   * Room opened in the send buffer.
+   *
+   * @param channel the channel to {@link TcpChannel#write} to
+   */
   default void onWritable(TcpChannel channel) {}
 
   /**
    * The connection is over — CLOSED, or in TIME-WAIT where only the stack's record of it remains:
    * {@link TcpChannel#error()} says why if it ended abnormally (reset, timed out, refused,
    * aborted), and is null after an orderly close. Told once.
+   *
+   * @param channel the channel that ended; {@link TcpChannel#isOpen()} is false
    */
   default void onClosed(TcpChannel channel) {}
 }

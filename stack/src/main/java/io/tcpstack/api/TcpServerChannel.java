@@ -30,6 +30,14 @@ public final class TcpServerChannel {
   /**
    * Listens on {@code port}; stack thread.
    *
+   * @param stack the stack to listen on
+   * @param port the port, 1..65535
+   * @param backlog how many established connections may wait to be handed to {@code handler}, at
+   *     least 1 (see {@link TcpListener})
+   * @param config settings for every accepted connection; not null
+   * @param handler told of each accepted connection; not null
+   * @return the listening channel
+   * @throws IllegalArgumentException if {@code port} or {@code backlog} is out of range
    * @throws IllegalStateException if something already listens on the port
    */
   public static TcpServerChannel bind(NetworkStack stack, int port, int backlog, TcpConfig config, TcpAcceptHandler handler) {
@@ -41,7 +49,16 @@ public final class TcpServerChannel {
    * Listens on {@code port} of a running stack, from any thread but the stack's: the listener is
    * created on the stack thread, where {@code handler} will run.
    *
+   * @param runtime the runtime running the stack to listen on
+   * @param port the port, 1..65535
+   * @param backlog how many established connections may wait to be handed to {@code handler}, at
+   *     least 1 (see {@link TcpListener})
+   * @param config settings for every accepted connection; not null
+   * @param handler told of each accepted connection, on the stack thread; not null
+   * @return the listening channel
+   * @throws IllegalArgumentException if {@code port} or {@code backlog} is out of range
    * @throws BindException if something already listens on the port
+   * @throws SocketClosedException if the runtime is closed
    */
   public static TcpServerChannel bind(StackRuntime runtime, int port, int backlog, TcpConfig config, TcpAcceptHandler handler)
       throws IOException {
@@ -64,6 +81,11 @@ public final class TcpServerChannel {
     }
   }
 
+  /**
+   * The port this channel listens on.
+   *
+   * @return 1..65535
+   */
   public int port() {
     return listener.port();
   }
@@ -73,7 +95,14 @@ public final class TcpServerChannel {
     listener.close(stack.nowNs());
   }
 
-  /** {@link #close()} from any thread but the stack's. */
+  /**
+   * {@link #close()} from any thread but the stack's; waits until the listener is closed. A runtime
+   * already closed took the listener with it: that is not an error.
+   *
+   * @param runtime the runtime running this channel's stack
+   * @throws IOException not in practice: declared for the hand-off to the stack thread
+   * @throws IllegalStateException if called on the stack thread (call {@link #close()} there)
+   */
   public void close(StackRuntime runtime) throws IOException {
     try {
       new StackCall(runtime).call(() -> {

@@ -29,8 +29,15 @@ public final class TcpServerSocket implements Closeable {
   /**
    * Listens on {@code port} of the stack's address.
    *
-   * @param config settings for every accepted connection
+   * @param runtime the runtime running the stack to listen on
+   * @param port the port, 1..65535
+   * @param backlog how many established connections may wait for {@link #accept()}, at least 1;
+   *     a client's SYN beyond them is dropped, so that it retries
+   * @param config settings for every accepted connection; not null
+   * @return the listening socket
+   * @throws IllegalArgumentException if {@code port} or {@code backlog} is out of range
    * @throws java.net.BindException if something already listens on the port
+   * @throws SocketClosedException if the runtime is closed
    */
   public static TcpServerSocket bind(StackRuntime runtime, int port, int backlog, TcpConfig config) throws IOException {
     StackCall stack = new StackCall(runtime);
@@ -49,15 +56,40 @@ public final class TcpServerSocket implements Closeable {
     return new TcpServerSocket(stack, l, config);
   }
 
+  /**
+   * As {@link #bind(StackRuntime, int, int, TcpConfig)}, with {@link TcpConfig#DEFAULT} for the
+   * accepted connections.
+   *
+   * @param runtime the runtime running the stack to listen on
+   * @param port the port, 1..65535
+   * @param backlog how many established connections may wait for {@link #accept()}, at least 1
+   * @return the listening socket
+   * @throws IllegalArgumentException if {@code port} or {@code backlog} is out of range
+   * @throws java.net.BindException if something already listens on the port
+   * @throws SocketClosedException if the runtime is closed
+   */
   public static TcpServerSocket bind(StackRuntime runtime, int port, int backlog) throws IOException {
     return bind(runtime, port, backlog, TcpConfig.DEFAULT);
   }
 
+  /**
+   * The port this socket listens on.
+   *
+   * @return 1..65535
+   */
   public int port() {
     return listener.port();
   }
 
-  /** Waits for the next established connection. */
+  /**
+   * Waits, without a time limit, for the next established connection: {@link
+   * #accept(Duration)} with {@link Duration#ZERO}.
+   *
+   * @return the connection, established, with the settings given to {@link #bind}
+   * @throws java.io.InterruptedIOException when the thread is interrupted while waiting (the
+   *     interrupt flag is set)
+   * @throws SocketClosedException when this server socket or the stack is (or gets) closed
+   */
   public TcpSocket accept() throws IOException {
     return accept(Duration.ZERO);
   }
@@ -71,11 +103,13 @@ public final class TcpServerSocket implements Closeable {
    * nothing was taken, so the connection the next accept returns is the one this one would have. A
    * thread interrupted before it calls still gets a connection that is already waiting.
    *
+   * @param timeout the longest wait; zero (or negative): no limit; not null
+   * @return the connection, established, with the settings given to {@link #bind}
    * @throws java.net.SocketTimeoutException when the timeout passes first (the interrupt flag is
    *     not touched)
    * @throws java.io.InterruptedIOException when the thread is interrupted while waiting (the
    *     interrupt flag is set)
-   * @throws SocketClosedException when this server socket is (or gets) closed
+   * @throws SocketClosedException when this server socket or the stack is (or gets) closed
    */
   public TcpSocket accept(Duration timeout) throws IOException {
     if (closed) {

@@ -118,7 +118,17 @@ public final class TcpSocket implements Closeable {
    * with the interrupt flag still set; one found interrupted on entry still opens the connection and
    * then fails at its first wait.
    *
+   * @param runtime the runtime running the stack to connect from; not its stack thread
+   * @param address the peer's address, IPv4 or IPv6; not null
+   * @param port the peer's port, 1..65535
    * @param timeout how long to wait; zero or negative: until the SYN retries run out
+   * @param config the connection's settings, buffer sizes included; not null
+   * @return the socket, its connection established
+   * @throws IllegalArgumentException if {@code port} is out of range
+   * @throws IllegalStateException if {@code address} is IPv6 and the stack has no IPv6 address, the
+   *     stack holds its maximum of connections, no ephemeral port toward the peer is free, or this
+   *     is called on the stack thread
+   * @throws SocketClosedException if the runtime is closed
    * @throws ConnectionRefusedException the peer answered with RST (or ICMP port unreachable)
    * @throws java.net.NoRouteToHostException the SYN retries ran out after a router reported the
    *     peer unreachable by ICMP
@@ -159,7 +169,18 @@ public final class TcpSocket implements Closeable {
     return s;
   }
 
-  /** As {@link #connect(StackRuntime, InetAddress, int, Duration, TcpConfig)} with default settings. */
+  /**
+   * As {@link #connect(StackRuntime, InetAddress, int, Duration, TcpConfig)} with {@link
+   * TcpConfig#DEFAULT}; the exceptions are that method's.
+   *
+   * @param runtime the runtime running the stack to connect from; not its stack thread
+   * @param address the peer's address, IPv4 or IPv6; not null
+   * @param port the peer's port, 1..65535
+   * @param timeout how long to wait; zero or negative: until the SYN retries run out
+   * @return the socket, its connection established
+   * @throws IOException as {@link #connect(StackRuntime, InetAddress, int, Duration, TcpConfig)}:
+   *     refused, timed out, unreachable, interrupted, or the runtime closed
+   */
   public static TcpSocket connect(StackRuntime runtime, InetAddress address, int port, Duration timeout) throws IOException {
     return connect(runtime, address, port, timeout, TcpConfig.DEFAULT);
   }
@@ -169,21 +190,43 @@ public final class TcpSocket implements Closeable {
     return (address.isIpv4() ? address.toString() : "[" + address + "]") + ":" + port;
   }
 
-  /** The peer's address and port, IPv4 or IPv6 (as {@link java.net.Socket#getRemoteSocketAddress()}). */
+  /**
+   * The peer's address and port, IPv4 or IPv6 (as {@link
+   * java.net.Socket#getRemoteSocketAddress()}).
+   *
+   * @return a new resolved address
+   */
   public InetSocketAddress remoteSocketAddress() {
     TcpConnection c = conn;
     return new InetSocketAddress(c.remoteIp().toInet(), c.remotePort());
   }
 
-  /** The peer's address, IPv4 or IPv6. */
+  /**
+   * The peer's address, IPv4 or IPv6.
+   *
+   * @return an {@link java.net.Inet4Address} or {@link java.net.Inet6Address}
+   */
   public InetAddress remoteInetAddress() {
     return conn.remoteIp().toInet();
   }
 
+  /**
+   * This socket as an {@link InputStream}: its reads are {@link #read}'s, with the read timeout,
+   * and closing it closes the socket. The same stream every time.
+   *
+   * @return the socket's input stream
+   */
   public InputStream getInputStream() {
     return in;
   }
 
+  /**
+   * This socket as an {@link OutputStream}: its writes are {@link #write}'s, with the write
+   * timeout, and closing it closes the socket. {@code flush} has nothing to do: a write returns
+   * with its bytes queued to be sent. The same stream every time.
+   *
+   * @return the socket's output stream
+   */
   public OutputStream getOutputStream() {
     return out;
   }
@@ -191,11 +234,21 @@ public final class TcpSocket implements Closeable {
   /**
    * Reads up to {@code len} bytes, blocking until at least one is available.
    *
+   * @param b where the bytes go; not null
+   * @param off the index in {@code b} of the first byte read
+   * @param len the most bytes to read; 0 returns 0 without waiting
    * @return the number read, or -1 once the peer closed its side (FIN) and every byte was read
    * @throws java.net.SocketTimeoutException the read timeout passed with nothing to read (nothing was
    *     taken; the interrupt flag is not touched)
    * @throws java.io.InterruptedIOException the thread was interrupted while waiting with nothing to
    *     read (nothing was taken: every byte is the next read's; the interrupt flag is set)
+   * @throws ConnectionResetException the peer reset the connection (bytes received before that were
+   *     read first)
+   * @throws ConnectionTimedOutException the peer stopped answering (retries, keep-alive or the user
+   *     timeout)
+   * @throws SocketClosedException this socket is closed, or the connection was aborted
+   * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit in {@code b}
+   * @throws IllegalStateException if called on the stack thread
    */
   public int read(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
@@ -205,6 +258,9 @@ public final class TcpSocket implements Closeable {
   /**
    * How many bytes can be read now without blocking: those received in order and not yet read (0
    * once the socket is closed).
+   *
+   * @return the bytes a {@link #read} would return at once
+   * @throws IOException never: declared as {@link InputStream#available()} declares it
    */
   public int available() throws IOException {
     return buffers.available();
@@ -214,19 +270,35 @@ public final class TcpSocket implements Closeable {
    * Writes all of {@code b[off, off+len)}, blocking while the send buffer is full. The bytes are
    * sent promptly (subject to the windows and Nagle's algorithm), after any written before.
    *
+   * @param b the bytes to write; not null
+   * @param off the index in {@code b} of the first byte to write
+   * @param len how many bytes to write
+   *
    * @throws java.net.SocketTimeoutException the write timeout ({@link #setWriteTimeout}) passed
    *     before all of it was queued: its {@code bytesTransferred} bytes of this write were taken
    *     and will be sent, the rest not (the interrupt flag is not touched)
    * @throws java.io.InterruptedIOException the thread was interrupted while waiting for room: its
    *     {@code bytesTransferred} bytes of this write were taken and will be sent, the rest not (the
    *     interrupt flag is set)
+   * @throws SocketClosedException this socket is closed, its output shut down, or the connection
+   *     aborted
+   * @throws ConnectionResetException the peer reset the connection
+   * @throws ConnectionTimedOutException the peer stopped answering (retries, keep-alive or the user
+   *     timeout)
+   * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit in {@code b}
+   * @throws IllegalStateException if called on the stack thread
    */
   public void write(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
     buffers.write(b, off, len, writeTimeoutNs);
   }
 
-  /** Half-close: sends FIN after the data already written; reading goes on (RFC 9293 §3.6). */
+  /**
+   * Half-close: sends FIN after the data already written; reading goes on (RFC 9293 §3.6). Writes
+   * fail from now on.
+   *
+   * @throws SocketClosedException if this socket or the stack is closed
+   */
   public void shutdownOutput() throws IOException {
     ensureOpen();
     buffers.shutOutput();
@@ -261,6 +333,9 @@ public final class TcpSocket implements Closeable {
    * (whose close returns and goes on closing in the background), the connection is aborted with
    * RST, so that the outcome is definite: returning means delivered.
    *
+   * @param linger zero to abort; positive: how long to wait for the peer's acknowledgement; not
+   *     null
+   * @throws IllegalArgumentException if {@code linger} is negative
    * @throws java.net.SocketTimeoutException the linger time passed first: the connection was reset
    *     and what the peer had not acknowledged is lost
    * @throws SocketClosedException received data was unread, so the close reset the connection
@@ -329,7 +404,11 @@ public final class TcpSocket implements Closeable {
     });
   }
 
-  /** Abortive close: sends RST and discards whatever is queued in both directions. Idempotent. */
+  /**
+   * Abortive close: sends RST and discards whatever is queued in both directions. Idempotent.
+   *
+   * @throws SocketClosedException if the stack is closed (it took the connection with it)
+   */
   public void abort() throws IOException {
     boolean wasClosed = !buffers.markClosed();
     stack.call(() -> {
@@ -347,6 +426,9 @@ public final class TcpSocket implements Closeable {
   /**
    * How long {@link #read} waits for data before {@link java.net.SocketTimeoutException}; zero:
    * forever (the default). A read that times out took nothing: the next read gets every byte.
+   *
+   * @param timeout zero (none) or positive; for the reads that start from now on; not null
+   * @throws IllegalArgumentException if {@code timeout} is negative
    */
   public void setReadTimeout(Duration timeout) {
     if (timeout.isNegative()) {
@@ -360,6 +442,9 @@ public final class TcpSocket implements Closeable {
    * java.net.SocketTimeoutException}, whose {@code bytesTransferred} says how many of its bytes were
    * queued (those are sent; continue after them); zero: forever (the default). Like Linux's {@code
    * SO_SNDTIMEO}, it bounds the whole call, however many waits it takes.
+   *
+   * @param timeout zero (none) or positive; for the writes that start from now on; not null
+   * @throws IllegalArgumentException if {@code timeout} is negative
    */
   public void setWriteTimeout(Duration timeout) {
     if (timeout.isNegative()) {
@@ -372,6 +457,9 @@ public final class TcpSocket implements Closeable {
    * Turns Nagle's algorithm (RFC 9293 §3.7.4) off ({@code true}) or back on for this socket. On by
    * default: while a small segment is unacknowledged, further small writes are coalesced. Turning
    * it off sends anything held at once.
+   *
+   * @param on true to turn Nagle's algorithm off ({@code TCP_NODELAY}), false to turn it on
+   * @throws SocketClosedException if this socket or the stack is closed
    */
   public void setNoDelay(boolean on) throws IOException {
     ensureOpen();
@@ -381,6 +469,12 @@ public final class TcpSocket implements Closeable {
     });
   }
 
+  /**
+   * Whether Nagle's algorithm is off ({@link #setNoDelay}).
+   *
+   * @return true if small segments are sent at once, false if they are coalesced
+   * @throws SocketClosedException if this socket or the stack is closed
+   */
   public boolean getNoDelay() throws IOException {
     ensureOpen();
     return stack.call(() -> conn.noDelay());
@@ -390,6 +484,9 @@ public final class TcpSocket implements Closeable {
    * Keep-alive (RFC 1122 §4.2.3.6) on or off, with the timings of the socket's {@link TcpConfig}
    * (2 h idle, 75 s between probes, 9 probes by default). A dead peer then fails reads and writes
    * with {@link ConnectionTimedOutException}.
+   *
+   * @param on true to send keep-alive probes while the connection is idle, false to stop
+   * @throws SocketClosedException if this socket or the stack is closed
    */
   public void setKeepAlive(boolean on) throws IOException {
     ensureOpen();
@@ -405,6 +502,10 @@ public final class TcpSocket implements Closeable {
    * retransmitted or probed meanwhile — the connection is aborted (RST) and reads and writes fail
    * with {@link ConnectionTimedOutException}. {@link Duration#ZERO}: none (the default, unless the
    * socket's {@link TcpConfig.Builder#userTimeout} says otherwise); the retries alone decide.
+   *
+   * @param timeout zero (none) or positive; not null
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws SocketClosedException if this socket or the stack is closed
    */
   public void setUserTimeout(Duration timeout) throws IOException {
     if (timeout.isNegative()) {
@@ -417,7 +518,12 @@ public final class TcpSocket implements Closeable {
     });
   }
 
-  /** The user timeout now; {@link Duration#ZERO}: none. */
+  /**
+   * The user timeout now ({@link #setUserTimeout}).
+   *
+   * @return the timeout; {@link Duration#ZERO}: none
+   * @throws SocketClosedException if this socket or the stack is closed
+   */
   public Duration getUserTimeout() throws IOException {
     ensureOpen();
     return Duration.ofNanos(stack.call(() -> conn.userTimeoutNs()));
@@ -429,6 +535,10 @@ public final class TcpSocket implements Closeable {
    * time. To start the connection with it, name it in the {@link TcpConfig} given to {@link
    * #connect} (or to {@link TcpServerSocket#bind} for accepted sockets); by default the stack's
    * ({@code StackConfig.congestionControl}, CUBIC).
+   *
+   * @param algorithm makes the new instance, called once on the stack thread; neither it nor what
+   *     it returns may be null
+   * @throws SocketClosedException if this socket or the stack is closed
    */
   public void setCongestionControl(Supplier<CongestionControl> algorithm) throws IOException {
     Objects.requireNonNull(algorithm, "algorithm");
@@ -440,27 +550,53 @@ public final class TcpSocket implements Closeable {
     });
   }
 
-  /** The name of the socket's congestion control now, e.g. {@code "cubic"}. */
+  /**
+   * The name of the socket's congestion control now.
+   *
+   * @return the algorithm's name, e.g. {@code "cubic"}
+   * @throws SocketClosedException if this socket or the stack is closed
+   */
   public String getCongestionControl() throws IOException {
     ensureOpen();
     return stack.call(() -> conn.congestionControl());
   }
 
-  /** The connection's counters and congestion state now (see {@link TcpInfo}). */
+  /**
+   * The connection's counters and congestion state now.
+   *
+   * @return a snapshot taken on the stack thread (see {@link TcpInfo})
+   * @throws SocketClosedException if the stack is closed
+   */
   public TcpInfo info() throws IOException {
     return stack.call(() -> conn.info());
   }
 
-  /** The peer as {@code address:port}. */
+  /**
+   * The peer as text, for messages and logs.
+   *
+   * @return {@code a.b.c.d:port}, or {@code [v6]:port} (RFC 5952 §6)
+   */
   public String peer() {
     return peer;
   }
 
-  /** The connection's state now (a snapshot from the stack thread). */
+  /**
+   * The connection's state now (a snapshot from the stack thread).
+   *
+   * @return the RFC 9293 state
+   * @throws SocketClosedException if the stack is closed
+   */
   public TcpState state() throws IOException {
     return stack.call(() -> conn.state());
   }
 
+  /**
+   * Whether this socket was closed ({@link #close()}, {@link #close(Duration)} or {@link
+   * #abort()}), here or through one of its streams. Not whether the connection is over: see
+   * {@link #state()}.
+   *
+   * @return true once closed by this side
+   */
   public boolean isClosed() {
     return buffers.isClosed();
   }

@@ -75,6 +75,11 @@ public final class UdpChannel {
    * A channel bound to {@code port} of the stack's address (0: an ephemeral port, RFC 6056), with
    * a receive queue of {@link UdpLayer#DEFAULT_RECEIVE_BUFFER} bytes. Stack thread.
    *
+   * @param stack the stack to bind on
+   * @param port the port, 0..65535; 0: an ephemeral one
+   * @param handler subscribed at once; null: none yet (see {@link #subscribe})
+   * @return the bound channel
+   * @throws IllegalArgumentException if {@code port} is out of range
    * @throws IllegalStateException if the port is taken, or no ephemeral port is free
    */
   public static UdpChannel bind(NetworkStack stack, int port, UdpChannelHandler handler) {
@@ -85,17 +90,38 @@ public final class UdpChannel {
    * As {@link #bind(NetworkStack, int, UdpChannelHandler)} with a receive queue of {@code
    * receiveBufferBytes} ({@code SO_RCVBUF}'s role: datagrams that find it full are dropped and
    * counted, {@code UDP_RCVBUF_ERRORS}).
+   *
+   * @param stack the stack to bind on
+   * @param port the port, 0..65535; 0: an ephemeral one
+   * @param receiveBufferBytes the receive queue's limit in bytes, at least {@link
+   *     UdpLayer#MIN_RECEIVE_BUFFER}
+   * @param handler subscribed at once; null: none yet (see {@link #subscribe})
+   * @return the bound channel
+   * @throws IllegalArgumentException if {@code port} or {@code receiveBufferBytes} is out of range
+   * @throws IllegalStateException if the port is taken, or no ephemeral port is free
    */
   public static UdpChannel bind(NetworkStack stack, int port, int receiveBufferBytes, UdpChannelHandler handler) {
     return new UdpChannel(stack, stack.udp().bind(port, receiveBufferBytes), handler);
   }
 
-  /** A channel not bound yet: the first {@link #send} or {@link #connect} binds an ephemeral port. Stack thread. */
+  /**
+   * A channel not bound yet: the first {@link #send} or {@link #connect} binds an ephemeral port.
+   * Stack thread.
+   *
+   * @param stack the stack to open it on
+   * @param handler subscribed at once; null: none yet (see {@link #subscribe})
+   * @return the unbound channel ({@link #localPort()} is 0)
+   */
   public static UdpChannel open(NetworkStack stack, UdpChannelHandler handler) {
     return new UdpChannel(stack, stack.udp().open(UdpLayer.DEFAULT_RECEIVE_BUFFER), handler);
   }
 
-  /** Adds a handler; its events start with the next one delivered. Stack thread. */
+  /**
+   * Adds a handler; its events start with the next one delivered. Stack thread.
+   *
+   * @param handler told of this channel's events after those subscribed before it; not null
+   * @return the registration: {@link Subscription#cancel()} stops the handler's events
+   */
   public Subscription subscribe(UdpChannelHandler handler) {
     return handlers.add(Objects.requireNonNull(handler, "handler"))::run;
   }
@@ -103,6 +129,9 @@ public final class UdpChannel {
   /**
    * Takes the next queued datagram into {@code dst} — as much as its writable bytes hold, the rest
    * dropped, as {@code recv} truncates — and returns its sender, or null if none is queued.
+   *
+   * @param dst receives the datagram at its writer index, which advances; not null
+   * @return the sender's address and port, or null if no datagram is queued
    *
    * @throws IllegalStateException if the channel is closed
    */
@@ -117,6 +146,9 @@ public final class UdpChannel {
   /**
    * Sends {@code src}'s readable bytes to {@code to} as one datagram, advancing its reader index.
    *
+   * @param src the datagram's data: its readable bytes; not null
+   * @param to where to send it, IPv4 or IPv6, resolved; not null
+   *
    * @throws IllegalArgumentException for more than {@link UdpLayer#MAX_PAYLOAD} bytes over IPv4 or
    *     {@link UdpLayer#MAX_PAYLOAD_IPV6} over IPv6; for an unresolved, broadcast, multicast or
    *     unspecified address, an IPv6 address on a stack without one, or port 0
@@ -129,9 +161,13 @@ public final class UdpChannel {
   }
 
   /**
-   * Sends to the connected peer.
+   * Sends {@code src}'s readable bytes to the connected peer as one datagram, advancing its reader
+   * index.
    *
-   * @throws IllegalStateException if not connected
+   * @param src the datagram's data: its readable bytes; not null
+   * @throws IllegalArgumentException for more than {@link UdpLayer#MAX_PAYLOAD} bytes over IPv4 or
+   *     {@link UdpLayer#MAX_PAYLOAD_IPV6} over IPv6
+   * @throws IllegalStateException if not connected, or the channel is closed
    */
   public void send(ByteBuf src) {
     checkOpen();
@@ -142,6 +178,11 @@ public final class UdpChannel {
    * Takes datagrams from {@code peer} only, sends there by {@link #send(ByteBuf)}, and hears of
    * ICMP errors about what was sent there ({@link UdpChannelHandler#onError}). Binds an ephemeral
    * port first if unbound.
+   *
+   * @param peer the peer, IPv4 or IPv6, resolved; not null
+   * @throws IllegalArgumentException for an unresolved, broadcast, multicast or unspecified
+   *     address, an IPv6 address on a stack without one, or port 0
+   * @throws IllegalStateException if the channel is closed, or no ephemeral port is free
    */
   public void connect(InetSocketAddress peer) {
     checkOpen();
@@ -154,26 +195,48 @@ public final class UdpChannel {
     endpoint.disconnect();
   }
 
+  /**
+   * Whether the channel is connected to one peer ({@link #connect}).
+   *
+   * @return true between {@link #connect} and {@link #disconnect}
+   */
   public boolean isConnected() {
     return endpoint.isConnected();
   }
 
-  /** The connected peer, or null. */
+  /**
+   * The connected peer, or null.
+   *
+   * @return the peer's address and port, or null if not connected
+   */
   public InetSocketAddress remoteAddress() {
     return endpoint.isConnected() ? addresses.toInet(endpoint.remoteHi(), endpoint.remoteLo(), endpoint.remotePort())
         : null;
   }
 
-  /** The local port; 0 while unbound. */
+  /**
+   * The local port; 0 while unbound.
+   *
+   * @return 0..65535
+   */
   public int localPort() {
     return endpoint.localPort();
   }
 
-  /** Datagrams waiting to be received. */
+  /**
+   * Datagrams waiting to be received.
+   *
+   * @return how many {@link #receive} calls would find one now
+   */
   public int queuedDatagrams() {
     return endpoint.queuedDatagrams();
   }
 
+  /**
+   * Whether the channel is open: not closed by {@link #close()}, nor by the stack closing.
+   *
+   * @return true until closed
+   */
   public boolean isOpen() {
     return !endpoint.isClosed();
   }
@@ -183,7 +246,11 @@ public final class UdpChannel {
     endpoint.close();
   }
 
-  /** The stack this channel lives on (its clock, its counters, its allocator). */
+  /**
+   * The stack this channel lives on (its clock, its counters, its allocator).
+   *
+   * @return the stack given to {@link #bind} or {@link #open}
+   */
   public NetworkStack stack() {
     return stack;
   }

@@ -64,7 +64,13 @@ public final class UdpSocket implements Closeable {
     this.localPort = endpoint.localPort();
   }
 
-  /** A socket not bound yet: the first send or {@link #connect} binds an ephemeral port (RFC 6056). */
+  /**
+   * A socket not bound yet: the first send or {@link #connect} binds an ephemeral port (RFC 6056).
+   *
+   * @param runtime the runtime running the stack to use; not its stack thread
+   * @return the unbound socket ({@link #getLocalPort()} is 0)
+   * @throws SocketClosedException if the runtime is closed
+   */
   public static UdpSocket open(StackRuntime runtime) throws IOException {
     return make(runtime, () -> runtime.stack().udp().open(UdpLayer.DEFAULT_RECEIVE_BUFFER), 0);
   }
@@ -72,7 +78,13 @@ public final class UdpSocket implements Closeable {
   /**
    * A socket bound to {@code port} of the stack's address; 0 picks an ephemeral port.
    *
-   * @throws java.net.BindException if another UDP socket has the port (TCP's ports are another space)
+   * @param runtime the runtime running the stack to bind on; not its stack thread
+   * @param port the port, 0..65535; 0: an ephemeral one
+   * @return the bound socket
+   * @throws IllegalArgumentException if {@code port} is out of range
+   * @throws java.net.BindException if another UDP socket has the port (TCP's ports are another
+   *     space), or no ephemeral port is free
+   * @throws SocketClosedException if the runtime is closed
    */
   public static UdpSocket bind(StackRuntime runtime, int port) throws IOException {
     return bind(runtime, port, UdpLayer.DEFAULT_RECEIVE_BUFFER);
@@ -81,6 +93,15 @@ public final class UdpSocket implements Closeable {
   /**
    * As {@link #bind(StackRuntime, int)}, with a receive queue of {@code receiveBufferBytes} (at
    * least {@link UdpLayer#MIN_RECEIVE_BUFFER}).
+   *
+   * @param runtime the runtime running the stack to bind on; not its stack thread
+   * @param port the port, 0..65535; 0: an ephemeral one
+   * @param receiveBufferBytes the receive queue's limit in bytes ({@code SO_RCVBUF}'s role), at
+   *     least {@link UdpLayer#MIN_RECEIVE_BUFFER}
+   * @return the bound socket
+   * @throws IllegalArgumentException if {@code port} or {@code receiveBufferBytes} is out of range
+   * @throws java.net.BindException if another UDP socket has the port, or no ephemeral port is free
+   * @throws SocketClosedException if the runtime is closed
    */
   public static UdpSocket bind(StackRuntime runtime, int port, int receiveBufferBytes) throws IOException {
     return make(runtime, () -> runtime.stack().udp().bind(port, receiveBufferBytes), port);
@@ -121,6 +142,9 @@ public final class UdpSocket implements Closeable {
   /**
    * Sends {@code src}'s remaining bytes to {@code to} as one datagram, advancing its position.
    *
+   * @param src the datagram's data: its remaining bytes; not null
+   * @param to where to send it, IPv4 or IPv6, resolved; not null
+   *
    * @throws IllegalArgumentException for an unresolved address, a broadcast, multicast or
    *     unspecified address, an IPv6 address on a stack without one, port 0, or — connected — an
    *     address other than the peer's (as {@link java.net.DatagramSocket})
@@ -128,6 +152,7 @@ public final class UdpSocket implements Closeable {
    *     over IPv4, {@link UdpLayer#MAX_PAYLOAD_IPV6} over IPv6
    * @throws ConnectionRefusedException a connected socket's earlier datagram drew ICMP Port
    *     Unreachable (this one was not sent)
+   * @throws SocketClosedException if the socket or the stack is closed
    */
   public void send(ByteBuffer src, InetSocketAddress to) throws IOException {
     Objects.requireNonNull(src, "src");
@@ -136,7 +161,18 @@ public final class UdpSocket implements Closeable {
     sendOnStack(() -> endpoint.send(src, addresses.address(to), to.getPort()));
   }
 
-  /** As {@link #send(ByteBuffer, InetSocketAddress)}: the bytes {@code b[off, off + len)}. */
+  /**
+   * As {@link #send(ByteBuffer, InetSocketAddress)}: the bytes {@code b[off, off + len)}.
+   *
+   * @param b holds the datagram's data; not null
+   * @param off the index in {@code b} of the first byte to send
+   * @param len how many bytes to send
+   * @param to where to send it, IPv4 or IPv6, resolved; not null
+   * @throws IllegalArgumentException as {@link #send(ByteBuffer, InetSocketAddress)}
+   * @throws IOException as {@link #send(ByteBuffer, InetSocketAddress)}: message too long, an
+   *     earlier datagram refused, or the socket closed
+   * @throws IndexOutOfBoundsException if {@code off} and {@code len} do not fit in {@code b}
+   */
   public void send(byte[] b, int off, int len, InetSocketAddress to) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
     checkDestination(to);
@@ -147,6 +183,12 @@ public final class UdpSocket implements Closeable {
   /**
    * Sends the packet's data ({@code getData()} from {@code getOffset()}, {@code getLength()}
    * bytes) to its address, or to the connected peer if it names none.
+   *
+   * @param packet the datagram and, unless the socket is connected, its destination; not null
+   * @throws IllegalArgumentException if the packet names no address and the socket is not
+   *     connected, or as {@link #send(ByteBuffer, InetSocketAddress)}
+   * @throws IOException as {@link #send(ByteBuffer, InetSocketAddress)}: message too long, an
+   *     earlier datagram refused, or the socket closed
    */
   public void send(DatagramPacket packet) throws IOException {
     InetSocketAddress to = packet.getAddress() != null ? (InetSocketAddress) packet.getSocketAddress() : remote;
@@ -159,7 +201,10 @@ public final class UdpSocket implements Closeable {
   /**
    * Sends {@code src}'s remaining bytes to the connected peer.
    *
+   * @param src the datagram's data: its remaining bytes; not null
    * @throws IllegalStateException if not connected
+   * @throws IOException as {@link #send(ByteBuffer, InetSocketAddress)}: message too long, an
+   *     earlier datagram refused, or the socket closed
    */
   public void send(ByteBuffer src) throws IOException {
     InetSocketAddress to = remote;
@@ -199,6 +244,9 @@ public final class UdpSocket implements Closeable {
    * Waits for the next datagram and copies it into {@code dst}'s remaining room (the rest of a
    * larger one is dropped), advancing its position; returns the sender.
    *
+   * @param dst receives the datagram's data in its remaining room; not null
+   * @return the sender's address and port
+   *
    * @throws java.net.SocketTimeoutException the receive timeout passed with nothing received (the
    *     interrupt flag is not touched)
    * @throws java.io.InterruptedIOException interrupted while waiting; nothing was taken (the
@@ -215,6 +263,10 @@ public final class UdpSocket implements Closeable {
    * As {@link #receive(ByteBuffer)}, into the packet's buffer — at most {@code getLength()} bytes
    * from {@code getOffset()} — setting its length to the bytes received and its address to the
    * sender's, as {@link java.net.DatagramSocket#receive} does.
+   *
+   * @param packet receives the datagram's data, length and sender; not null
+   * @throws IOException as {@link #receive(ByteBuffer)}: timed out, interrupted, an ICMP error, or
+   *     the socket closed
    */
   public void receive(DatagramPacket packet) throws IOException {
     int[] n = new int[1];
@@ -271,6 +323,12 @@ public final class UdpSocket implements Closeable {
    * Takes datagrams from {@code peer} only and sends there by default; ICMP errors about what is
    * sent there fail the next receive or send (see the class comment). Binds an ephemeral port first
    * if unbound. Datagrams already queued from others stay queued, as on Linux.
+   *
+   * @param peer the peer, IPv4 or IPv6, resolved; not null
+   * @throws IllegalArgumentException for an unresolved, broadcast, multicast or unspecified
+   *     address, an IPv6 address on a stack without one, or port 0
+   * @throws IllegalStateException if no ephemeral port is free
+   * @throws SocketClosedException if the socket or the stack is closed
    */
   public void connect(InetSocketAddress peer) throws IOException {
     UdpAddresses.check(peer);
@@ -283,7 +341,11 @@ public final class UdpSocket implements Closeable {
     });
   }
 
-  /** Takes datagrams from anyone again. */
+  /**
+   * Takes datagrams from anyone again; keeps the local port.
+   *
+   * @throws SocketClosedException if the socket or the stack is closed
+   */
   public void disconnect() throws IOException {
     ensureOpen();
     stack.call(() -> {
@@ -293,16 +355,29 @@ public final class UdpSocket implements Closeable {
     });
   }
 
+  /**
+   * Whether the socket is connected to one peer ({@link #connect}).
+   *
+   * @return true between {@link #connect} and {@link #disconnect}
+   */
   public boolean isConnected() {
     return remote != null;
   }
 
-  /** The connected peer, or null. */
+  /**
+   * The connected peer, or null.
+   *
+   * @return the peer given to {@link #connect}, or null if not connected
+   */
   public InetSocketAddress getRemoteAddress() {
     return remote;
   }
 
-  /** The local port; 0 until bound (explicitly, or by the first send or connect). */
+  /**
+   * The local port; 0 until bound (explicitly, or by the first send or connect).
+   *
+   * @return 0..65535
+   */
   public int getLocalPort() {
     return localPort;
   }
@@ -310,6 +385,9 @@ public final class UdpSocket implements Closeable {
   /**
    * How long {@link #receive} waits for a datagram before {@link java.net.SocketTimeoutException}
    * ({@code SO_TIMEOUT}); zero: forever (the default).
+   *
+   * @param timeout zero (none) or positive; for the receives that start from now on; not null
+   * @throws IllegalArgumentException if {@code timeout} is negative
    */
   public void setReceiveTimeout(Duration timeout) {
     if (timeout.isNegative()) {
@@ -318,11 +396,21 @@ public final class UdpSocket implements Closeable {
     this.receiveTimeoutNs = timeout.toNanos();
   }
 
+  /**
+   * The receive timeout ({@link #setReceiveTimeout}).
+   *
+   * @return the timeout; {@link Duration#ZERO}: none
+   */
   public Duration getReceiveTimeout() {
     return Duration.ofNanos(receiveTimeoutNs);
   }
 
-  /** Datagrams waiting to be received now (a call to the stack thread). */
+  /**
+   * Datagrams waiting to be received now (a call to the stack thread).
+   *
+   * @return how many datagrams are queued
+   * @throws SocketClosedException if the stack is closed
+   */
   public int queuedDatagrams() throws IOException {
     return stack.call(endpoint::queuedDatagrams);
   }
@@ -345,6 +433,11 @@ public final class UdpSocket implements Closeable {
     stack.signal();
   }
 
+  /**
+   * Whether {@link #close()} was called.
+   *
+   * @return true once closed by this side
+   */
   public boolean isClosed() {
     return closed;
   }
