@@ -58,15 +58,31 @@ public final class FaultInjector implements Device {
   private boolean waiting;
   private long waitingUntilNs;
 
-  /** Impairs both directions alike (with independent random streams). */
+  /**
+   * Impairs both directions alike (with independent random streams), holding at most {@link
+   * #DEFAULT_MAX_HELD} packets per direction.
+   *
+   * @param inner the device to wrap; not null; closed by {@link #close}
+   * @param impairment what happens to the packets of each direction; not null
+   * @param nanoClock the time in nanoseconds (e.g. {@code System::nanoTime}); not null
+   * @param allocator where held packets are copied to; not null
+   * @throws NullPointerException if any argument is null
+   */
   public FaultInjector(Device inner, Impairment impairment, LongSupplier nanoClock, ByteBufAllocator allocator) {
     this(inner, impairment, impairment, nanoClock, allocator, DEFAULT_MAX_HELD);
   }
 
   /**
-   * @param transmit what happens to the packets the stack sends
-   * @param receive what happens to the packets the stack reads
-   * @param maxHeld packets held per direction at most
+   * Impairs each direction as its own {@link Impairment} says.
+   *
+   * @param inner the device to wrap; not null; closed by {@link #close}
+   * @param transmit what happens to the packets the stack sends; not null
+   * @param receive what happens to the packets the stack reads; not null
+   * @param nanoClock the time in nanoseconds (e.g. {@code System::nanoTime}); not null
+   * @param allocator where held packets are copied to; not null
+   * @param maxHeld packets held per direction at most, at least 1; beyond it they are dropped
+   * @throws NullPointerException if any object argument is null
+   * @throws IllegalArgumentException if {@code maxHeld} is less than 1
    */
   public FaultInjector(Device inner, Impairment transmit, Impairment receive, LongSupplier nanoClock,
       ByteBufAllocator allocator, int maxHeld) {
@@ -77,30 +93,56 @@ public final class FaultInjector implements Device {
     this.receive = new ImpairedPath(Objects.requireNonNull(receive, "receive"), RECEIVE_STREAM, allocator, maxHeld);
   }
 
-  /** The device this wraps. */
+  /**
+   * The device this wraps.
+   *
+   * @return the wrapped device
+   */
   public Device inner() {
     return inner;
   }
 
+  /**
+   * What happens to the packets the stack sends.
+   *
+   * @return the transmit direction's impairment
+   */
   public Impairment transmitImpairment() {
     return transmit.impairment();
   }
 
+  /**
+   * What happens to the packets the stack reads.
+   *
+   * @return the receive direction's impairment
+   */
   public Impairment receiveImpairment() {
     return receive.impairment();
   }
 
-  /** What happened to the packets the stack sent. Any thread. */
+  /**
+   * What happened to the packets the stack sent. Any thread.
+   *
+   * @return the live counters of the transmit direction
+   */
   public CounterSet<ImpairmentCounter> transmitCounters() {
     return transmit.counters();
   }
 
-  /** What happened to the packets read from the wrapped device. Any thread. */
+  /**
+   * What happened to the packets read from the wrapped device. Any thread.
+   *
+   * @return the live counters of the receive direction
+   */
   public CounterSet<ImpairmentCounter> receiveCounters() {
     return receive.counters();
   }
 
-  /** Packets held now, both directions. */
+  /**
+   * Packets held now, both directions.
+   *
+   * @return the number of packets delayed, reordered, rate-limited or duplicated and not yet out
+   */
   public int heldPackets() {
     synchronized (lock) {
       return transmit.held() + receive.held();
@@ -110,6 +152,8 @@ public final class FaultInjector implements Device {
   /**
    * When the next held packet of either direction is due (a time of the {@code nanoClock}), or
    * {@link Long#MAX_VALUE} if none is held.
+   *
+   * @return the due time in nanoseconds of the {@code nanoClock}, or {@link Long#MAX_VALUE}
    */
   public long nextDeadlineNs() {
     synchronized (lock) {

@@ -44,10 +44,13 @@ public final class Impairment {
   public static final long REORDER_HOLD_NS = 10_000_000L;
   /** Packets waiting for the rate limiter, by default (netem's default {@code limit}). */
   public static final int DEFAULT_LIMIT = 1000;
+  /** The largest {@link #limit()}, in packets. */
   public static final int MAX_LIMIT = 1_000_000;
   /** The largest delay or jitter, one hour: enough for any test, far from overflowing a long. */
   public static final long MAX_TIME_NS = 3_600_000_000_000L;
+  /** The largest {@link #rateBitsPerSecond()}: 10^12 bit/s (1000 gbit). */
   public static final long MAX_RATE_BITS_PER_SECOND = 1_000_000_000_000L;
+  /** The seed of an impairment that sets none. */
   public static final long DEFAULT_SEED = 0;
 
   /** A perfect link. */
@@ -82,11 +85,20 @@ public final class Impairment {
     this.seed = b.seed;
   }
 
+  /**
+   * Starts an impairment from a perfect link ({@link #NONE}).
+   *
+   * @return a new builder with every value at its default
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder holding this impairment's values, to change some of them. */
+  /**
+   * A builder holding this impairment's values, to change some of them.
+   *
+   * @return a new builder; changing it does not change this impairment
+   */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.loss = loss;
@@ -101,50 +113,92 @@ public final class Impairment {
     return b;
   }
 
-  /** Probability, 0..1, that a packet is dropped. */
+  /**
+   * Probability, 0..1, that a packet is dropped.
+   *
+   * @return the loss probability
+   */
   public double loss() {
     return loss;
   }
 
-  /** Probability, 0..1, that a packet is sent twice. */
+  /**
+   * Probability, 0..1, that a packet is sent twice.
+   *
+   * @return the duplication probability
+   */
   public double duplicate() {
     return duplicate;
   }
 
-  /** Probability, 0..1, that a packet is held back until a later one has gone. */
+  /**
+   * Probability, 0..1, that a packet is held back until a later one has gone.
+   *
+   * @return the reordering probability
+   */
   public double reorder() {
     return reorder;
   }
 
-  /** Probability, 0..1, that one bit of a packet is flipped. */
+  /**
+   * Probability, 0..1, that one bit of a packet is flipped.
+   *
+   * @return the corruption probability
+   */
   public double corrupt() {
     return corrupt;
   }
 
+  /**
+   * How long every packet travels, before jitter.
+   *
+   * @return the delay in nanoseconds, 0 to {@link #MAX_TIME_NS}
+   */
   public long delayNs() {
     return delayNs;
   }
 
-  /** Half-width of the uniform jitter added to {@link #delayNs()}. */
+  /**
+   * Half-width of the uniform jitter added to {@link #delayNs()}.
+   *
+   * @return the jitter in nanoseconds, 0 to {@link #MAX_TIME_NS}
+   */
   public long jitterNs() {
     return jitterNs;
   }
 
-  /** The link's rate, or 0 for no limit. */
+  /**
+   * The link's rate, or 0 for no limit.
+   *
+   * @return the rate in bits per second, 0 to {@link #MAX_RATE_BITS_PER_SECOND}
+   */
   public long rateBitsPerSecond() {
     return rateBitsPerSecond;
   }
 
-  /** Packets that may wait for the rate limiter; beyond it they are dropped. */
+  /**
+   * Packets that may wait for the rate limiter; beyond it they are dropped.
+   *
+   * @return the limit in packets, 1 to {@link #MAX_LIMIT}; {@link #DEFAULT_LIMIT} unless set
+   */
   public int limit() {
     return limit;
   }
 
+  /**
+   * The seed of the random streams that make every decision.
+   *
+   * @return the seed; {@link #DEFAULT_SEED} unless set
+   */
   public long seed() {
     return seed;
   }
 
-  /** Whether this changes anything at all (the seed alone does not). */
+  /**
+   * Whether this changes anything at all (the seed alone does not).
+   *
+   * @return true if no packet is ever dropped, duplicated, reordered, corrupted or delayed
+   */
   public boolean isNone() {
     return loss == 0 && duplicate == 0 && reorder == 0 && corrupt == 0 && delayNs == 0 && jitterNs == 0
         && rateBitsPerSecond == 0;
@@ -179,6 +233,9 @@ public final class Impairment {
    * <p>{@code none} alone is {@link #NONE}. Keys and units are case-insensitive; spaces around items
    * are ignored.
    *
+   * @param spec the items, e.g. {@code loss=5%,delay=10ms}, or {@code none}; not null
+   * @return the impairment; {@link #NONE} for {@code none}
+   * @throws NullPointerException if {@code spec} is null
    * @throws IllegalArgumentException with one line naming the bad item and what is allowed
    */
   public static Impairment parse(String spec) {
@@ -413,38 +470,86 @@ public final class Impairment {
 
     private Builder() {}
 
-    /** Probability 0..1 (not a percentage) that a packet is dropped. */
+    /**
+     * Probability 0..1 (not a percentage) that a packet is dropped.
+     *
+     * @param probability 0 to 1; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code probability} is outside 0..1 or NaN
+     */
     public Builder loss(double probability) {
       this.loss = probability("loss", probability);
       return this;
     }
 
+    /**
+     * Probability 0..1 (not a percentage) that a packet is sent twice.
+     *
+     * @param probability 0 to 1; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code probability} is outside 0..1 or NaN
+     */
     public Builder duplicate(double probability) {
       this.duplicate = probability("duplicate", probability);
       return this;
     }
 
+    /**
+     * Probability 0..1 (not a percentage) that a packet is held back until a later one has gone.
+     *
+     * @param probability 0 to 1; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code probability} is outside 0..1 or NaN
+     */
     public Builder reorder(double probability) {
       this.reorder = probability("reorder", probability);
       return this;
     }
 
+    /**
+     * Probability 0..1 (not a percentage) that one bit of a packet is flipped.
+     *
+     * @param probability 0 to 1; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code probability} is outside 0..1 or NaN
+     */
     public Builder corrupt(double probability) {
       this.corrupt = probability("corrupt", probability);
       return this;
     }
 
+    /**
+     * How long every packet travels, before jitter.
+     *
+     * @param delayNs the delay in nanoseconds, 0 to {@link #MAX_TIME_NS}; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code delayNs} is out of range
+     */
     public Builder delayNs(long delayNs) {
       this.delayNs = time("delay", delayNs);
       return this;
     }
 
+    /**
+     * Half-width of the uniform jitter added to the delay; the result is never below zero.
+     *
+     * @param jitterNs the jitter in nanoseconds, 0 to {@link #MAX_TIME_NS}; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code jitterNs} is out of range
+     */
     public Builder jitterNs(long jitterNs) {
       this.jitterNs = time("jitter", jitterNs);
       return this;
     }
 
-    /** Bits per second, 1..10^12; 0 removes the limit. */
+    /**
+     * The link's rate: packets are serialised at this many bits per second.
+     *
+     * @param bitsPerSecond 1 to 10^12 ({@link #MAX_RATE_BITS_PER_SECOND}); 0 (the default) removes
+     *     the limit
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bitsPerSecond} is out of range
+     */
     public Builder rateBitsPerSecond(long bitsPerSecond) {
       if (bitsPerSecond < 0 || bitsPerSecond > MAX_RATE_BITS_PER_SECOND) {
         throw new IllegalArgumentException("rate must be 0 (no limit) to " + MAX_RATE_BITS_PER_SECOND + " bit/s, got " + bitsPerSecond);
@@ -453,7 +558,14 @@ public final class Impairment {
       return this;
     }
 
-    /** Packets that may wait for the rate limiter, 1..{@value #MAX_LIMIT}. */
+    /**
+     * Packets that may wait for the rate limiter, 1..{@value #MAX_LIMIT}; beyond it they are
+     * dropped.
+     *
+     * @param packets the limit in packets; default {@value #DEFAULT_LIMIT}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code packets} is out of range
+     */
     public Builder limit(int packets) {
       if (packets < 1 || packets > MAX_LIMIT) {
         throw new IllegalArgumentException("limit must be 1.." + MAX_LIMIT + " packets, got " + packets);
@@ -462,11 +574,23 @@ public final class Impairment {
       return this;
     }
 
+    /**
+     * The seed of the random streams: the same seed and the same packets at the same times make
+     * the same decisions.
+     *
+     * @param seed any value; default {@value #DEFAULT_SEED}
+     * @return this builder
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
+    /**
+     * The impairment with the values set so far.
+     *
+     * @return a new immutable impairment
+     */
     public Impairment build() {
       return new Impairment(this);
     }

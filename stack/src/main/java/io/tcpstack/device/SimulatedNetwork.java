@@ -56,25 +56,50 @@ public final class SimulatedNetwork implements AutoCloseable {
    * A network of two stacks made from {@code a} and {@code b}, which must have the same MTU (one
    * link has one). Each stack's buffers, and the copies on the link from it, come from its
    * config's allocator.
+   *
+   * @param a the config of endpoint {@code a}; not null
+   * @param b the config of endpoint {@code b}; not null
+   * @return a builder with no impairment in either direction
+   * @throws NullPointerException if {@code a} or {@code b} is null
+   * @throws IllegalArgumentException if the two MTUs differ
    */
   public static Builder builder(StackConfig a, StackConfig b) {
     return new Builder(a, b);
   }
 
+  /**
+   * Endpoint {@code a}.
+   *
+   * @return the endpoint made from the first config given to {@link #builder}
+   */
   public Endpoint a() {
     return a;
   }
 
+  /**
+   * Endpoint {@code b}.
+   *
+   * @return the endpoint made from the second config given to {@link #builder}
+   */
   public Endpoint b() {
     return b;
   }
 
-  /** The virtual time. */
+  /**
+   * The virtual time.
+   *
+   * @return the current virtual time in nanoseconds
+   */
   public long nowNs() {
     return nowNs;
   }
 
-  /** Watches every packet put on and taken off the link; replaces the previous observer. */
+  /**
+   * Watches every packet put on and taken off the link; replaces the previous observer.
+   *
+   * @param observer the observer; not null
+   * @throws NullPointerException if {@code observer} is null
+   */
   public void observe(Observer observer) {
     this.observer = Objects.requireNonNull(observer, "observer");
   }
@@ -82,17 +107,32 @@ public final class SimulatedNetwork implements AutoCloseable {
   /**
    * The next virtual time something happens: a packet arrives or a stack has a timer due; {@link
    * Long#MAX_VALUE} if nothing will ever happen without new input.
+   *
+   * @return the virtual time in nanoseconds of the next event, or {@link Long#MAX_VALUE}
    */
   public long nextEventNs() {
     return earliest(a.path.nextReleaseNs(), b.path.nextReleaseNs(), a.stack.pollAt(), b.stack.pollAt());
   }
 
-  /** Runs every event up to and including {@code timeNs}, then sets the clock to {@code timeNs}. */
+  /**
+   * Runs every event up to and including {@code timeNs}, then sets the clock to {@code timeNs}.
+   *
+   * @param timeNs the virtual time to run to, in nanoseconds; not before {@link #nowNs()}
+   * @throws IllegalArgumentException if {@code timeNs} is before {@link #nowNs()}
+   * @throws IllegalStateException if the network is closed, or on a livelock (see {@link
+   *     #runUntil(BooleanSupplier, long)})
+   */
   public void runUntil(long timeNs) {
     runUntil(() -> false, timeNs);
   }
 
-  /** {@code runUntil(nowNs() + durationNs)}. */
+  /**
+   * {@code runUntil(nowNs() + durationNs)}.
+   *
+   * @param durationNs how much virtual time to run, in nanoseconds; not negative
+   * @throws IllegalArgumentException if {@code durationNs} is negative
+   * @throws IllegalStateException as {@link #runUntil(long)}
+   */
   public void runFor(long durationNs) {
     runUntil(nowNs + durationNs);
   }
@@ -102,8 +142,12 @@ public final class SimulatedNetwork implements AutoCloseable {
    * events) or nothing is left to do up to {@code limitNs}. When the condition holds, the clock stays
    * at the instant it came true; otherwise it ends at {@code limitNs}.
    *
+   * @param condition what to wait for; checked on this thread, between events
+   * @param limitNs the virtual time, in nanoseconds, to run to at most; not before {@link #nowNs()}
    * @return whether the condition holds
-   * @throws IllegalStateException if more than a million events happen at one instant (a livelock)
+   * @throws IllegalArgumentException if {@code limitNs} is before {@link #nowNs()}
+   * @throws IllegalStateException if the network is closed, or if more than a million events
+   *     happen at one instant (a livelock)
    */
   public boolean runUntil(BooleanSupplier condition, long limitNs) {
     if (closed) {
@@ -167,10 +211,22 @@ public final class SimulatedNetwork implements AutoCloseable {
 
   /** Sees each packet as it enters and leaves the link. The buffer is only valid during the call. */
   public interface Observer {
-    /** {@code from} put {@code packet} on the link (before the impairment). */
+    /**
+     * {@code from} put {@code packet} on the link (before the impairment).
+     *
+     * @param from the endpoint that sent it
+     * @param atNs the virtual time, in nanoseconds
+     * @param packet the packet in its readable bytes; do not change or keep it
+     */
     default void sent(Endpoint from, long atNs, ByteBuf packet) {}
 
-    /** {@code packet} reached {@code to}, which processes it right after this returns. */
+    /**
+     * {@code packet} reached {@code to}, which processes it right after this returns.
+     *
+     * @param to the endpoint that receives it
+     * @param atNs the virtual time, in nanoseconds
+     * @param packet the packet in its readable bytes, as impaired; do not change or keep it
+     */
     default void delivered(Endpoint to, long atNs, ByteBuf packet) {}
   }
 
@@ -187,31 +243,56 @@ public final class SimulatedNetwork implements AutoCloseable {
       this.stack = new NetworkStack(config, this::transmitted);
     }
 
-    /** "a" or "b". */
+    /**
+     * This endpoint's name.
+     *
+     * @return "a" or "b"
+     */
     public String name() {
       return name;
     }
 
+    /**
+     * This endpoint's stack, to open connections on and read counters from.
+     *
+     * @return the stack; closed by {@link SimulatedNetwork#close()}
+     */
     public NetworkStack stack() {
       return stack;
     }
 
-    /** The other end. */
+    /**
+     * The other end.
+     *
+     * @return the endpoint this one's packets go to
+     */
     public Endpoint peer() {
       return peer;
     }
 
-    /** The impairment of the direction leaving this endpoint. */
+    /**
+     * The impairment of the direction leaving this endpoint.
+     *
+     * @return the impairment of the packets this endpoint sends
+     */
     public Impairment impairment() {
       return path.impairment();
     }
 
-    /** What happened to the packets this endpoint put on the link. */
+    /**
+     * What happened to the packets this endpoint put on the link.
+     *
+     * @return the live counters of the direction leaving this endpoint
+     */
     public CounterSet<ImpairmentCounter> linkCounters() {
       return path.counters();
     }
 
-    /** Packets from this endpoint on the link now. */
+    /**
+     * Packets from this endpoint on the link now.
+     *
+     * @return the number of packets sent and not yet delivered or dropped
+     */
     public int inFlight() {
       return path.held();
     }
@@ -219,6 +300,9 @@ public final class SimulatedNetwork implements AutoCloseable {
     /**
      * Puts the readable bytes of {@code packet} on the link as if this endpoint's stack had sent it
      * now: a way to inject hand-made packets. The caller keeps the buffer.
+     *
+     * @param packet the IP packet in its readable bytes; copied, indices unchanged
+     * @throws IllegalStateException if the network is closed
      */
     public void send(ByteBuf packet) {
       if (closed) {
@@ -227,7 +311,12 @@ public final class SimulatedNetwork implements AutoCloseable {
       transmitted(packet);
     }
 
-    /** {@link #send(ByteBuf)} for a packet given as bytes. */
+    /**
+     * {@link #send(ByteBuf)} for a packet given as bytes.
+     *
+     * @param packet the whole IP packet; copied
+     * @throws IllegalStateException if the network is closed
+     */
     public void send(byte[] packet) {
       ByteBuf b = Unpooled.wrappedBuffer(packet);
       try {
@@ -290,18 +379,39 @@ public final class SimulatedNetwork implements AutoCloseable {
       }
     }
 
-    /** The same impairment in both directions (each with its own random stream). */
+    /**
+     * The same impairment in both directions (each with its own random stream).
+     *
+     * @param both the impairment of either direction; not null
+     * @return this builder
+     * @throws NullPointerException if {@code both} is null
+     */
     public Builder impairment(Impairment both) {
       return impairment(both, both);
     }
 
+    /**
+     * An impairment for each direction; {@link Impairment#NONE} for both by default.
+     *
+     * @param aToB what happens to the packets {@code a} sends; not null
+     * @param bToA what happens to the packets {@code b} sends; not null
+     * @return this builder
+     * @throws NullPointerException if either is null
+     */
     public Builder impairment(Impairment aToB, Impairment bToA) {
       this.aToB = Objects.requireNonNull(aToB, "aToB");
       this.bToA = Objects.requireNonNull(bToA, "bToA");
       return this;
     }
 
-    /** Packets held per direction at most; beyond it they are dropped ({@link ImpairmentCounter#OVERFLOW_DROPPED}). */
+    /**
+     * Packets held per direction at most; beyond it they are dropped ({@link
+     * ImpairmentCounter#OVERFLOW_DROPPED}).
+     *
+     * @param packets at least 1; default {@link FaultInjector#DEFAULT_MAX_HELD}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code packets} is less than 1
+     */
     public Builder maxHeld(int packets) {
       if (packets < 1) {
         throw new IllegalArgumentException("maxHeld must be at least 1, got " + packets);
@@ -310,12 +420,23 @@ public final class SimulatedNetwork implements AutoCloseable {
       return this;
     }
 
-    /** The virtual time the simulation starts at (0 by default; any value works, only differences matter). */
+    /**
+     * The virtual time the simulation starts at (0 by default; any value works, only differences
+     * matter).
+     *
+     * @param startNs the start time in nanoseconds
+     * @return this builder
+     */
     public Builder startNs(long startNs) {
       this.startNs = startNs;
       return this;
     }
 
+    /**
+     * Makes the two stacks and the link between them, at the start time.
+     *
+     * @return the network; the caller closes it, which closes both stacks
+     */
     public SimulatedNetwork build() {
       return new SimulatedNetwork(this);
     }

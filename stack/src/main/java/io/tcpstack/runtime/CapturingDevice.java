@@ -25,12 +25,24 @@ public final class CapturingDevice implements Device {
   private final Device device;
   private final PcapWriter writer;
 
+  /**
+   * Records what crosses {@code device} to {@code writer}.
+   *
+   * @param device the device to wrap, normally the {@link TunLink}; not null; closed by {@link
+   *     #close()}
+   * @param writer where packets are recorded; not null; closed by {@link #close()}
+   * @throws NullPointerException if either is null
+   */
   public CapturingDevice(Device device, PcapWriter writer) {
     this.device = Objects.requireNonNull(device, "device");
     this.writer = Objects.requireNonNull(writer, "writer");
   }
 
-  /** The writer packets go to. */
+  /**
+   * The writer packets go to.
+   *
+   * @return the writer given at construction
+   */
   public PcapWriter writer() {
     return writer;
   }

@@ -52,7 +52,9 @@ public final class PcapWriter implements AutoCloseable {
 
   /** The magic number of a pcap file whose timestamps' second field is in nanoseconds. */
   public static final int MAGIC_NANOSECONDS = 0xa1b23c4d;
+  /** The file format's major version, in the global header. */
   public static final short VERSION_MAJOR = 2;
+  /** The file format's minor version, in the global header. */
   public static final short VERSION_MINOR = 4;
   /** LINKTYPE_RAW: the packet begins with an IPv4 or IPv6 header (tcpdump.org link types). */
   public static final int LINKTYPE_RAW = 101;
@@ -62,7 +64,9 @@ public final class PcapWriter implements AutoCloseable {
    * a 40-byte header) fit whole; a longer packet is cut, its original length kept.
    */
   public static final int SNAP_LENGTH = 262_144;
+  /** The size in bytes of the global header at the start of each file. */
   public static final int GLOBAL_HEADER_SIZE = 24;
+  /** The size in bytes of the header in front of each packet. */
   public static final int RECORD_HEADER_SIZE = 16;
   /** The buffer in front of the file: any record fits. */
   static final int BUFFER_SIZE = RECORD_HEADER_SIZE + SNAP_LENGTH;
@@ -94,6 +98,7 @@ public final class PcapWriter implements AutoCloseable {
   /**
    * Creates (or truncates) {@code file} and writes its global header.
    *
+   * @param file the capture file; not null; rotated files go beside it
    * @param fileLimit the largest size of one file, in bytes (at least the global header and one
    *     record header)
    * @param files how many files to keep, the current one included (1: the file starts over when
@@ -101,6 +106,8 @@ public final class PcapWriter implements AutoCloseable {
    * @param clock the time stamped on each packet, in nanoseconds, read under the writer's lock
    * @param epochOffsetNs added to {@code clock} to make nanoseconds since 1970-01-01 UTC
    * @throws IOException if the file cannot be created or written
+   * @throws IllegalArgumentException if {@code fileLimit} or {@code files} is too small
+   * @throws NullPointerException if {@code file} or {@code clock} is null
    */
   public PcapWriter(Path file, long fileLimit, int files, LongSupplier clock, long epochOffsetNs) throws IOException {
     this.file = Objects.requireNonNull(file, "file");
@@ -124,6 +131,15 @@ public final class PcapWriter implements AutoCloseable {
   /**
    * A writer stamping packets with {@code clock} ({@link System#nanoTime}, the runtime's), mapped
    * to wall-clock time once, now.
+   *
+   * @param file the capture file; not null; rotated files go beside it
+   * @param fileLimit the largest size of one file, in bytes (at least {@value #GLOBAL_HEADER_SIZE}
+   *     + {@value #RECORD_HEADER_SIZE})
+   * @param files how many files to keep, the current one included; at least 1
+   * @param clock the time stamped on each packet, in nanoseconds; not null
+   * @return the open writer; the caller closes it
+   * @throws IOException if the file cannot be created or written
+   * @throws IllegalArgumentException if {@code fileLimit} or {@code files} is too small
    */
   public static PcapWriter open(Path file, long fileLimit, int files, LongSupplier clock) throws IOException {
     Instant now = Instant.now();
@@ -132,12 +148,21 @@ public final class PcapWriter implements AutoCloseable {
     return new PcapWriter(file, fileLimit, files, clock, epochNs - clockNow);
   }
 
-  /** The current (newest) capture file. */
+  /**
+   * The current (newest) capture file.
+   *
+   * @return the path given at construction
+   */
   public Path file() {
     return file;
   }
 
-  /** The {@code i}-th older file: {@code FILE.i} ({@code FILE} itself for 0). */
+  /**
+   * The {@code i}-th older file: {@code FILE.i} ({@code FILE} itself for 0).
+   *
+   * @param i 0 to {@code files - 1}; 1 is the newest rotated file
+   * @return the path of that file, whether or not it exists
+   */
   public Path rotated(int i) {
     return i == 0 ? file : file.resolveSibling(file.getFileName() + "." + i);
   }
@@ -145,6 +170,8 @@ public final class PcapWriter implements AutoCloseable {
   /**
    * Appends one record: {@code packet}'s readable bytes (indices unchanged), stamped now. Does
    * nothing once closed or failed. Any thread.
+   *
+   * @param packet the IP packet in its readable bytes; not kept; cut at {@value #SNAP_LENGTH} bytes
    */
   public synchronized void write(ByteBuf packet) {
     if (closed || failure != null) {
@@ -196,17 +223,29 @@ public final class PcapWriter implements AutoCloseable {
     }
   }
 
-  /** Packets written since the writer was opened (all files). */
+  /**
+   * Packets written since the writer was opened (all files).
+   *
+   * @return the number of records written or buffered
+   */
   public synchronized long packets() {
     return packets;
   }
 
-  /** How many times a full file was set aside for a new one. */
+  /**
+   * How many times a full file was set aside for a new one.
+   *
+   * @return the number of rotations since the writer was opened
+   */
   public synchronized long rotations() {
     return rotations;
   }
 
-  /** The I/O error that stopped the capture, or null. */
+  /**
+   * The I/O error that stopped the capture, or null.
+   *
+   * @return the first I/O error, or null while the capture runs
+   */
   public synchronized IOException failure() {
     return failure;
   }

@@ -104,6 +104,12 @@ public final class StackRuntime implements AutoCloseable {
   /**
    * Builds a stack from {@code config} and starts running it over {@code device}. The runtime owns
    * the device from now on and closes it in {@link #close()}.
+   *
+   * @param config the stack's configuration; not null; its MTU must be the device's
+   * @param device the link to run over; not null
+   * @return the running runtime; the caller closes it
+   * @throws NullPointerException if either is null
+   * @throws IllegalArgumentException if the device's MTU differs from the config's
    */
   public static StackRuntime start(StackConfig config, Device device) {
     StackRuntime runtime = new StackRuntime(checked(config, device), device, System::nanoTime, true);
@@ -117,6 +123,13 @@ public final class StackRuntime implements AutoCloseable {
    * {@link #doWork()} and {@link #awaitWork()} (or from another event loop, waking it through
    * {@link #execute}), and the thread that calls {@code doWork} is the stack thread. {@code clock}
    * is the stack's time ({@code System::nanoTime}, or a virtual clock in tests).
+   *
+   * @param config the stack's configuration; not null; its MTU must be the device's
+   * @param device the link to run over; not null; closed by {@link #close()}
+   * @param clock the stack's time in nanoseconds; not null
+   * @return the runtime, ready for {@link #doWork()}; the caller closes it
+   * @throws NullPointerException if any argument is null
+   * @throws IllegalArgumentException if the device's MTU differs from the config's
    */
   public static StackRuntime open(StackConfig config, Device device, LongSupplier clock) {
     return new StackRuntime(checked(config, device), device, Objects.requireNonNull(clock, "clock"), false);
@@ -135,31 +148,54 @@ public final class StackRuntime implements AutoCloseable {
   /**
    * The core, for code running on the stack thread (inside {@link #execute} or {@link #call}) only:
    * it is not thread-safe.
+   *
+   * @return the stack this runtime runs
    */
   public NetworkStack stack() {
     return stack;
   }
 
-  /** The stack's clock, for tasks on the stack thread: the {@code nowNs} they pass to the core. */
+  /**
+   * The stack's clock, for tasks on the stack thread: the {@code nowNs} they pass to the core.
+   *
+   * @return the current time of the runtime's clock, in nanoseconds
+   */
   public long nowNs() {
     return clock.getAsLong();
   }
 
-  /** Whether the caller is the stack thread. */
+  /**
+   * Whether the caller is the stack thread.
+   *
+   * @return true on the loop's thread, or on the thread that drives {@link #doWork()}
+   */
   public boolean inStackThread() {
     return Thread.currentThread() == driver;
   }
 
-  /** The stack's counters; any thread. */
+  /**
+   * The stack's counters; any thread.
+   *
+   * @return the live counters of the stack
+   */
   public CounterSet<StackCounter> counters() {
     return stack.counters();
   }
 
+  /**
+   * The configuration the stack was built from.
+   *
+   * @return the stack's config
+   */
   public StackConfig config() {
     return stack.config();
   }
 
-  /** Whether the loop is running (false after {@link #close()} or if the device failed). */
+  /**
+   * Whether the loop is running (false after {@link #close()} or if the device failed).
+   *
+   * @return true while the runtime runs
+   */
   public boolean isRunning() {
     return running && (thread == null || thread.isAlive());
   }
@@ -174,7 +210,11 @@ public final class StackRuntime implements AutoCloseable {
     terminated.await();
   }
 
-  /** Why the loop stopped on its own (the device failed), or null. */
+  /**
+   * Why the loop stopped on its own (the device failed), or null.
+   *
+   * @return the exception or error that stopped the loop, or null if it did not stop on its own
+   */
   public Throwable failure() {
     return failure;
   }
@@ -185,6 +225,9 @@ public final class StackRuntime implements AutoCloseable {
    * it waits, once per wait however many tasks arrive, so handing over costs no system call while
    * the loop is busy.
    *
+   * @param task what to run on the stack thread; not null; an exception from it is counted as
+   *     {@link StackCounter#LOOP_ERRORS} and logged
+   * @throws NullPointerException if {@code task} is null
    * @throws RejectedExecutionException once the runtime is closed
    */
   public void execute(Runnable task) {
@@ -213,7 +256,16 @@ public final class StackRuntime implements AutoCloseable {
     device.wakeup();
   }
 
-  /** Computes {@code work} on the stack thread and completes the future with its result. */
+  /**
+   * Computes {@code work} on the stack thread and completes the future with its result.
+   *
+   * @param <T> the result type
+   * @param work what to compute on the stack thread; not null
+   * @return a future completed with the result, or exceptionally with what {@code work} threw, or
+   *     with a {@link RejectedExecutionException} if the runtime closes before it runs
+   * @throws NullPointerException if {@code work} is null
+   * @throws RejectedExecutionException once the runtime is closed
+   */
   public <T> CompletableFuture<T> call(Supplier<T> work) {
     Call<T> call = new Call<>(Objects.requireNonNull(work, "work"));
     execute(call);
@@ -307,6 +359,9 @@ public final class StackRuntime implements AutoCloseable {
    * to the stack, runs due timers, and delivers the events all of that raised. The calling thread
    * becomes the stack thread. Returns the amount of work done (tasks + packets), or -1 once the
    * device is closed.
+   *
+   * @return the number of tasks run and packets received, or -1 once the device is closed
+   * @throws IOException if the device fails
    */
   public int doWork() throws IOException {
     if (driver == null) {
@@ -331,6 +386,8 @@ public final class StackRuntime implements AutoCloseable {
   /**
    * Waits on the device until a packet arrives, a task is handed over ({@link #execute} wakes it),
    * or the stack's next deadline; for a caller driving the stack with {@link #doWork()}.
+   *
+   * @throws IOException if the device fails
    */
   public void awaitWork() throws IOException {
     awaitWork(Long.MAX_VALUE);
@@ -339,6 +396,10 @@ public final class StackRuntime implements AutoCloseable {
   /**
    * As {@link #awaitWork()}, waiting at most {@code maxWaitNs}: for a caller with deadlines of its
    * own (an event loop's scheduled tasks: the Netty transport's {@code TcpStackEventLoop}).
+   *
+   * @param maxWaitNs the most nanoseconds to wait; 0 or less returns at once; {@link
+   *     Long#MAX_VALUE} waits as {@link #awaitWork()} does
+   * @throws IOException if the device fails
    */
   public void awaitWork(long maxWaitNs) throws IOException {
     long deadline = stack.pollAt();

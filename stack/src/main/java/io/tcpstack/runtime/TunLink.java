@@ -66,12 +66,19 @@ public final class TunLink implements Device {
   private final ByteBuf segmentScratch;
   private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
 
-  /** A link that passes the device's offloads on to the stack. */
+  /**
+   * A link that passes the device's offloads on to the stack.
+   *
+   * @param tun the open TUN device; not null; closed with this link
+   */
   public TunLink(TunDevice tun) {
     this(tun, false);
   }
 
   /**
+   * A link over {@code tun} that may cut super-segments itself.
+   *
+   * @param tun the open TUN device; not null; closed with this link
    * @param splitSuperSegments declare no offloads and cut what the kernel hands over into finished
    *     packets of at most the MTU (for a link below an impairment)
    */
@@ -100,7 +107,11 @@ public final class TunLink implements Device {
     return offloads;
   }
 
-  /** The underlying TUN device. */
+  /**
+   * The underlying TUN device.
+   *
+   * @return the device given at construction
+   */
   public TunDevice tun() {
     return tun;
   }

@@ -14,6 +14,8 @@ import org.slf4j.Logger;
  * release semantics ({@code lazySet}), which costs no more than a plain store on x86. Readers on
  * other threads see every published value in order. Only the stack thread may call {@link #add};
  * that is the price of not paying for atomic read-modify-write on the per-packet path.
+ *
+ * @param <E> the enum whose constants name the counters
  */
 public final class CounterSet<E extends Enum<E>> {
 
@@ -24,6 +26,11 @@ public final class CounterSet<E extends Enum<E>> {
   private final boolean[] logged;
   private final Logger log;
 
+  /**
+   * One counter per constant of {@code keys}, all at zero, none logged.
+   *
+   * @param keys the enum class whose constants name the counters; not null
+   */
   public CounterSet(Class<E> keys) {
     this(keys, counter -> false, null);
   }
@@ -33,6 +40,10 @@ public final class CounterSet<E extends Enum<E>> {
    * enabled — the stack logs each drop with its reason this way. A flood must not become a flood of
    * lines: each counter logs its first {@value #LOGGED_IN_FULL} increments, then only when its value
    * reaches a power of two, saying so. When DEBUG is off, an increment costs one array read more.
+   *
+   * @param keys the enum class whose constants name the counters; not null
+   * @param logged which counters' increments are logged; not null
+   * @param log where they are logged, or null to log none
    */
   public CounterSet(Class<E> keys, Predicate<E> logged, Logger log) {
     this.keys = keys;
@@ -48,12 +59,21 @@ public final class CounterSet<E extends Enum<E>> {
   /** Increments of a logged counter that are each logged before the log thins out to powers of two. */
   static final int LOGGED_IN_FULL = 16;
 
-  /** Adds one. Stack thread only. */
+  /**
+   * Adds one. Stack thread only.
+   *
+   * @param counter the counter to increment; not null
+   */
   public void increment(E counter) {
     add(counter, 1);
   }
 
-  /** Adds {@code delta}. Stack thread only. */
+  /**
+   * Adds {@code delta}. Stack thread only.
+   *
+   * @param counter the counter to add to; not null
+   * @param delta how much to add; not negative, so that the counter only increases
+   */
   public void add(E counter, long delta) {
     int i = counter.ordinal();
     long value = values.get(i) + delta;
@@ -78,16 +98,29 @@ public final class CounterSet<E extends Enum<E>> {
 
   /** A counter that can say what it counts in a sentence, for logs and metric descriptions. */
   public interface Described {
-    /** One sentence: what an increment means. */
+    /**
+     * One sentence: what an increment means.
+     *
+     * @return the description, for logs and metric HELP texts
+     */
     String description();
   }
 
-  /** The current value; any thread. */
+  /**
+   * The current value; any thread.
+   *
+   * @param counter the counter to read; not null
+   * @return its value as last published by the stack thread
+   */
   public long get(E counter) {
     return values.get(counter.ordinal());
   }
 
-  /** A copy of every counter, in declaration order; any thread. */
+  /**
+   * A copy of every counter, in declaration order; any thread.
+   *
+   * @return a new mutable map from each constant to its value; later increments do not change it
+   */
   public Map<E, Long> snapshot() {
     Map<E, Long> copy = new EnumMap<>(keys);
     for (E constant : constants) {

@@ -520,7 +520,11 @@ public enum StackCounter implements CounterSet.Described {
     this.description = description;
   }
 
-  /** Whether this counter counts discarded input. */
+  /**
+   * Whether this counter counts discarded input.
+   *
+   * @return true for a drop counter, whose increments the stack logs at DEBUG with the reason
+   */
   public boolean isDrop() {
     return drop;
   }

@@ -26,16 +26,29 @@ public final class Tun {
   private static final Path PROC_SELF_STATUS = Path.of("/proc/self/status");
   private static final Throwable UNAVAILABILITY_CAUSE = probe(DEVICE, PROC_SELF_STATUS);
 
+  /**
+   * Whether this process can create TUN devices; probed once, when this class is initialized.
+   *
+   * @return true if TUN is available, false if not ({@link #unavailabilityCause()} says why)
+   */
   public static boolean isAvailable() {
     return UNAVAILABILITY_CAUSE == null;
   }
 
-  /** Why TUN is not available (usually a {@link TunException}), or null if it is. */
+  /**
+   * Why TUN is not available.
+   *
+   * @return the cause (usually a {@link TunException}), or null if TUN is available
+   */
   public static Throwable unavailabilityCause() {
     return UNAVAILABILITY_CAUSE;
   }
 
-  /** @throws UnsupportedOperationException carrying {@link #unavailabilityCause()}, if unavailable */
+  /**
+   * Throws unless TUN is available.
+   *
+   * @throws UnsupportedOperationException carrying {@link #unavailabilityCause()}, if unavailable
+   */
   public static void ensureAvailability() {
     if (UNAVAILABILITY_CAUSE != null) {
       throw new UnsupportedOperationException(

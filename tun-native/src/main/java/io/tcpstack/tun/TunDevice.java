@@ -135,13 +135,21 @@ public final class TunDevice implements Closeable {
   // struct iovec { void *iov_base; size_t iov_len; } (writev(2)) on a 64-bit host.
   private static final int IOVEC_SIZE = 16;
 
-  /** {@code TUN_F_CSUM} (<linux/if_tun.h>): the stack takes packets with partial checksums. */
+  /**
+   * {@code TUN_F_CSUM} ({@code <linux/if_tun.h>}): the stack takes packets with partial checksums.
+   */
   public static final int TUN_F_CSUM = 0x01;
 
-  /** {@code TUN_F_TSO4} (<linux/if_tun.h>): the stack takes TCP/IPv4 super-packets; needs CSUM. */
+  /**
+   * {@code TUN_F_TSO4} ({@code <linux/if_tun.h>}): the stack takes TCP/IPv4 super-packets; needs
+   * CSUM.
+   */
   public static final int TUN_F_TSO4 = 0x02;
 
-  /** {@code TUN_F_TSO6} (<linux/if_tun.h>): the stack takes TCP/IPv6 super-packets; needs CSUM. */
+  /**
+   * {@code TUN_F_TSO6} ({@code <linux/if_tun.h>}): the stack takes TCP/IPv6 super-packets; needs
+   * CSUM.
+   */
   public static final int TUN_F_TSO6 = 0x04;
 
   /**
@@ -155,25 +163,40 @@ public final class TunDevice implements Closeable {
     static final Negotiated NONE = new Negotiated(0, 0);
   }
 
+  /**
+   * Starts the options for opening a device; {@link Builder#open()} opens it.
+   *
+   * @return a new builder with every option at its default
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The device's name: the one asked for, or the one the kernel picked. */
+  /**
+   * The device's name: the one asked for, or the one the kernel picked.
+   *
+   * @return the interface name, e.g. {@code tun0}
+   */
   public String name() {
     return name;
   }
 
-  /** The device's MTU as read back from the kernel when it was opened. */
   /**
    * Whether the device carries the host IPv6 address the builder asked for: false when none was
    * asked for, or when it was optional ({@link Builder#hostAddress6Optional}) and this process may
    * not set it.
+   *
+   * @return true if the IPv6 address from {@link Builder#hostAddress6} is on the device
    */
   public boolean hasHostAddress6() {
     return hostAddress6;
   }
 
+  /**
+   * The device's MTU as read back from the kernel when it was opened.
+   *
+   * @return the MTU in bytes: the largest IP packet, without any virtio-net header
+   */
   public int mtu() {
     return mtu;
   }
@@ -182,12 +205,18 @@ public final class TunDevice implements Closeable {
    * The size of the virtio-net header in front of every packet read and written: {@link
    * VirtioNetHeader#LENGTH} (10) if {@link Builder#vnetHeader(boolean) asked for} and the kernel
    * agreed, else 0 (plain IP packets).
+   *
+   * @return the header size in bytes, 10 or 0
    */
   public int vnetHeaderSize() {
     return vnetHeaderSize;
   }
 
-  /** The TUN_F_* offload flags in force (TUNSETOFFLOAD); 0 without a virtio-net header. */
+  /**
+   * The TUN_F_* offload flags in force (TUNSETOFFLOAD); 0 without a virtio-net header.
+   *
+   * @return {@link #TUN_F_CSUM}, {@link #TUN_F_TSO4}, {@link #TUN_F_TSO6} (or newer flags) or-ed
+   */
   public int offloads() {
     return offloads;
   }
@@ -196,11 +225,18 @@ public final class TunDevice implements Closeable {
    * The most bytes one {@link #read} can return, header included: {@link #mtu()} for a plain
    * device; {@code vnetHeaderSize() + mtu()} with a header and at most {@link #TUN_F_CSUM};
    * {@code vnetHeaderSize() + 65575} with a segmentation offload (TSO super-packets).
+   *
+   * @return the size in bytes a buffer passed to {@link #read} must have room for
    */
   public int maxPacketSize() {
     return maxPacketSize;
   }
 
+  /**
+   * Whether {@link #close} has not been called yet.
+   *
+   * @return true until this device is closed
+   */
   public boolean isOpen() {
     return (state.get() & CLOSED) == 0;
   }
@@ -259,6 +295,8 @@ public final class TunDevice implements Closeable {
    * does not release it. With {@link #vnetHeaderSize()} &gt; 0 the readable bytes must start with
    * a virtio-net header (ten zero bytes for a finished packet).
    *
+   * @param src the packet (an IPv4 or IPv6 packet, after the header if any) in its readable bytes;
+   *     any kind of buffer, a direct one with a memory address being the fast path
    * @throws TunException CLOSED if this device is closed; DETACHED if it was deleted; OTHER if the
    *     kernel refused the packet (e.g. EINVAL: not IPv4 or IPv6)
    */
@@ -293,6 +331,8 @@ public final class TunDevice implements Closeable {
    * writev(2): the virtio-net header in front of a packet that was built without room for it, with
    * no copy. Neither buffer's indices change. Both must be direct buffers with a memory address.
    *
+   * @param header the virtio-net header in its readable bytes, {@link #vnetHeaderSize()} of them
+   * @param packet the IPv4 or IPv6 packet in its readable bytes
    * @throws IllegalArgumentException if either buffer has no memory address
    * @throws TunException as {@link #write(ByteBuf)}
    */
@@ -674,6 +714,8 @@ public final class TunDevice implements Closeable {
      * If a TUN device of that name exists (e.g. made persistent with {@code ip tuntap add dev NAME
      * mode tun user USER}), the device is attached to rather than created.
      *
+     * @param name the interface name (1 to 15 bytes, may contain one {@code %d}), or null
+     * @return this builder
      * @throws IllegalArgumentException if the kernel would not accept the name; see the message
      */
     public Builder name(String name) {
@@ -688,6 +730,9 @@ public final class TunDevice implements Closeable {
      * Creates or attaches the device inside this network namespace, e.g. {@code /run/netns/NAME}
      * made by {@code ip netns add NAME}; null (the default) uses the caller's namespace. The
      * device is never created in the caller's namespace first. Needs CAP_SYS_ADMIN.
+     *
+     * @param netns the namespace file, or null for the caller's namespace
+     * @return this builder
      */
     public Builder netns(Path netns) {
       this.netns = netns;
@@ -698,6 +743,12 @@ public final class TunDevice implements Closeable {
      * The kernel's own IPv4 address on the device and the prefix routed through it (SIOCSIFADDR,
      * SIOCSIFNETMASK). A different primary address already on the device is replaced. Implies
      * {@link #up(boolean) up(true)} unless set otherwise.
+     *
+     * @param address the host's address on the device; not null
+     * @param prefixLength the prefix length in bits, 0 to 32
+     * @return this builder
+     * @throws NullPointerException if {@code address} is null
+     * @throws IllegalArgumentException if {@code prefixLength} is out of range
      */
     public Builder hostAddress(Inet4Address address, int prefixLength) {
       Objects.requireNonNull(address, "address");
@@ -714,6 +765,12 @@ public final class TunDevice implements Closeable {
      * an AF_INET6 socket), beside the IPv4 one; IPv6 is enabled on the device first ({@code
      * disable_ipv6} = 0). An address the device has already is left alone. Implies {@link
      * #up(boolean) up(true)} unless set otherwise.
+     *
+     * @param address the host's IPv6 address on the device; not null
+     * @param prefixLength the prefix length in bits, 1 to 128
+     * @return this builder
+     * @throws NullPointerException if {@code address} is null
+     * @throws IllegalArgumentException if {@code prefixLength} is out of range
      */
     public Builder hostAddress6(Inet6Address address, int prefixLength) {
       Objects.requireNonNull(address, "address");
@@ -729,13 +786,22 @@ public final class TunDevice implements Closeable {
      * Whether the {@link #hostAddress6} is optional: a device this process may not change (no
      * CAP_NET_ADMIN, a prepared device without that address) then opens without it, logged, and
      * {@link TunDevice#hasHostAddress6()} says so. False by default: the open fails.
+     *
+     * @param optional true to open without the IPv6 address when this process may not set it
+     * @return this builder
      */
     public Builder hostAddress6Optional(boolean optional) {
       this.hostAddress6Optional = optional;
       return this;
     }
 
-    /** The device's MTU (SIOCSIFMTU); unset leaves it as it is (1500 for a new device). */
+    /**
+     * The device's MTU (SIOCSIFMTU); unset leaves it as it is (1500 for a new device).
+     *
+     * @param mtu the MTU in bytes, 68 to 65535 (the range a TUN device accepts)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code mtu} is out of range
+     */
     public Builder mtu(int mtu) {
       if (mtu < LinuxConstants.TUN_MIN_MTU || mtu > LinuxConstants.TUN_MAX_MTU) {
         throw new IllegalArgumentException("mtu must be " + LinuxConstants.TUN_MIN_MTU + ".."
@@ -749,6 +815,10 @@ public final class TunDevice implements Closeable {
      * The least transmit queue (txqueuelen) the device should have: how many packets the kernel
      * holds for the stack while it is busy, before it drops (500 for a new TUN device). Raised with
      * SIOCSIFTXQLEN when lower, never lowered; unset leaves it as it is.
+     *
+     * @param packets the least queue length, in packets; at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code packets} is less than 1
      */
     public Builder txQueueLength(int packets) {
       if (packets < 1) {
@@ -761,13 +831,21 @@ public final class TunDevice implements Closeable {
     /**
      * Whether to set the device up (IFF_UP). Defaults to true when a host address is given, else
      * false. false leaves the link state as it is; it never takes a device down.
+     *
+     * @param up true to set the device up; false to leave its link state alone
+     * @return this builder
      */
     public Builder up(boolean up) {
       this.up = up;
       return this;
     }
 
-    /** Also sets {@code lo} up in the {@link #netns(Path) namespace}; only allowed with netns. */
+    /**
+     * Also sets {@code lo} up in the {@link #netns(Path) namespace}; only allowed with netns.
+     *
+     * @param loopbackUp true to set {@code lo} up; default false
+     * @return this builder
+     */
     public Builder loopbackUp(boolean loopbackUp) {
       this.loopbackUp = loopbackUp;
       return this;
@@ -782,6 +860,9 @@ public final class TunDevice implements Closeable {
      * info line is logged saying why, and {@link TunDevice#vnetHeaderSize()} is 0 and {@link
      * TunDevice#offloads()} 0. Check those to learn what was granted. Read and write do not touch
      * the header: the caller reads it and writes it at the front of each packet.
+     *
+     * @param vnetHeader true to ask for the header
+     * @return this builder
      */
     public Builder vnetHeader(boolean vnetHeader) {
       this.vnetHeader = vnetHeader;
@@ -794,13 +875,22 @@ public final class TunDevice implements Closeable {
      * unfinished packets the kernel may hand to the reader. Default 0: finished packets only.
      * Passed as is; the kernel refuses flags it does not know and TSO without TUN_F_CSUM, and that
      * refusal falls back to no header (see {@link #vnetHeader(boolean)}). Needs vnetHeader(true).
+     *
+     * @param tunFlags the TUN_F_* flags or-ed, or 0
+     * @return this builder
      */
     public Builder offloads(int tunFlags) {
       this.offloads = tunFlags;
       return this;
     }
 
-    /** The TUN clone device; {@code /dev/net/tun} unless changed. */
+    /**
+     * The TUN clone device; {@code /dev/net/tun} unless changed.
+     *
+     * @param devicePath the path of the clone device; not null
+     * @return this builder
+     * @throws NullPointerException if {@code devicePath} is null
+     */
     public Builder devicePath(Path devicePath) {
       this.devicePath = Objects.requireNonNull(devicePath, "devicePath");
       return this;
@@ -810,6 +900,7 @@ public final class TunDevice implements Closeable {
      * Opens the device, configures it and returns it; on failure nothing stays open and a device
      * this created is gone.
      *
+     * @return the open device; the caller closes it
      * @throws TunException whose {@link TunException#reason() reason} says what went wrong and
      *     whose message says what to do
      * @throws IllegalStateException if loopbackUp is set without netns, or offloads without

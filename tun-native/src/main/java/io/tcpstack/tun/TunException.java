@@ -34,24 +34,50 @@ public class TunException extends IOException {
     OTHER
   }
 
+  /** What kind of failure this is; never null. */
   private final Reason reason;
+  /** The errno of the failed system call, or 0 when the failure did not come from one. */
   private final int errno;
 
+  /**
+   * A failure without an underlying exception.
+   *
+   * @param reason what kind of failure; not null
+   * @param errno the errno of the failed system call, or 0 if none
+   * @param message what happened and what to do about it
+   */
   public TunException(Reason reason, int errno, String message) {
     this(reason, errno, message, null);
   }
 
+  /**
+   * A failure caused by another exception.
+   *
+   * @param reason what kind of failure; not null
+   * @param errno the errno of the failed system call, or 0 if none
+   * @param message what happened and what to do about it
+   * @param cause the underlying exception, or null
+   */
   public TunException(Reason reason, int errno, String message, Throwable cause) {
     super(message, cause);
     this.reason = reason;
     this.errno = errno;
   }
 
+  /**
+   * What kind of failure this is, for callers that react to it.
+   *
+   * @return the reason; never null
+   */
   public Reason reason() {
     return reason;
   }
 
-  /** The errno of the failed system call, or 0 when the failure did not come from one. */
+  /**
+   * The Linux error behind this failure.
+   *
+   * @return the errno of the failed system call, or 0 when the failure did not come from one
+   */
   public int errno() {
     return errno;
   }
