@@ -55,6 +55,13 @@ public final class NetworkStack implements AutoCloseable {
   private boolean clockStarted;
   private boolean closed;
 
+  /**
+   * A stack whose link does no checksum or segmentation work ({@link Offload#NONE}): every packet
+   * it sends is finished and at most the MTU.
+   *
+   * @param config the stack's address, MTU and limits, not null
+   * @param sink where the packets the stack sends go, not null; called on the stack thread
+   */
   public NetworkStack(StackConfig config, PacketSink sink) {
     this(config, sink, Offload.NONE);
   }
@@ -63,6 +70,11 @@ public final class NetworkStack implements AutoCloseable {
    * A stack whose link does checksum or segmentation work for it: {@code linkOffloads} are {@link
    * Offload} capabilities, and {@code sink} receives packets with the metadata they allow ({@link
    * PacketSink#transmit(ByteBuf, int)}).
+   *
+   * @param config the stack's address, MTU and limits, not null
+   * @param sink where the packets the stack sends go, not null; called on the stack thread
+   * @param linkOffloads {@link Offload#TX_CHECKSUM} and/or {@link Offload#TX_SEGMENTATION} OR-ed
+   *     together, or {@link Offload#NONE}
    */
   public NetworkStack(StackConfig config, PacketSink sink, int linkOffloads) {
     this.config = config;
@@ -103,6 +115,9 @@ public final class NetworkStack implements AutoCloseable {
   /**
    * Processes one packet read from the link (its readable bytes), then delivers the events it
    * raised. The caller keeps ownership of the packet.
+   *
+   * @param packet one IPv4 or IPv6 packet, from its first header byte; not null, not released here
+   * @param nowNs the current time in nanoseconds, on the caller's monotonic clock
    */
   public void receive(ByteBuf packet, long nowNs) {
     receive(packet, Offload.NONE, nowNs);
@@ -111,6 +126,12 @@ public final class NetworkStack implements AutoCloseable {
   /**
    * As {@link #receive(ByteBuf, long)}, with what the link says about the packet ({@link
    * Offload#CHECKSUM_VALID}).
+   *
+   * @param packet one IPv4 or IPv6 packet, or a super-segment a link merged (GRO), from its first
+   *     header byte; not null, not released here
+   * @param offload {@link Offload#CHECKSUM_VALID} when the link vouches for the transport checksum,
+   *     otherwise {@link Offload#NONE}
+   * @param nowNs the current time in nanoseconds, on the caller's monotonic clock
    */
   public void receive(ByteBuf packet, int offload, long nowNs) {
     if (packets.isTraceEnabled()) {
@@ -144,7 +165,11 @@ public final class NetworkStack implements AutoCloseable {
     tcp.deliverEvents();
   }
 
-  /** Runs every timer due at {@code nowNs}, then delivers the events raised. */
+  /**
+   * Runs every timer due at {@code nowNs}, then delivers the events raised.
+   *
+   * @param nowNs the current time in nanoseconds, on the caller's monotonic clock
+   */
   public void poll(long nowNs) {
     advance(nowNs);
     ip.poll(nowNs);
@@ -161,6 +186,10 @@ public final class NetworkStack implements AutoCloseable {
   /**
    * A timer whose {@code task} runs on the stack thread, in {@link #poll}, once it is scheduled and
    * its deadline comes (see {@link StackTimer}). Stack thread.
+   *
+   * @param task what to run, not null; it may call the stack (its events are delivered after it)
+   * @return a new timer, not yet scheduled ({@link StackTimer#schedule(long)} arms it)
+   * @throws NullPointerException if {@code task} is null
    */
   public StackTimer timer(Runnable task) {
     return new StackTimer(this, java.util.Objects.requireNonNull(task, "task"));
@@ -181,6 +210,9 @@ public final class NetworkStack implements AutoCloseable {
   /**
    * Moves the stack's notion of now forward to {@code nowNs} (never back): the time handlers and
    * channels use for the calls they make (see {@link #nowNs()}).
+   *
+   * @param nowNs the current time in nanoseconds, on the caller's monotonic clock; an earlier time
+   *     than the stack's is ignored
    */
   public void advance(long nowNs) {
     if (nowNs - lastNowNs > 0 || !clockStarted) {
@@ -189,12 +221,21 @@ public final class NetworkStack implements AutoCloseable {
     }
   }
 
-  /** The latest time given to the stack: the {@code nowNs} for calls made on the stack thread now. */
+  /**
+   * The latest time given to the stack: the {@code nowNs} for calls made on the stack thread now.
+   *
+   * @return the time in nanoseconds on the caller's clock (0 before any was given)
+   */
   public long nowNs() {
     return lastNowNs;
   }
 
-  /** The next time {@link #poll} has work, or {@link Long#MAX_VALUE} if none is scheduled. */
+  /**
+   * The next time {@link #poll} has work, or {@link Long#MAX_VALUE} if none is scheduled.
+   *
+   * @return the deadline in nanoseconds on the caller's clock (possibly already past), or {@link
+   *     Long#MAX_VALUE}
+   */
   public long pollAt() {
     return earliest(earliest(earliest(ip.pollAt(), ip6.pollAt()), tcp.pollAt()), timers.peekDeadline());
   }
@@ -209,31 +250,57 @@ public final class NetworkStack implements AutoCloseable {
     return a - b < 0 ? a : b;
   }
 
-  /** TCP: listeners and connections. */
+  /**
+   * TCP: listeners and connections.
+   *
+   * @return the TCP layer; stack thread only
+   */
   public TcpLayer tcp() {
     return tcp;
   }
 
-  /** UDP: bound ports and their endpoints. */
+  /**
+   * UDP: bound ports and their endpoints.
+   *
+   * @return the UDP layer; stack thread only
+   */
   public UdpLayer udp() {
     return udp;
   }
 
+  /**
+   * The configuration the stack was made with.
+   *
+   * @return the configuration (immutable, so readable from any thread)
+   */
   public StackConfig config() {
     return config;
   }
 
-  /** The stack's counters; readable from any thread. */
+  /**
+   * The stack's counters; readable from any thread.
+   *
+   * @return the counters, one per {@link StackCounter}
+   */
   public CounterSet<StackCounter> counters() {
     return counters;
   }
 
-  /** The IP layer, for registering protocols and for tests. */
+  /**
+   * The IP layer, for registering protocols and for tests.
+   *
+   * @return the IPv4 layer; stack thread only
+   */
   public Ipv4Layer ip() {
     return ip;
   }
 
-  /** The IPv6 layer, for registering protocols and for tests (present, disabled, without an IPv6 address). */
+  /**
+   * The IPv6 layer, for registering protocols and for tests (present, disabled, without an IPv6
+   * address).
+   *
+   * @return the IPv6 layer, never null; stack thread only
+   */
   public Ipv6Layer ip6() {
     return ip6;
   }

@@ -22,6 +22,9 @@ public final class StackTimer extends DeadlineHeap.Entry {
   /**
    * Runs the task once, in the first {@link NetworkStack#poll} at or after {@code deadlineNs} (the
    * stack's clock); replaces any earlier arming. {@link DeadlineHeap#NEVER} cancels.
+   *
+   * @param deadlineNs when to run, in nanoseconds on the stack's clock (that of {@link
+   *     NetworkStack#nowNs()}); a time already past runs it in the next poll
    */
   public void schedule(long deadlineNs) {
     stack.timers().schedule(this, deadlineNs);

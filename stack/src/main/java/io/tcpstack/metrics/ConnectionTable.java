@@ -32,11 +32,25 @@ public record ConnectionTable(List<TcpTableEntry> rows, int total, int limit) {
 
   private static final RecordComponent[] INFO_FIELDS = TcpInfo.class.getRecordComponents();
 
+  /**
+   * A table of the given rows; {@link #collect} is how one is usually made.
+   *
+   * @param rows the rows taken, not null, no null element; copied
+   * @param total how many rows the table had in all
+   * @param limit the most rows that were to be taken
+   */
   public ConnectionTable {
     rows = List.copyOf(rows);
   }
 
-  /** Takes the table of {@code stack}, at most {@code limit} rows (clamped to 0..{@link #MAX_LIMIT}). Stack thread. */
+  /**
+   * Takes the table of {@code stack}, at most {@code limit} rows (clamped to 0..{@link #MAX_LIMIT}).
+   * Stack thread.
+   *
+   * @param stack the stack whose table to take, not null
+   * @param limit the most rows to take ({@link #DEFAULT_LIMIT} is the usual); clamped as said
+   * @return the table, immutable, which may then go to any thread
+   */
   public static ConnectionTable collect(NetworkStack stack, int limit) {
     int max = Math.max(0, Math.min(limit, MAX_LIMIT));
     List<TcpTableEntry> rows = new ArrayList<>(Math.min(max, 1024));
@@ -44,7 +58,11 @@ public record ConnectionTable(List<TcpTableEntry> rows, int total, int limit) {
     return new ConnectionTable(rows, total, max);
   }
 
-  /** Whether rows were left out because of the limit. */
+  /**
+   * Whether rows were left out because of the limit.
+   *
+   * @return true if the table had more rows than were taken
+   */
   public boolean truncated() {
     return rows.size() < total;
   }
@@ -55,6 +73,8 @@ public record ConnectionTable(List<TcpTableEntry> rows, int total, int limit) {
    * Aligned text: a header line, then one line per row — state, Recv-Q, Send-Q, local and peer
    * address — and under each connection an indented line of its {@link TcpInfo} in {@code ss -ti}'s
    * {@code key:value} style. Sizes are bytes, times milliseconds. A last line says if rows were cut.
+   *
+   * @return the text, lines ended by a line feed
    */
   public String text() {
     String[] header = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port"};
@@ -190,6 +210,8 @@ public record ConnectionTable(List<TcpTableEntry> rows, int total, int limit) {
    * {@code remoteAddress}, {@code remotePort}, and {@code info} — every {@link TcpInfo} component
    * by its name (times in ns, sizes in bytes), or null — plus {@code acceptQueue}, {@code backlog},
    * {@code halfOpen} for a listener and {@code timerNs} for a TIME-WAIT record.
+   *
+   * @return the JSON text
    */
   public String json() {
     StringBuilder out = new StringBuilder(64 + rows.size() * 900);

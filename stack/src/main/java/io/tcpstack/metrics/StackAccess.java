@@ -19,6 +19,10 @@ public interface StackAccess {
   /**
    * Runs {@code query} on the stack thread and returns its result.
    *
+   * @param <T> the type of the result
+   * @param query what to read, given the stack; it should return something immutable (or a copy), as
+   *     the result leaves the stack thread
+   * @return what {@code query} returned
    * @throws IllegalStateException if the stack is closed, the query failed, or no answer came in time
    */
   <T> T read(Function<NetworkStack, T> query);
@@ -26,6 +30,12 @@ public interface StackAccess {
   /**
    * Through {@link StackRuntime#call}, waiting at most {@code timeout}; directly when already on
    * the stack thread.
+   *
+   * @param runtime the running stack, not null
+   * @param timeout how long a read from another thread waits for the stack thread, not null
+   * @return an access whose reads throw {@link IllegalStateException} after {@code timeout}, when the
+   *     runtime is closed, or when the reading thread is interrupted
+   * @throws NullPointerException if {@code runtime} or {@code timeout} is null
    */
   static StackAccess of(StackRuntime runtime, Duration timeout) {
     Objects.requireNonNull(runtime, "runtime");
@@ -52,7 +62,14 @@ public interface StackAccess {
     };
   }
 
-  /** Runs queries at once on the caller's thread: for code on the stack thread, and tests driving a stack themselves. */
+  /**
+   * Runs queries at once on the caller's thread: for code on the stack thread, and tests driving a
+   * stack themselves.
+   *
+   * @param stack the stack, not null
+   * @return an access that calls each query directly
+   * @throws NullPointerException if {@code stack} is null
+   */
   static StackAccess direct(NetworkStack stack) {
     Objects.requireNonNull(stack, "stack");
     return new StackAccess() {

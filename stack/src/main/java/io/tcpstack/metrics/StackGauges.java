@@ -33,11 +33,28 @@ public record StackGauges(
     long bufferRefusals,
     int reassembliesInProgress) {
 
+  /**
+   * A snapshot of the given values; {@link #collect} is how one is usually made.
+   *
+   * @param connectionsByState connections by TCP state, not null; copied
+   * @param halfOpen connections in SYN-RECEIVED of all listeners
+   * @param bufferMemoryInUse bytes of buffer chunks held by connections now
+   * @param bufferMemoryBudget the most buffer memory all connections may hold together
+   * @param bufferMemoryPeak the highest {@code bufferMemoryInUse} so far
+   * @param bufferSpareChunks chunks kept for reuse rather than released
+   * @param bufferRefusals times a connection was refused a chunk because the budget was spent
+   * @param reassembliesInProgress IP datagrams whose fragments are being reassembled
+   */
   public StackGauges {
     connectionsByState = Map.copyOf(connectionsByState);
   }
 
-  /** Reads the gauges of {@code stack}. Stack thread only: scans the connections once (O(n)). */
+  /**
+   * Reads the gauges of {@code stack}. Stack thread only: scans the connections once (O(n)).
+   *
+   * @param stack the stack to read, not null
+   * @return the snapshot, immutable
+   */
   public static StackGauges collect(NetworkStack stack) {
     TcpLayer tcp = stack.tcp();
     int[] counts = tcp.stateCounts();
@@ -50,7 +67,12 @@ public record StackGauges(
         pool.spareCount(), pool.refusals(), stack.ip().reassembliesInProgress());
   }
 
-  /** Connections in {@code state} (0 for a state none is in). */
+  /**
+   * Connections in {@code state} (0 for a state none is in).
+   *
+   * @param state the TCP state, not null
+   * @return how many connections were in it
+   */
   public int connections(TcpState state) {
     return connectionsByState.getOrDefault(state, 0);
   }

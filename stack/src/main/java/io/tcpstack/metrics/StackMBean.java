@@ -96,6 +96,13 @@ public final class StackMBean implements DynamicMBean {
   /** An attribute: a counter (read anywhere) or a gauge (from a snapshot taken on the stack thread). */
   private record Attr(String description, StackCounter counter, ToLongFunction<StackGauges> gauge) {}
 
+  /**
+   * An MBean over one stack, not yet registered ({@link #register}).
+   *
+   * @param counters the stack's counters ({@code NetworkStack.counters()}), not null
+   * @param stack how to read the gauges and the TCP table on the stack thread, not null
+   * @throws NullPointerException if either is null
+   */
   public StackMBean(CounterSet<StackCounter> counters, StackAccess stack) {
     this.counters = Objects.requireNonNull(counters, "counters");
     this.stack = Objects.requireNonNull(stack, "stack");
@@ -172,6 +179,11 @@ public final class StackMBean implements DynamicMBean {
 
   /** A registered MBean; {@link #close()} unregisters it. */
   public interface Registration extends AutoCloseable {
+    /**
+     * The name the MBean was registered under.
+     *
+     * @return the name, {@code io.tcpstack:type=Stack,name=...}
+     */
     ObjectName name();
 
     @Override
@@ -182,6 +194,12 @@ public final class StackMBean implements DynamicMBean {
    * Registers {@code mbean} on the platform MBeanServer as {@code io.tcpstack:type=Stack,name=NAME},
    * {@code name} with the characters an ObjectName value cannot hold unquoted replaced by {@code _},
    * and {@code -2}, {@code -3}, ... appended when a stack of that name is already registered.
+   *
+   * @param mbean the MBean to register, not null
+   * @param name the stack's name, e.g. its device's, not null
+   * @return the registration; closing it unregisters the MBean and every connection it watches
+   * @throws IllegalStateException if the MBeanServer refuses the MBean for another reason than a
+   *     taken name
    */
   public static Registration register(StackMBean mbean, String name) {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
@@ -311,7 +329,14 @@ public final class StackMBean implements DynamicMBean {
    * or {@code "PEER_ADDRESS:PORT"} alone when only one connection has that peer) as a {@link
    * ConnectionMBean}; registering one already watched returns its name again.
    *
-   * @throws IllegalArgumentException if no connection, or more than one, matches
+   * @param connection {@code "LOCAL_ADDRESS:PORT PEER_ADDRESS:PORT"} or {@code "PEER_ADDRESS:PORT"},
+   *     IPv6 addresses in brackets, as {@link ConnectionTable#text()} shows them; not null
+   * @return the name of the connection's MBean, {@code
+   *     io.tcpstack:type=Connection,name=NAME,connection="LOCAL PEER"}
+   * @throws IllegalArgumentException if {@code connection} is malformed, or no connection, or more
+   *     than one, matches
+   * @throws IllegalStateException if the stack thread cannot be read ({@link StackAccess#read})
+   * @throws MBeanException if the MBeanServer refuses the connection's MBean
    */
   public ObjectName watchConnection(String connection) throws MBeanException {
     String[] parts = connection.strip().split("\\s+");
@@ -352,7 +377,13 @@ public final class StackMBean implements DynamicMBean {
     }
   }
 
-  /** Unregisters a connection {@link #watchConnection} registered; whether one was. */
+  /**
+   * Unregisters a connection {@link #watchConnection} registered; whether one was.
+   *
+   * @param connection as given to {@link #watchConnection}, not null; a peer alone unregisters every
+   *     watched connection with that peer
+   * @return true if a watched connection was unregistered
+   */
   public boolean unwatchConnection(String connection) {
     String[] parts = connection.strip().split("\\s+");
     String peer = parts[parts.length - 1];
@@ -396,7 +427,15 @@ public final class StackMBean implements DynamicMBean {
     return new String[] {host, s.substring(colon + 1)};
   }
 
-  /** The TCP table of at most {@code limit} rows as open data. */
+  /**
+   * The TCP table of at most {@code limit} rows as open data.
+   *
+   * @param limit the most rows, clamped to 0..{@link ConnectionTable#MAX_LIMIT}
+   * @return one row per listener, connection and TIME-WAIT record, indexed by {@code row}
+   * @throws OpenDataException if a row does not fit the table's open type (a bug: the types are
+   *     fixed)
+   * @throws IllegalStateException if the stack thread cannot be read ({@link StackAccess#read})
+   */
   public TabularData connections(int limit) throws OpenDataException {
     ConnectionTable table = stack.read(s -> ConnectionTable.collect(s, limit));
     TabularDataSupport data = new TabularDataSupport(TABLE_TYPE);

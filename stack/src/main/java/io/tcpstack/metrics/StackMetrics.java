@@ -16,16 +16,28 @@ public final class StackMetrics {
   public static final String PREFIX = "tcpstack_";
   /** The family of connections by state; label {@value #STATE_LABEL}. */
   public static final String CONNECTIONS = PREFIX + "tcp_connections";
+  /** The label of {@link #CONNECTIONS} whose value is a TCP state's name, e.g. {@code ESTABLISHED}. */
   public static final String STATE_LABEL = "state";
 
   private StackMetrics() {}
 
-  /** The metric name of {@code counter}: {@code tcpstack_tcp_in_segs_total} for TCP_IN_SEGS. */
+  /**
+   * The metric name of {@code counter}: {@code tcpstack_tcp_in_segs_total} for TCP_IN_SEGS.
+   *
+   * @param counter the counter, not null
+   * @return its name in {@link #prometheus}'s output
+   */
   public static String metricName(StackCounter counter) {
     return PREFIX + counter.name().toLowerCase(java.util.Locale.ROOT) + "_total";
   }
 
-  /** The exposition of {@code counters} (a {@code CounterSet.snapshot()}) and {@code gauges}. */
+  /**
+   * The exposition of {@code counters} (a {@code CounterSet.snapshot()}) and {@code gauges}.
+   *
+   * @param counters each counter's value, not null; read on any thread
+   * @param gauges the gauges, not null; collected on the stack thread ({@link StackGauges#collect})
+   * @return the text, to be served with {@link PrometheusText#CONTENT_TYPE}
+   */
   public static String prometheus(Map<StackCounter, Long> counters, StackGauges gauges) {
     PrometheusText text = new PrometheusText(new StringBuilder(32 * 1024));
     text.counters(PREFIX, counters, StackCounter::description);

@@ -49,12 +49,25 @@ public final class TcpStackEventLoop extends SingleThreadEventLoop {
   /**
    * A loop driving {@code runtime}, which must have been opened with {@link StackRuntime#open}
    * (nothing else may drive it) on a clock in {@link System#nanoTime()} terms, as Netty's scheduled
-   * tasks are. The loop's thread starts at once.
+   * tasks are. The loop's thread starts at once: a daemon thread named {@code tcpstack-netty-...}.
+   *
+   * @param runtime the runtime to drive, not null; the loop owns it from now on and closes it at
+   *     shutdown
+   * @throws NullPointerException if {@code runtime} is null
    */
   public TcpStackEventLoop(StackRuntime runtime) {
     this(runtime, new DefaultThreadFactory("tcpstack-netty", true));
   }
 
+  /**
+   * As {@link #TcpStackEventLoop(StackRuntime)}, with the loop's thread made by {@code
+   * threadFactory}.
+   *
+   * @param runtime the runtime to drive, not null; the loop owns it from now on and closes it at
+   *     shutdown
+   * @param threadFactory makes the loop's thread (the stack thread), not null
+   * @throws NullPointerException if {@code runtime} or {@code threadFactory} is null
+   */
   public TcpStackEventLoop(StackRuntime runtime, ThreadFactory threadFactory) {
     // No parent group: the loop is its own group. addTaskWakesUp = false: wakeup() wakes the device.
     super(null, threadFactory, false);
@@ -65,12 +78,21 @@ public final class TcpStackEventLoop extends SingleThreadEventLoop {
   /**
    * A stack over {@code device} with a loop to drive it: {@code StackRuntime.open(config, device,
    * System::nanoTime)} and {@code new TcpStackEventLoop(runtime)}.
+   *
+   * @param config the stack's configuration, not null
+   * @param device the link, not null, with the MTU of {@code config}; the loop owns it from now on
+   * @return the loop, its thread started
+   * @throws IllegalArgumentException if the device's MTU differs from the configuration's
    */
   public static TcpStackEventLoop open(StackConfig config, Device device) {
     return new TcpStackEventLoop(StackRuntime.open(config, device, System::nanoTime));
   }
 
-  /** The runtime this loop drives: its counters, its config; its stack only on this loop's thread. */
+  /**
+   * The runtime this loop drives: its counters, its config; its stack only on this loop's thread.
+   *
+   * @return the runtime, never null
+   */
   public StackRuntime runtime() {
     return runtime;
   }

@@ -42,6 +42,11 @@ public final class TcpStackServerChannel extends AbstractServerChannel implement
   /** Accepted while no read was pending; delivered by the next read. */
   private final ArrayDeque<TcpStackSocketChannel> accepted = new ArrayDeque<>();
 
+  /**
+   * A server channel ({@code ServerBootstrap} creates it through {@code
+   * channel(TcpStackServerChannel.class)}); bind it to listen. It must be registered with a {@link
+   * TcpStackEventLoop}.
+   */
   public TcpStackServerChannel() {}
 
   @Override

@@ -635,7 +635,11 @@ public final class TcpStackSocketChannel extends AbstractChannel implements Sock
     return remote;
   }
 
-  /** The stack's connection under this channel, for diagnostics; stack thread. Null before connect. */
+  /**
+   * The stack's connection under this channel, for diagnostics; stack thread. Null before connect.
+   *
+   * @return the connection, or null before {@code connect} (for an accepted channel, never null)
+   */
   public TcpChannel tcpChannel() {
     return tcp;
   }
