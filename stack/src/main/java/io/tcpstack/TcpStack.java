@@ -290,6 +290,11 @@ public final class TcpStack implements AutoCloseable {
     /**
      * The stack's IPv4 address and prefix, e.g. {@code "198.18.0.2/24"}. The kernel side takes the
      * lowest other host address of the subnet (here 198.18.0.1) unless {@link #hostAddress} says.
+     * Required.
+     *
+     * @param addressSlashPrefix {@code IP/PREFIX}, the prefix 1..30
+     * @return this builder
+     * @throws IllegalArgumentException if it is not an IPv4 address and prefix
      */
     public Builder address(String addressSlashPrefix) {
       int slash = addressSlashPrefix.indexOf('/');
@@ -305,7 +310,14 @@ public final class TcpStack implements AutoCloseable {
       return this;
     }
 
-    /** The kernel side's IPv4 address on the device; in the stack's subnet. */
+    /**
+     * The kernel side's IPv4 address on the device, in the stack's subnet; by default the lowest
+     * other host address of the subnet.
+     *
+     * @param ip an IPv4 address, e.g. {@code "198.18.0.1"}
+     * @return this builder
+     * @throws IllegalArgumentException if it is not an IPv4 address
+     */
     public Builder hostAddress(String ip) {
       hostAddress = Ipv4Address.parse(ip);
       return this;
@@ -315,6 +327,10 @@ public final class TcpStack implements AutoCloseable {
      * The stack's IPv6 address and prefix beside the IPv4 one, e.g. {@code
      * "fd00:7463:7073::2/64"}; the kernel side takes ::1 of the prefix (::2 if that is the
      * stack's). Unset: IPv4 only.
+     *
+     * @param addressSlashPrefix {@code IP6/PREFIX}, the prefix 1..126
+     * @return this builder
+     * @throws IllegalArgumentException if it is not an IPv6 address and prefix
      */
     public Builder address6(String addressSlashPrefix) {
       int slash = addressSlashPrefix.indexOf('/');
@@ -334,7 +350,13 @@ public final class TcpStack implements AutoCloseable {
       return this;
     }
 
-    /** The kernel side's IPv6 address on the device; in the stack's IPv6 prefix ({@link #address6}). */
+    /**
+     * The kernel side's IPv6 address on the device, in the stack's IPv6 prefix ({@link #address6}).
+     *
+     * @param ip an IPv6 address, e.g. {@code "fd00:7463:7073::1"}
+     * @return this builder
+     * @throws IllegalArgumentException if it is not an IPv6 address
+     */
     public Builder hostAddress6(String ip) {
       IpAddress a = IpAddress.parse(ip);
       if (a.isIpv4()) {
@@ -347,6 +369,9 @@ public final class TcpStack implements AutoCloseable {
     /**
      * Runs the device in network namespace {@code name}, which must exist ({@code ip netns add
      * NAME}); needs root. Unset: the caller's namespace.
+     *
+     * @param name the namespace's name, as {@code ip netns list} shows it; null for the caller's
+     * @return this builder
      */
     public Builder netns(String name) {
       this.netns = name;
@@ -356,19 +381,33 @@ public final class TcpStack implements AutoCloseable {
     /**
      * The TUN device's name; unset lets the kernel pick one. An existing persistent TUN device of
      * that name ({@code ip tuntap add dev NAME mode tun user $USER}) is attached to.
+     *
+     * @param name at most 15 characters, e.g. {@code tun0}; null lets the kernel pick
+     * @return this builder
      */
     public Builder tun(String name) {
       this.tun = name;
       return this;
     }
 
-    /** The link's MTU, both the stack's and the device's (1500 by default). */
+    /**
+     * The link's MTU, both the stack's and the device's.
+     *
+     * @param mtu in bytes; 1500 by default (1280 at least with {@link #address6})
+     * @return this builder
+     */
     public Builder mtu(int mtu) {
       this.mtu = mtu;
       return this;
     }
 
-    /** Whether to ask the kernel for TUN checksum and TSO offloads (on by default; negotiated, falls back). */
+    /**
+     * Whether to ask the kernel for TUN checksum and TSO offloads: on by default; negotiated, so a
+     * kernel that refuses gives a plain device.
+     *
+     * @param offloads false for a plain TUN device, one packet per read and write
+     * @return this builder
+     */
     public Builder offloads(boolean offloads) {
       this.offloads = offloads;
       return this;
@@ -410,8 +449,10 @@ public final class TcpStack implements AutoCloseable {
     }
 
     /**
-     * Opens the device, configures its kernel side and starts the stack.
+     * Opens the device, configures its kernel side and starts the stack — or, when a launcher has
+     * installed a {@link Provider} ({@link TcpStack#provide}), returns the stack it opens instead.
      *
+     * @return the running stack; close it to stop it and remove the device
      * @throws TunException no {@code /dev/net/tun}, no privilege, no such namespace: the message says what to do
      * @throws AddressInUseException another interface in the namespace has the subnet already
      * @throws IllegalStateException no {@link #address} was given
