@@ -124,10 +124,20 @@ public final class IsnGenerator {
 
   /** As {@link #timestampOffset(int, int, int, int)} for addresses of either family. */
   public int timestampOffset(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort) {
-    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
-      return timestampOffset(localAddress.ipv4(), localPort, remoteAddress.ipv4(), remotePort);
+    return timestampOffset(localAddress.hi(), localAddress.lo(), localPort, remoteAddress.hi(), remoteAddress.lo(),
+        remotePort);
+  }
+
+  /**
+   * As {@link #timestampOffset(IpAddress, int, IpAddress, int)} for addresses given as pairs of
+   * longs (IPv4 IPv4-mapped, {@link IpAddress#ipv4MappedLo}): what the per-packet paths pass, so
+   * that they make no address object.
+   */
+  int timestampOffset(long localHi, long localLo, int localPort, long remoteHi, long remoteLo, int remotePort) {
+    if (IpAddress.isIpv4Mapped(localHi, localLo) && IpAddress.isIpv4Mapped(remoteHi, remoteLo)) {
+      return timestampOffset((int) localLo, localPort, (int) remoteLo, remotePort);
     }
-    return tupleHash6(tsK0, tsK1, localAddress, localPort, remoteAddress, remotePort, -1);
+    return tupleHash6(tsK0, tsK1, localHi, localLo, localPort, remoteHi, remoteLo, remotePort, -1);
   }
 
   int offset(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort) {
@@ -144,6 +154,12 @@ public final class IsnGenerator {
    */
   static int tupleHash6(long k0, long k1, IpAddress local, int localPort, IpAddress remote, int remotePort,
       int count) {
+    return tupleHash6(k0, k1, local.hi(), local.lo(), localPort, remote.hi(), remote.lo(), remotePort, count);
+  }
+
+  /** As {@link #tupleHash6(long, long, IpAddress, int, IpAddress, int, int)} for addresses as pairs of longs. */
+  static int tupleHash6(long k0, long k1, long localHi, long localLo, int localPort, long remoteHi, long remoteLo,
+      int remotePort, int count) {
     int ports = (localPort & 0xFFFF) << 16 | (remotePort & 0xFFFF);
     long last = Integer.reverseBytes(ports) & 0xFFFF_FFFFL;
     if (count == -1) {
@@ -151,8 +167,8 @@ public final class IsnGenerator {
     } else {
       last |= ((long) (count & 0xFF_FFFF) << 32) | ((long) (TUPLE6_LENGTH + 3) << 56);
     }
-    long h = sipHash24(k0, k1, Long.reverseBytes(local.hi()), Long.reverseBytes(local.lo()),
-        Long.reverseBytes(remote.hi()), Long.reverseBytes(remote.lo()), last);
+    long h = sipHash24(k0, k1, Long.reverseBytes(localHi), Long.reverseBytes(localLo),
+        Long.reverseBytes(remoteHi), Long.reverseBytes(remoteLo), last);
     return (int) (h ^ (h >>> 32));
   }
 

@@ -116,29 +116,47 @@ final class SynCookies {
   /** As {@link #cookie(int, int, int, int, int, int, long)} for addresses of either family. */
   int cookie(IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort, int peerSeq,
       int mssIndex, long nowNs) {
-    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
-      return cookie(localAddress.ipv4(), localPort, remoteAddress.ipv4(), remotePort, peerSeq, mssIndex, nowNs);
+    return cookie(localAddress.hi(), localAddress.lo(), localPort, remoteAddress.hi(), remoteAddress.lo(), remotePort,
+        peerSeq, mssIndex, nowNs);
+  }
+
+  /**
+   * As {@link #cookie(IpAddress, int, IpAddress, int, int, int, long)} for addresses given as pairs
+   * of longs (IPv4 IPv4-mapped, {@link IpAddress#ipv4MappedLo}): what a listener under a SYN flood
+   * passes, so that a SYN makes no address object. Two IPv4 addresses hash as the int form.
+   */
+  int cookie(long localHi, long localLo, int localPort, long remoteHi, long remoteLo, int remotePort, int peerSeq,
+      int mssIndex, long nowNs) {
+    if (IpAddress.isIpv4Mapped(localHi, localLo) && IpAddress.isIpv4Mapped(remoteHi, remoteLo)) {
+      return cookie((int) localLo, localPort, (int) remoteLo, remotePort, peerSeq, mssIndex, nowNs);
     }
     int count = count(nowNs);
-    int h0 = IsnGenerator.tupleHash6(h0k0, h0k1, localAddress, localPort, remoteAddress, remotePort, -1);
-    int h1 = IsnGenerator.tupleHash6(h1k0, h1k1, localAddress, localPort, remoteAddress, remotePort, count);
+    int h0 = IsnGenerator.tupleHash6(h0k0, h0k1, localHi, localLo, localPort, remoteHi, remoteLo, remotePort, -1);
+    int h1 = IsnGenerator.tupleHash6(h1k0, h1k1, localHi, localLo, localPort, remoteHi, remoteLo, remotePort, count);
     return h0 + peerSeq + (count << COUNT_SHIFT) + ((h1 + mssIndex) & DATA_MASK);
   }
 
   /** As {@link #check(int, int, int, int, int, int, long)} for addresses of either family. */
   int check(int cookie, IpAddress localAddress, int localPort, IpAddress remoteAddress, int remotePort, int peerSeq,
       long nowNs) {
-    if (localAddress.isIpv4() && remoteAddress.isIpv4()) {
-      return check(cookie, localAddress.ipv4(), localPort, remoteAddress.ipv4(), remotePort, peerSeq, nowNs);
+    return check(cookie, localAddress.hi(), localAddress.lo(), localPort, remoteAddress.hi(), remoteAddress.lo(),
+        remotePort, peerSeq, nowNs);
+  }
+
+  /** As {@link #check(int, IpAddress, int, IpAddress, int, int, long)} for addresses given as pairs of longs. */
+  int check(int cookie, long localHi, long localLo, int localPort, long remoteHi, long remoteLo, int remotePort,
+      int peerSeq, long nowNs) {
+    if (IpAddress.isIpv4Mapped(localHi, localLo) && IpAddress.isIpv4Mapped(remoteHi, remoteLo)) {
+      return check(cookie, (int) localLo, localPort, (int) remoteLo, remotePort, peerSeq, nowNs);
     }
     int count = count(nowNs);
-    int c = cookie - IsnGenerator.tupleHash6(h0k0, h0k1, localAddress, localPort, remoteAddress, remotePort, -1)
-        - peerSeq;
+    int c = cookie - IsnGenerator.tupleHash6(h0k0, h0k1, localHi, localLo, localPort, remoteHi, remoteLo, remotePort,
+        -1) - peerSeq;
     int age = (count - (c >>> COUNT_SHIFT)) & COUNT_MASK;
     if (age >= MAX_AGE) {
       return INVALID;
     }
-    int data = (c - IsnGenerator.tupleHash6(h1k0, h1k1, localAddress, localPort, remoteAddress, remotePort,
+    int data = (c - IsnGenerator.tupleHash6(h1k0, h1k1, localHi, localLo, localPort, remoteHi, remoteLo, remotePort,
         count - age)) & DATA_MASK;
     return data < MSS_TABLE.length ? data : INVALID;
   }

@@ -232,6 +232,19 @@ public final class TcpLayer implements ProtocolHandler {
     return remote.isIpv4() ? address4 : address6;
   }
 
+  /** As {@link #localFor(IpAddress)} for the remote address {@code remoteHi, remoteLo} (IPv4 IPv4-mapped). */
+  private IpAddress localFor(long remoteHi, long remoteLo) {
+    return IpAddress.isIpv4Mapped(remoteHi, remoteLo) ? address4 : address6;
+  }
+
+  /**
+   * The address {@code hi, lo} (IPv4 IPv4-mapped) as a value: made only where a connection keeps
+   * it, never for a packet that leaves no state.
+   */
+  private static IpAddress addressOf(long hi, long lo) {
+    return IpAddress.isIpv4Mapped(hi, lo) ? IpAddress.ofIpv4((int) lo) : IpAddress.ofIpv6(hi, lo);
+  }
+
   /**
    * The most payload a segment may carry on a path of MTU {@code pathMtu}: MTU - 40, never below
    * 536 (see {@link #MIN_SEGMENT_PATH_MTU}). Our data segments carry no TCP options; options they
@@ -273,7 +286,13 @@ public final class TcpLayer implements ProtocolHandler {
 
   /** The IP layer's path MTU estimate for {@code remote} (RFC 1191 §6.2; RFC 8201 §5.2). */
   int pathMtu(IpAddress remote, long nowNs) {
-    return remote.isIpv4() ? ip.pathMtu(remote.ipv4(), nowNs) : ip6.pathMtu(remote.hi(), remote.lo(), nowNs);
+    return pathMtu(remote.hi(), remote.lo(), nowNs);
+  }
+
+  /** As {@link #pathMtu(IpAddress, long)} for {@code remoteHi, remoteLo} (IPv4 IPv4-mapped). */
+  private int pathMtu(long remoteHi, long remoteLo, long nowNs) {
+    return IpAddress.isIpv4Mapped(remoteHi, remoteLo) ? ip.pathMtu((int) remoteLo, nowNs)
+        : ip6.pathMtu(remoteHi, remoteLo, nowNs);
   }
 
   /** A connection accepted a Datagram Too Big (or Packet Too Big) message: the IP layer remembers it for new connections. */
@@ -600,8 +619,9 @@ public final class TcpLayer implements ProtocolHandler {
       c.process(seg, nowNs);
       return;
     }
-    // No connection: the slow paths (TIME-WAIT, a listener, RST) take the address as a value.
-    demuxSlow(IpAddress.ofIpv4(source), sourcePort, localPort, seg, timeWaits.get(k), nowNs);
+    // No connection: the slow paths (TIME-WAIT, a listener, RST) take the address of either family
+    // as the two longs of its IPv4-mapped form, so that a SYN flood's packets make no object.
+    demuxSlow(0, IpAddress.ipv4MappedLo(source), sourcePort, localPort, seg, timeWaits.get(k), nowNs);
   }
 
   /** As {@link #demux} for a segment over IPv6, found with the reusable {@link #probe6}. */
@@ -612,11 +632,17 @@ public final class TcpLayer implements ProtocolHandler {
       c.process(seg, nowNs);
       return;
     }
-    demuxSlow(IpAddress.ofIpv6(sourceHi, sourceLo), sourcePort, localPort, seg, timeWaits6.get(probe6), nowNs);
+    // The IPv6 layer drops IPv4-mapped sources (RFC 4291 §2.5.5.2): these longs cannot pass for IPv4.
+    demuxSlow(sourceHi, sourceLo, sourcePort, localPort, seg, timeWaits6.get(probe6), nowNs);
   }
 
-  private void demuxSlow(IpAddress source, int sourcePort, int localPort, SegmentRepr seg, TimeWaitRecord tw,
-      long nowNs) {
+  /**
+   * A segment for no connection, from {@code sourceHi, sourceLo} (an IPv4 source IPv4-mapped, {@link
+   * IpAddress#ipv4MappedLo}): to its TIME-WAIT record {@code tw}, if any, else to a listener, else
+   * RST. Allocates nothing unless a connection is made.
+   */
+  private void demuxSlow(long sourceHi, long sourceLo, int sourcePort, int localPort, SegmentRepr seg,
+      TimeWaitRecord tw, long nowNs) {
     if (tw != null) {
       // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space, or
       // with a newer timestamp, may reopen the 4-tuple from TIME-WAIT when a listener wants it.
@@ -629,10 +655,10 @@ public final class TcpLayer implements ProtocolHandler {
     }
     TcpListener l = listeners.get(localPort);
     if (l != null) {
-      listenerReceives(l, source, sourcePort, localPort, seg, nowNs);
+      listenerReceives(l, sourceHi, sourceLo, sourcePort, localPort, seg, nowNs);
       return;
     }
-    resetForNoConnection(source, sourcePort, localPort, seg);
+    resetForNoConnection(sourceHi, sourceLo, sourcePort, localPort, seg);
   }
 
   /**
@@ -723,7 +749,8 @@ public final class TcpLayer implements ProtocolHandler {
   private static final int CODE_COMMUNICATION_ADMINISTRATIVELY_PROHIBITED = 13;
 
   /** RFC 9293 §3.10.7.2: LISTEN. */
-  private void listenerReceives(TcpListener l, IpAddress source, int sourcePort, int localPort, SegmentRepr seg, long nowNs) {
+  private void listenerReceives(TcpListener l, long sourceHi, long sourceLo, int sourcePort, int localPort,
+      SegmentRepr seg, long nowNs) {
     if (seg.has(TcpHeader.FLAG_RST)) {
       return; // first: ignore RST
     }
@@ -731,10 +758,10 @@ public final class TcpLayer implements ProtocolHandler {
       // RFC 4987 §3.6: while this port sends SYN cookies, an ACK without SYN may complete a
       // handshake nobody kept state for.
       if (!seg.has(TcpHeader.FLAG_SYN) && l.cookiesRecent(nowNs)
-          && cookieAckHandled(l, source, sourcePort, localPort, seg, nowNs)) {
+          && cookieAckHandled(l, sourceHi, sourceLo, sourcePort, localPort, seg, nowNs)) {
         return;
       }
-      sendReset(source, sourcePort, localPort, seg.ack, 0, false);
+      sendReset(sourceHi, sourceLo, sourcePort, localPort, seg.ack, 0, false);
       return; // second: <SEQ=SEG.ACK><CTL=RST>
     }
     if (!seg.has(TcpHeader.FLAG_SYN)) {
@@ -752,21 +779,22 @@ public final class TcpLayer implements ProtocolHandler {
     if (openCount() >= maxConnections) {
       // The stack is full: refuse at once, as a closed port does, rather than let the client wait.
       counters.increment(StackCounter.TCP_CONNECTION_LIMIT_RESETS);
-      sendReset(source, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
+      sendReset(sourceHi, sourceLo, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
       return;
     }
     if (l.synQueueFull() || halfOpen >= maxHalfOpen) {
       // A half-open queue is full (a SYN flood, RFC 4987 §2): answer with a cookie and keep nothing.
       if (synCookiesOn) {
-        sendCookie(l, source, sourcePort, localPort, seg, nowNs);
+        sendCookie(l, sourceHi, sourceLo, sourcePort, localPort, seg, nowNs);
       } else {
         counters.increment(StackCounter.TCP_SYN_QUEUE_OVERFLOWS); // the client will retransmit
       }
       return;
     }
-    IpAddress local = localFor(source);
+    IpAddress local = localFor(sourceHi, sourceLo);
+    IpAddress source = addressOf(sourceHi, sourceLo); // the connection's own: one per connection
     TcpConnection c = new TcpConnection(this, l.config(), local, localPort, source, sourcePort, l);
-    c.pathMtu = pathMtu(source, nowNs);
+    c.pathMtu = pathMtu(sourceHi, sourceLo, nowNs);
     put(c);
     l.halfOpened();
     counters.increment(StackCounter.TCP_PASSIVE_OPENS);
@@ -781,12 +809,13 @@ public final class TcpLayer implements ProtocolHandler {
    * with window scale and SACK-Permitted when both sides want them, kept in the low bits of our TSval
    * — without timestamps neither is offered, for there is nowhere to keep them (as Linux).
    */
-  private void sendCookie(TcpListener l, IpAddress source, int sourcePort, int localPort, SegmentRepr syn,
-      long nowNs) {
+  private void sendCookie(TcpListener l, long sourceHi, long sourceLo, int sourcePort, int localPort,
+      SegmentRepr syn, long nowNs) {
     TcpConfig config = l.config();
-    IpAddress local = localFor(source);
+    IpAddress local = localFor(sourceHi, sourceLo);
     int mssIndex = SynCookies.mssIndex(syn.mss > 0 ? syn.mss : TcpOptions.DEFAULT_MSS);
-    int cookie = synCookies.cookie(local, localPort, source, sourcePort, syn.seq, mssIndex, nowNs);
+    int cookie = synCookies.cookie(local.hi(), local.lo(), localPort, sourceHi, sourceLo, sourcePort, syn.seq,
+        mssIndex, nowNs);
     boolean timestamps = syn.timestamps && config.timestamps;
     int ownScale = TcpConnection.ownWindowScale(config);
     boolean scaling = timestamps && syn.windowScale != TcpOptions.NO_WINDOW_SCALE && ownScale != TcpOptions.NO_WINDOW_SCALE;
@@ -795,17 +824,17 @@ public final class TcpLayer implements ProtocolHandler {
     // and the stack's memory allow.
     int window = (int) Math.min(Math.min(config.receiveBufferSize, Receiver.MAX_UNSCALED_WINDOW), pool.available());
     SegmentRepr o = out.outgoing(TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, cookie, SeqNum.add(syn.seq, 1), window);
-    o.mss = localMss(!source.isIpv4());
+    o.mss = localMss(!IpAddress.isIpv4Mapped(sourceHi, sourceLo));
     o.windowScale = scaling ? ownScale : TcpOptions.NO_WINDOW_SCALE;
     o.sackPermitted = sack;
     if (timestamps) {
       // RFC 7323 §3.2, §4.3: TSecr echoes the SYN's TSval; TSval carries the options (Linux's scheme).
       o.timestamps = true;
       o.tsVal = SynCookies.encodeTimestamp(nowNs, scaling ? syn.windowScale : TcpOptions.NO_WINDOW_SCALE, sack)
-          + timestampOffset(local, localPort, source, sourcePort);
+          + isn.timestampOffset(local.hi(), local.lo(), localPort, sourceHi, sourceLo, sourcePort);
       o.tsEcr = syn.tsVal;
     }
-    transmit(source, sourcePort, localPort, o, dontFragment(pathMtu(source, nowNs)));
+    transmit(sourceHi, sourceLo, sourcePort, localPort, o, dontFragment(pathMtu(sourceHi, sourceLo, nowNs)));
     l.cookieSent(nowNs);
     counters.increment(StackCounter.TCP_SYN_COOKIES_SENT);
   }
@@ -819,15 +848,16 @@ public final class TcpLayer implements ProtocolHandler {
    * room). Returns false when the caller should answer with RST as LISTEN does: the cookie failed
    * (counted), or the stack holds its maximum of connections.
    */
-  private boolean cookieAckHandled(TcpListener l, IpAddress source, int sourcePort, int localPort, SegmentRepr seg,
-      long nowNs) {
+  private boolean cookieAckHandled(TcpListener l, long sourceHi, long sourceLo, int sourcePort, int localPort,
+      SegmentRepr seg, long nowNs) {
     TcpConfig config = l.config();
-    IpAddress local = localFor(source);
-    int mssIndex = synCookies.check(SeqNum.add(seg.ack, -1), local, localPort, source, sourcePort,
-        SeqNum.add(seg.seq, -1), nowNs);
+    IpAddress local = localFor(sourceHi, sourceLo);
+    int mssIndex = synCookies.check(SeqNum.add(seg.ack, -1), local.hi(), local.lo(), localPort, sourceHi, sourceLo,
+        sourcePort, SeqNum.add(seg.seq, -1), nowNs);
     boolean timestamps = seg.timestamps && config.timestamps;
     // Our TSval less the connection's offset: its low bits are what the SYN offered.
-    int echoed = timestamps ? seg.tsEcr - timestampOffset(local, localPort, source, sourcePort) : 0;
+    int echoed = timestamps
+        ? seg.tsEcr - isn.timestampOffset(local.hi(), local.lo(), localPort, sourceHi, sourceLo, sourcePort) : 0;
     if (mssIndex == SynCookies.INVALID || (timestamps && SynCookies.decodeEcn(echoed))) {
       counters.increment(StackCounter.TCP_SYN_COOKIES_FAILED);
       return false;
@@ -842,8 +872,9 @@ public final class TcpLayer implements ProtocolHandler {
     }
     counters.increment(StackCounter.TCP_SYN_COOKIES_VALIDATED);
     counters.increment(StackCounter.TCP_PASSIVE_OPENS);
+    IpAddress source = addressOf(sourceHi, sourceLo); // the connection's own: one per connection
     TcpConnection c = new TcpConnection(this, config, local, localPort, source, sourcePort, l);
-    c.pathMtu = pathMtu(source, nowNs);
+    c.pathMtu = pathMtu(sourceHi, sourceLo, nowNs);
     put(c);
     c.acceptCookie(seg, SynCookies.MSS_TABLE[mssIndex],
         timestamps ? SynCookies.decodeWindowScale(echoed) : TcpOptions.NO_WINDOW_SCALE,
@@ -852,15 +883,15 @@ public final class TcpLayer implements ProtocolHandler {
   }
 
   /** RFC 9293 §3.10.7.1: CLOSED — every segment but a RST draws a RST. */
-  private void resetForNoConnection(IpAddress source, int sourcePort, int localPort, SegmentRepr seg) {
+  private void resetForNoConnection(long sourceHi, long sourceLo, int sourcePort, int localPort, SegmentRepr seg) {
     if (seg.has(TcpHeader.FLAG_RST)) {
       return;
     }
     counters.increment(StackCounter.TCP_NO_PORT);
     if (seg.has(TcpHeader.FLAG_ACK)) {
-      sendReset(source, sourcePort, localPort, seg.ack, 0, false);
+      sendReset(sourceHi, sourceLo, sourcePort, localPort, seg.ack, 0, false);
     } else {
-      sendReset(source, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
+      sendReset(sourceHi, sourceLo, sourcePort, localPort, 0, SeqNum.add(seg.seq, seg.segmentLength()), true);
     }
   }
 
@@ -1056,10 +1087,16 @@ public final class TcpLayer implements ProtocolHandler {
 
   /** Emits {@code seg} to the given 4-tuple of either family ({@code dontFragment}: IPv4 only). */
   void transmit(IpAddress remoteAddress, int remotePort, int localPort, SegmentRepr seg, boolean dontFragment) {
-    if (remoteAddress.isIpv4()) {
-      emit(false, remoteAddress.ipv4(), 0, 0, remotePort, localPort, seg, dontFragment);
+    transmit(remoteAddress.hi(), remoteAddress.lo(), remotePort, localPort, seg, dontFragment);
+  }
+
+  /** As {@link #transmit(IpAddress, int, int, SegmentRepr, boolean)} to {@code remoteHi, remoteLo} (IPv4 IPv4-mapped). */
+  private void transmit(long remoteHi, long remoteLo, int remotePort, int localPort, SegmentRepr seg,
+      boolean dontFragment) {
+    if (IpAddress.isIpv4Mapped(remoteHi, remoteLo)) {
+      emit(false, (int) remoteLo, 0, 0, remotePort, localPort, seg, dontFragment);
     } else {
-      emit(true, 0, remoteAddress.hi(), remoteAddress.lo(), remotePort, localPort, seg, false);
+      emit(true, 0, remoteHi, remoteLo, remotePort, localPort, seg, false);
     }
   }
 
@@ -1142,8 +1179,10 @@ public final class TcpLayer implements ProtocolHandler {
     return Math.max(mss, (room / mss) * mss);
   }
 
-  private void sendReset(IpAddress remoteAddress, int remotePort, int localPort, int seq, int ack, boolean withAck) {
-    transmit(remoteAddress, remotePort, localPort,
-        out.outgoing(TcpHeader.FLAG_RST | (withAck ? TcpHeader.FLAG_ACK : 0), seq, withAck ? ack : 0, 0));
+  /** A RST (RFC 9293 §3.10.7.1) to {@code remoteHi, remoteLo} (IPv4 IPv4-mapped), with DF over IPv4. */
+  private void sendReset(long remoteHi, long remoteLo, int remotePort, int localPort, int seq, int ack,
+      boolean withAck) {
+    transmit(remoteHi, remoteLo, remotePort, localPort,
+        out.outgoing(TcpHeader.FLAG_RST | (withAck ? TcpHeader.FLAG_ACK : 0), seq, withAck ? ack : 0, 0), true);
   }
 }

@@ -43,7 +43,16 @@ public final class IpAddress {
 
   /** The IPv4 address {@code address} (network order in an int, as {@link Ipv4Address}), held as {@code ::ffff:a.b.c.d}. */
   public static IpAddress ofIpv4(int address) {
-    return new IpAddress(MAPPED_HI, MAPPED_LO_PREFIX | (address & 0xFFFF_FFFFL));
+    return new IpAddress(MAPPED_HI, ipv4MappedLo(address));
+  }
+
+  /**
+   * The low 64 bits of the IPv4-mapped address of {@code address} (its high 64 bits are 0): with
+   * {@code 0} as {@code hi}, an IPv4 address as a pair of longs, to pass where either family goes
+   * without making an object.
+   */
+  public static long ipv4MappedLo(int address) {
+    return MAPPED_LO_PREFIX | (address & 0xFFFF_FFFFL);
   }
 
   /** Whether {@code hi, lo} is an IPv4-mapped address (RFC 4291 §2.5.5.2). */

@@ -19,15 +19,35 @@ public final class CapturingSink implements PacketSink {
 
   private final List<byte[]> packets = new ArrayList<>();
   private final List<Integer> offloads = new ArrayList<>();
+  private boolean discarding;
+  private long discarded;
+
+  /** With {@code on}, packets are counted ({@link #discarded()}) but neither kept nor checked. */
+  public void discard(boolean on) {
+    discarding = on;
+  }
+
+  /** Packets dropped while {@link #discard} was on. */
+  public long discarded() {
+    return discarded;
+  }
 
   @Override
   public void transmit(ByteBuf packet) {
+    if (discarding) {
+      discarded++;
+      return;
+    }
     packets.add(ByteBufUtil.getBytes(packet));
     offloads.add(Offload.NONE);
   }
 
   @Override
   public void transmit(ByteBuf packet, int offload) {
+    if (discarding) {
+      discarded++;
+      return;
+    }
     if (!Offload.isPartialChecksum(offload)) {
       throw new AssertionError("unexpected offload metadata 0x" + Integer.toHexString(offload));
     }

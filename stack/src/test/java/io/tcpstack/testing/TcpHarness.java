@@ -103,12 +103,30 @@ public final class TcpHarness implements AutoCloseable {
 
   /** Delivers a segment from the peer (198.18.0.1) to the stack. */
   public TcpHarness send(Seg s) {
+    return send(packet(s), Offload.NONE);
+  }
+
+  /** The IP packet (IPv4, or IPv6 for an {@link #ipv6()} harness) that carries {@code s} from the peer to the stack. */
+  public byte[] packet(Seg s) {
     if (ipv6) {
-      return send(Packets6.ipv6(Packets6.HOST6, Packets6.STACK6, 6, s.toBytes6(Packets6.HOST6, Packets6.STACK6)),
-          Offload.NONE);
+      return Packets6.ipv6(Packets6.HOST6, Packets6.STACK6, 6, s.toBytes6(Packets6.HOST6, Packets6.STACK6));
     }
-    return send(Packets.ipv4(Packets.HOST, Packets.STACK, 6, 0x4242, true, false, 0, 64, s.toBytes(Packets.HOST, Packets.STACK)),
-        Offload.NONE);
+    return Packets.ipv4(Packets.HOST, Packets.STACK, 6, 0x4242, true, false, 0, 64, s.toBytes(Packets.HOST, Packets.STACK));
+  }
+
+  /**
+   * With {@code on}, the packets the stack emits are only counted ({@link #discarded()}), not kept
+   * nor checked: for loops that measure what the stack itself allocates. Off again, they are kept.
+   */
+  public TcpHarness discardOutput(boolean on) {
+    collect();
+    sink.discard(on);
+    return this;
+  }
+
+  /** Packets emitted while {@link #discardOutput} was on. */
+  public long discarded() {
+    return sink.discarded();
   }
 
   /** Delivers an IP packet from the link, with what the link says about it ({@link Offload#CHECKSUM_VALID}). */
