@@ -88,6 +88,45 @@ class ExamplesIT {
   }
 
   /**
+   * The echo server in the other style (EventEchoServer, the event API): the tutorials' clients at
+   * once, and a megabyte that comes back byte for byte through the handler's back-pressure.
+   */
+  @Test
+  void eventEchoAnswersNcManyClientsAndAMegabyteExactly() throws Exception {
+    try (TestNamespace ns = TestNamespace.create(); Launched stack = serving(ns, "event-echo")) {
+      assertEquals("hello, events\n", sh(ns, "printf 'hello, events\\n' | nc -N -w 10 " + STACK + " 7"));
+      String out = sh(ns, "python3 " + script("echo_clients.py") + " " + STACK + " 7 5 2");
+      assertTrue(out.endsWith("all 10 echoes matched\n"), out);
+      String sums = sh(ns, "head -c 1000000 /dev/urandom > /tmp/ev-$$ && sha256sum < /tmp/ev-$$ | cut -c1-64"
+          + " && nc -N -w 10 " + STACK + " 7 < /tmp/ev-$$ | sha256sum | cut -c1-64; rm -f /tmp/ev-$$");
+      String[] two = sums.split("\n");
+      assertEquals(2, two.length, sums);
+      assertEquals(two[0], two[1], "the megabyte came back changed");
+      stop(stack);
+    }
+  }
+
+  /**
+   * An example is a program of its own: run with java directly inside the namespace — no launcher,
+   * no provider — EchoServer opens the stack its builder describes, serves nc, and dies with its
+   * device on SIGINT (the JVM's default: exit status 130).
+   */
+  @Test
+  void anExampleRunsOnItsOwnWithoutTheLauncher() throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String jar = Launched.ROOT.resolve("examples/target/tcpstack-examples.jar").toString();
+    try (TestNamespace ns = TestNamespace.create();
+        Launched echo = Launched.command("ip", "netns", "exec", ns.name(), java, "-cp", jar,
+            "io.tcpstack.examples.EchoServer", "7007")) {
+      String ready = echo.awaitReady();
+      assertTrue(ready.startsWith("ready: stack " + STACK + " on ") && ready.endsWith("; echo on TCP port 7007"), ready);
+      assertEquals("on its own\n", sh(ns, "printf 'on its own\\n' | nc -N -w 10 " + STACK + " 7007"));
+      assertEquals(130, echo.interrupt(), echo.toString());
+      assertEquals("", ns.ip("-o", "link", "show", "type", "tun").stdout(), "the device went with the process");
+    }
+  }
+
+  /**
    * The tutorials' TCP/UDP contrast: the UDP echo server binds a port and answers each datagram where
    * it came from — nc -u and the tutorials' sendto/recvfrom client get their text back from port 7,
    * and the server prints one line per datagram, no connection in sight.
