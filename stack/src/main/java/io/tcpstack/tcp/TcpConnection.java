@@ -279,13 +279,13 @@ public final class TcpConnection extends Timed implements EventSource {
   }
 
   /**
-   * The payload of a full-sized segment we send: RFC 9293 §3.7.1 (MUST-15, MUST-16), 536 when the
-   * peer sent no MSS, never above what our MTU allows; less the options every segment carries (RFC
+   * The payload of a full-sized segment we send: RFC 9293 §3.7.1 (MUST-15, MUST-16), 536 (1220 over
+   * IPv6) when the peer sent no MSS, never above what our MTU allows; less the options every segment carries (RFC
    * 6691 §3: the MSS counts no options): 12 bytes with timestamps, so 1448 at MTU 1500, as Linux.
    */
   private int effectiveMss(int peerMss) {
     // RFC 1191 §6.4: nor above what the path MTU learned so far allows.
-    int peer = peerMss > 0 ? peerMss : TcpOptions.DEFAULT_MSS;
+    int peer = peerMss > 0 ? peerMss : ipv6 ? TcpOptions.DEFAULT_MSS_IPV6 : TcpOptions.DEFAULT_MSS;
     int mss = Math.min(Math.min(peer, layer.localMss(ipv6)), TcpLayer.mssForPathMtu(pathMtu, ipv6));
     return Math.max(1, mss - optionsPerSegment());
   }
