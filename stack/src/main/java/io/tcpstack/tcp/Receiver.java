@@ -2,6 +2,7 @@ package io.tcpstack.tcp;
 
 import static io.tcpstack.tcp.SeqNum.add;
 import static io.tcpstack.tcp.SeqNum.diff;
+import static io.tcpstack.tcp.SeqNum.gt;
 import static io.tcpstack.tcp.SeqNum.inWindow;
 import static io.tcpstack.tcp.SeqNum.le;
 
@@ -36,6 +37,9 @@ final class Receiver {
   int irs;
   /** RCV.NXT: the next sequence number expected. */
   int rcvNxt;
+  /** RCV.UP (RFC 9293 §3.3.1), valid once {@link #urgentSeen}: the octet after the peer's urgent data. */
+  private int rcvUp;
+  private boolean urgentSeen;
   boolean finReceived;
   /** The peer's FIN arrived ahead of missing data; handled once rcvNxt reaches it. */
   boolean pendingFin;
@@ -366,5 +370,31 @@ final class Receiver {
   /** The application can read {@code n} bytes now. */
   int readable() {
     return buffer.length();
+  }
+
+  /** The sequence number of the next octet the application reads. */
+  private int readSeq() {
+    return add(rcvNxt, -(buffer.length() + (finReceived ? 1 : 0)));
+  }
+
+  /**
+   * RFC 9293 §3.10.7.4 sixth step: a segment with URG at {@code seq} and Urgent Pointer {@code
+   * pointer}: RCV.UP becomes max(RCV.UP, SEG.SEQ + SEG.UP). Returns whether the application is to be
+   * told (MUST-32): the pointer is new or moved on, and urgent data is left to read.
+   */
+  boolean urgent(int seq, int pointer) {
+    int up = add(seq, pointer);
+    if (urgentSeen && !gt(up, rcvUp)) {
+      return false;
+    }
+    rcvUp = up;
+    urgentSeen = true;
+    return urgentRemaining() > 0;
+  }
+
+  /** Octets of urgent data not yet read by the application (RFC 9293 §3.8.5, MUST-33); 0 when none. */
+  int urgentRemaining() {
+    int read = readSeq();
+    return urgentSeen && gt(rcvUp, read) ? diff(rcvUp, read) : 0;
   }
 }

@@ -19,6 +19,11 @@ final class SegmentRepr {
   int flags;
   /** The window field as sent (never scaled in a SYN, RFC 7323 §2.2). */
   int window;
+  /**
+   * RFC 9293 §3.1: the Urgent Pointer field, an offset from {@link #seq} to the octet following the
+   * urgent data (§3.8.5, MUST-62); meaningful only with URG.
+   */
+  int urgentPointer;
   /** RFC 9293 §3.7.1: the MSS option of a SYN, or 0 when absent (incoming) / not to be sent. */
   int mss;
   /**
@@ -73,6 +78,7 @@ final class SegmentRepr {
     this.seq = seq;
     this.ack = ack;
     this.window = window;
+    this.urgentPointer = 0;
     this.mss = 0;
     this.windowScale = TcpOptions.NO_WINDOW_SCALE;
     this.sackPermitted = false;

@@ -33,6 +33,9 @@ final class Sender {
   int sndUna;
   /** SND.NXT: the next sequence number to send (it goes back after a timeout). */
   int sndNxt;
+  /** SND.UP (RFC 9293 §3.3.1), valid once {@link #urgentMode}: the octet after the last urgent one. */
+  int sndUp;
+  boolean urgentMode;
   /** SND.WND: the peer's window, and the segment that last set it (SND.WL1, SND.WL2). */
   int sndWnd;
   int sndWl1;
@@ -125,6 +128,27 @@ final class Sender {
       conn.waitForMemory();
     }
     return n;
+  }
+
+  /**
+   * RFC 9293 §3.10.2 SEND with the urgent flag: SND.UP, the sequence number following the last
+   * urgent octet (MUST-62), is the end of what is queued now. Urgent data of any length (MUST-31).
+   */
+  void markUrgent() {
+    sndUp = add(bufSeq, buffer.length());
+    urgentMode = true;
+  }
+
+  /**
+   * The Urgent Pointer for a segment at {@code seq}, or -1 when it carries none: a segment before
+   * SND.UP points at it (RFC 9293 §3.8.5). The field holds 16 bits; urgent data reaching further
+   * than that is pointed at 65535 octets on, moving as the segments do (Linux does the same).
+   */
+  int urgentPointer(int seq) {
+    if (!urgentMode || !lt(seq, sndUp)) {
+      return -1;
+    }
+    return Math.min(diff(sndUp, seq), 0xFFFF);
   }
 
   /** CLOSE: the FIN follows the queued data. */

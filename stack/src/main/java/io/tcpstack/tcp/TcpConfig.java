@@ -20,8 +20,13 @@ public final class TcpConfig {
   public static final Duration DEFAULT_MAX_RTO = Duration.ofSeconds(60);
   /** RFC 6298 §2.1: until a sample is taken, RTO is 1 s. */
   public static final Duration DEFAULT_INITIAL_RTO = Duration.ofSeconds(1);
-  /** RFC 1122 §4.2.3.5: R2 for SYN at least 3 minutes; we give up after 6 retransmissions (~127 s with 1 s initial RTO, as Linux). */
-  public static final int DEFAULT_SYN_RETRIES = 6;
+  /**
+   * RFC 9293 §3.8.3 (MUST-23): R2 for a SYN is large enough that it is retransmitted for at least 3
+   * minutes. 7 retransmissions with the default RTOs (1 s doubling, at most 60 s) send the last at
+   * 123 s and give up at 183 s; Linux's 6 ({@code tcp_syn_retries}) give up at about 127 s, short of it.
+   * The same count bounds our SYN-ACK's retransmissions in SYN-RECEIVED.
+   */
+  public static final int DEFAULT_SYN_RETRIES = 7;
   /** RFC 1122 §4.2.3.5: R2 at least 100 s; 15 retransmissions, as Linux's tcp_retries2 (~15 min with backoff). */
   public static final int DEFAULT_DATA_RETRIES = 15;
   public static final int DEFAULT_BUFFER_SIZE = 256 * 1024;

@@ -43,6 +43,7 @@ public final class TcpConnection extends Timed implements EventSource {
   static final int EVENT_WRITABLE = 4;
   static final int EVENT_CLOSED = 8;
   static final int EVENT_FIN_ACKED = 16;
+  static final int EVENT_URGENT = 32;
 
   final TcpLayer layer;
   final TcpConfig config;
@@ -278,13 +279,13 @@ public final class TcpConnection extends Timed implements EventSource {
   }
 
   /**
-   * The payload of a full-sized segment we send: RFC 9293 §3.7.1 (MUST-15, MUST-16), 536 when the
-   * peer sent no MSS, never above what our MTU allows; less the options every segment carries (RFC
+   * The payload of a full-sized segment we send: RFC 9293 §3.7.1 (MUST-15, MUST-16), 536 (1220 over
+   * IPv6) when the peer sent no MSS, never above what our MTU allows; less the options every segment carries (RFC
    * 6691 §3: the MSS counts no options): 12 bytes with timestamps, so 1448 at MTU 1500, as Linux.
    */
   private int effectiveMss(int peerMss) {
     // RFC 1191 §6.4: nor above what the path MTU learned so far allows.
-    int peer = peerMss > 0 ? peerMss : TcpOptions.DEFAULT_MSS;
+    int peer = peerMss > 0 ? peerMss : ipv6 ? TcpOptions.DEFAULT_MSS_IPV6 : TcpOptions.DEFAULT_MSS;
     int mss = Math.min(Math.min(peer, layer.localMss(ipv6)), TcpLayer.mssForPathMtu(pathMtu, ipv6));
     return Math.max(1, mss - optionsPerSegment());
   }
@@ -340,6 +341,9 @@ public final class TcpConnection extends Timed implements EventSource {
       TcpEvents s = (TcpEvents) o;
       if ((events & EVENT_ESTABLISHED) != 0 && subscribers.contains(s)) {
         s.onEstablished(this);
+      }
+      if ((events & EVENT_URGENT) != 0 && subscribers.contains(s)) {
+        s.onUrgent(this);
       }
       if ((events & EVENT_READABLE) != 0 && subscribers.contains(s)) {
         s.onReadable(this);
@@ -429,10 +433,30 @@ public final class TcpConnection extends Timed implements EventSource {
    * @throws IllegalStateException if output was shut down or the connection is not open
    */
   public int send(ByteBuf src, int max, long nowNs) {
+    return send(src, max, false, nowNs);
+  }
+
+  /**
+   * As {@link #send}, with the urgent flag of RFC 9293 §3.10.2 (MUST-30): the bytes taken are urgent
+   * data, of any length (MUST-31). SND.UP moves to the octet after them (MUST-62), and every segment
+   * before it — data, retransmissions, pure ACKs — carries URG and points at it until the peer has
+   * acknowledged it all, so the peer hears of it even while its window is closed. The bytes stay in
+   * the stream in order (urgent data is not out-of-band, RFC 6093).
+   *
+   * @throws IllegalStateException if output was shut down or the connection is not open
+   */
+  public int sendUrgent(ByteBuf src, int max, long nowNs) {
+    return send(src, max, true, nowNs);
+  }
+
+  private int send(ByteBuf src, int max, boolean urgent, long nowNs) {
     if (!canSend()) {
       throw new IllegalStateException("cannot send in state " + state + (sender.finQueued ? " after shutdownOutput()" : ""));
     }
     int n = sender.queue(src, max);
+    if (n > 0 && urgent) {
+      sender.markUrgent();
+    }
     if (n > 0) {
       if (layer.delivering()) {
         hold(nowNs); // a handler's write: sent with the others when this turn's handlers are done
@@ -471,6 +495,16 @@ public final class TcpConnection extends Timed implements EventSource {
       output(nowNs);
     }
     return n;
+  }
+
+  /**
+   * How many octets of urgent data the peer sent that the application has not read yet (RFC 9293
+   * §3.8.5, MUST-33): from the next octet {@link #receive} returns up to the peer's urgent pointer
+   * (which may lie beyond what has arrived); 0 when there is none. {@link TcpEvents#onUrgent} says
+   * when it appears or grows (MUST-32).
+   */
+  public int urgentRemaining() {
+    return receiver.urgentRemaining();
   }
 
   /** Nagle's algorithm off ({@code true}) or on (RFC 9293 §3.7.4, MUST-17); turning it off sends what it held. */
@@ -864,7 +898,16 @@ public final class TcpConnection extends Timed implements EventSource {
       return;
     }
 
-    // Seventh: segment text (sixth, URG, is ignored: urgent bytes stay in the stream, RFC 6093).
+    // Sixth: URG (RFC 9293 §3.10.7.4; MUST-32): RCV.UP <- max(RCV.UP, SEG.UP), and the application
+    // is told when the pointer is new or moved on and urgent data is left to read. The urgent bytes
+    // stay in the stream, in order (RFC 6093 §5). In CLOSE-WAIT and later the peer sent FIN: ignored.
+    if (seg.has(TcpHeader.FLAG_URG)
+        && (state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2)
+        && receiver.urgent(seq, seg.urgentPointer)) {
+      raise(EVENT_URGENT);
+    }
+
+    // Seventh: segment text.
     if (seg.payloadLength > 0) {
       switch (state) {
         case ESTABLISHED:
@@ -1126,6 +1169,18 @@ public final class TcpConnection extends Timed implements EventSource {
    */
   void emit(int flags, int seq, int ack, int dataOffset, int dataLength, boolean synOptions, long nowNs) {
     boolean syn = (flags & TcpHeader.FLAG_SYN) != 0;
+    int urgentPointer = syn || (flags & TcpHeader.FLAG_ACK) == 0 ? -1 : sender.urgentPointer(seq);
+    if (urgentPointer >= 0 && dataLength > sender.sendMss) {
+      // A super-segment's pieces would all carry this pointer, an offset from the first one's
+      // sequence number: urgent data goes in segments of one MSS, each pointing right.
+      for (int done = 0; done < dataLength; ) {
+        int len = Math.min(sender.sendMss, dataLength - done);
+        int pieceFlags = done + len < dataLength ? flags & ~TcpHeader.FLAG_PSH : flags;
+        emit(pieceFlags, add(seq, done), ack, dataOffset + done, len, false, nowNs);
+        done += len;
+      }
+      return;
+    }
     // RFC 2018 §3: 4 blocks fit in 40 bytes of options, 3 beside the 12 of timestamps (RFC 7323 §3.2).
     int sackRoom = timestamps.enabled ? TcpOptions.MAX_SACK_BLOCKS - 1 : TcpOptions.MAX_SACK_BLOCKS;
     if (dataLength > 0 && !syn && (flags & TcpHeader.FLAG_ACK) != 0 && receiver.sackBlocksPending() > 0) {
@@ -1160,6 +1215,11 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     if (dataLength > sender.sendMss) {
       out.segmentSize = sender.sendMss; // a super-segment: the link cuts it (TSO)
+    }
+    if (urgentPointer >= 0) {
+      // RFC 9293 §3.8.5: URG, and the pointer to the octet after the urgent data (MUST-62).
+      out.flags |= TcpHeader.FLAG_URG;
+      out.urgentPointer = urgentPointer;
     }
     layer.transmit(this, out);
     segmentsOut++;

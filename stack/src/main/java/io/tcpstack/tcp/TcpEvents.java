@@ -13,6 +13,14 @@ public interface TcpEvents {
   /** The handshake completed (ESTABLISHED). */
   default void onEstablished(TcpConnection c) {}
 
+  /**
+   * The peer sent urgent data (RFC 9293 §3.8.5, MUST-32): its urgent pointer arrived with none
+   * pending, or moved on, and {@link TcpConnection#urgentRemaining} octets of it are left to read.
+   * Told before {@link #onReadable} when both come from one segment. The urgent octets are in the
+   * stream, in order, among the others.
+   */
+  default void onUrgent(TcpConnection c) {}
+
   /** Data or the peer's FIN arrived: {@link TcpConnection#receive} has something to return. */
   default void onReadable(TcpConnection c) {}
 

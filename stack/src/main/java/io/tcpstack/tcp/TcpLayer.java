@@ -600,6 +600,7 @@ public final class TcpLayer implements ProtocolHandler {
     seg.ack = rx.acknowledgmentNumber();
     seg.flags = rx.flags();
     seg.window = rx.window();
+    seg.urgentPointer = rx.urgentPointer();
     seg.mss = peerMss;
     seg.windowScale = peerWindowScale;
     seg.timestamps = timestamps;
@@ -1139,7 +1140,7 @@ public final class TcpLayer implements ProtocolHandler {
         .setAcknowledgmentNumber(seg.ack)
         .setDataOffsetAndFlags(headerLength, seg.flags)
         .setWindow(seg.window)
-        .setUrgentPointer(0);
+        .setUrgentPointer(seg.urgentPointer);
     counters.increment(StackCounter.TCP_OUT_SEGS);
     if (seg.has(TcpHeader.FLAG_RST)) {
       counters.increment(StackCounter.TCP_OUT_RSTS);

@@ -123,6 +123,8 @@ public final class TcpOptions {
    * datagram every host accepts less 40 bytes of headers (RFC 9293 §3.7.1, MUST-15).
    */
   public static final int DEFAULT_MSS = 536;
+  /** RFC 9293 §3.7.1 (MUST-15): the send MSS over IPv6 when the peer's SYN had no MSS option (1280 - 60). */
+  public static final int DEFAULT_MSS_IPV6 = 1220;
 
   /**
    * The most SACK blocks an option can hold: 8n+2 bytes must fit in the 40 bytes of options (RFC
