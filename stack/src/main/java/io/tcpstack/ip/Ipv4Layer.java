@@ -175,6 +175,15 @@ public final class Ipv4Layer {
       counters.increment(StackCounter.IP_IN_BAD_SOURCE);
       return;
     }
+    // RFC 9293 §3.9.2.1 (MUST-51..53) asks TCP to use a source route the application gives, and the
+    // return route of a source-routed SYN: this stack offers no source routing, so a datagram that
+    // carries a source route is dropped before any transport sees it (RFC 7126 §4.3, §4.4: the
+    // option enables attacks; Linux drops them by default, accept_source_route=0). No connection ever
+    // answers by a route other than the one its segments came from without the option.
+    if (rx.headerLength() > HEADER_LENGTH && carriesSourceRoute(packet, start, rx.headerLength())) {
+      counters.increment(StackCounter.IP_IN_SOURCE_ROUTED);
+      return;
+    }
     if (rx.totalLength() > mtu) {
       counters.increment(StackCounter.IP_IN_SUPER_PACKETS);
     }
@@ -191,6 +200,42 @@ public final class Ipv4Layer {
       return;
     }
     deliver(rx, packet, offload, nowNs);
+  }
+
+  /** RFC 791 §3.1 option types: Loose Source and Record Route, Strict Source and Record Route. */
+  static final int OPTION_LSRR = 131;
+  static final int OPTION_SSRR = 137;
+
+  /**
+   * Whether the options of the header at {@code start} ({@code headerLength} bytes) hold a Loose or
+   * Strict Source Route (RFC 791 §3.1). End of Option List ends the walk, No Operation is one byte,
+   * every other option has a length; a malformed length ends the walk too (the rest is not read).
+   */
+  static boolean carriesSourceRoute(ByteBuf packet, int start, int headerLength) {
+    int i = start + HEADER_LENGTH;
+    int end = start + headerLength;
+    while (i < end) {
+      int type = packet.getUnsignedByte(i);
+      if (type == 0) {
+        return false;
+      }
+      if (type == 1) {
+        i++;
+        continue;
+      }
+      if (type == OPTION_LSRR || type == OPTION_SSRR) {
+        return true;
+      }
+      if (i + 1 >= end) {
+        return false;
+      }
+      int length = packet.getUnsignedByte(i + 1);
+      if (length < 2) {
+        return false;
+      }
+      i += length;
+    }
+    return false;
   }
 
   /** When {@link #poll} next has work to do: a deadline in {@code nowNs} terms, or {@link Long#MAX_VALUE}. */
@@ -233,6 +278,19 @@ public final class Ipv4Layer {
    * when {@link #linkOffloads()} has the capability.
    */
   public void sendDatagram(int protocol, int destination, boolean dontFragment, int offload) {
+    sendDatagram(protocol, destination, dontFragment, offload, 0, DEFAULT_TTL);
+  }
+
+  /**
+   * As {@link #sendDatagram(int, int, boolean, int)}, with the sender's Differentiated Services
+   * Codepoint and time to live: RFC 9293 §3.9.1.9 (MUST-48) lets the application choose the DS
+   * field of its connection's segments, §3.9.2 (MUST-49) makes the TTL configurable. The ECN bits
+   * stay 0 (no ECN here).
+   *
+   * @param dscp the DSCP, 0..63 (RFC 2474 §3), written into the upper six bits of the DS field
+   * @param ttl the time to live, 1..255 (RFC 1122 §3.2.1.7: never 0)
+   */
+  public void sendDatagram(int protocol, int destination, boolean dontFragment, int offload, int dscp, int ttl) {
     if (!building) {
       throw new IllegalStateException("sendDatagram() without beginDatagram()");
     }
@@ -245,11 +303,11 @@ public final class Ipv4Layer {
     }
     tx.wrap(datagram, 0)
         .setVersionAndHeaderLength(HEADER_LENGTH)
-        .setDscpEcn(0)
+        .setDscpEcn(dscp << 2)
         .setTotalLength(totalLength)
         .setIdentification(nextIdentification())
         .setFlagsAndFragmentOffset(dontFragment, false, 0)
-        .setTtl(DEFAULT_TTL)
+        .setTtl(ttl)
         .setProtocol(protocol)
         .setSource(address)
         .setDestination(destination)
@@ -349,6 +407,22 @@ public final class Ipv4Layer {
       return false;
     }
     return source != address;
+  }
+
+  /**
+   * Whether {@code destination} may be the remote end of a TCP connection: RFC 9293 §3.9.1.1
+   * (MUST-46) has an active OPEN to a broadcast or multicast address rejected. Not: "this network"
+   * (0/8, the unspecified address among them), multicast (224/4), reserved (240/4, the limited
+   * broadcast 255.255.255.255 among them), or our subnet's broadcast address.
+   */
+  public boolean isUnicastDestination(int destination) {
+    int firstOctet = destination >>> 24;
+    if (firstOctet == 0 || firstOctet >= 224) {
+      return false;
+    }
+    int hostMask = prefixLength >= 32 ? 0 : -1 >>> prefixLength;
+    boolean sameSubnet = ((destination ^ address) & ~hostMask) == 0;
+    return !(sameSubnet && hostMask != 0 && (destination & hostMask) == hostMask);
   }
 
   private int nextIdentification() {

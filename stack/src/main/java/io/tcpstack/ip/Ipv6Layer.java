@@ -490,6 +490,18 @@ public final class Ipv6Layer {
    * their messages by the path MTU, as TCP does, never need that).
    */
   public void sendDatagram(int nextHeader, long destinationHi, long destinationLo) {
+    sendDatagram(nextHeader, destinationHi, destinationLo, 0, DEFAULT_HOP_LIMIT);
+  }
+
+  /**
+   * As {@link #sendDatagram(int, long, long)}, with the sender's Differentiated Services Codepoint
+   * in the Traffic Class (RFC 9293 §3.9.1.9, MUST-48; RFC 8200 §7) and its hop limit (§3.9.2,
+   * MUST-49: configurable, as IPv4's TTL).
+   *
+   * @param dscp the DSCP, 0..63, the upper six bits of the Traffic Class (the ECN bits stay 0)
+   * @param hopLimit the hop limit, 1..255
+   */
+  public void sendDatagram(int nextHeader, long destinationHi, long destinationLo, int dscp, int hopLimit) {
     if (!building) {
       throw new IllegalStateException("sendDatagram() without beginDatagram()");
     }
@@ -501,10 +513,10 @@ public final class Ipv6Layer {
       return;
     }
     tx.wrap(datagram, 0)
-        .setVersionClassFlow(0, 0)
+        .setVersionClassFlow(dscp << 2, 0)
         .setPayloadLength(payloadLength)
         .setNextHeader(nextHeader)
-        .setHopLimit(DEFAULT_HOP_LIMIT)
+        .setHopLimit(hopLimit)
         .setSource(addressHi, addressLo)
         .setDestination(destinationHi, destinationLo);
     if (total <= mtu) {

@@ -31,6 +31,12 @@ public enum StackCounter implements CounterSet.Described {
   /** Dropped: destination is not this stack's address (a host does not forward, RFC 1122 §3.3.1). */
   IP_IN_NOT_FOR_US(true,
       "Dropped: destination is not this stack's address (a host does not forward, RFC 1122 §3.3.1)."),
+  /**
+   * Dropped: carries a Loose or Strict Source Route option; the stack offers no source routing (RFC
+   * 7126 §4.3, §4.4), as Linux with its default {@code accept_source_route=0}.
+   */
+  IP_IN_SOURCE_ROUTED(true,
+      "Dropped: carries a Loose or Strict Source Route option; the stack offers no source routing (RFC 7126 §4.3, §4.4), as Linux with its default accept_source_route=0."),
   /** Dropped: no handler for the IP protocol number. */
   IP_IN_UNKNOWN_PROTOCOL(true,
       "Dropped: no handler for the IP protocol number."),

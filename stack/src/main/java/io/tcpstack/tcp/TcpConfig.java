@@ -55,6 +55,8 @@ public final class TcpConfig {
    * TCP_USER_TIMEOUT} of 0.
    */
   public static final Duration NO_USER_TIMEOUT = Duration.ZERO;
+  /** RFC 1122 §3.2.1.7 leaves the default TTL to the host: 64, as the IP layers' own (and Linux's). */
+  public static final int DEFAULT_TTL = 64;
 
   final int sendBufferSize;
   final int receiveBufferSize;
@@ -78,6 +80,10 @@ public final class TcpConfig {
   final long userTimeoutNs;
   /** The connection's algorithm; null: the stack's ({@code StackConfig.congestionControl}). */
   final Supplier<CongestionControl> congestionControl;
+  /** The DSCP of the connection's segments (RFC 9293 §3.9.1.9, MUST-48). */
+  final int dscp;
+  /** The TTL (IPv4) or hop limit (IPv6) of the connection's segments (RFC 9293 §3.9.2, MUST-49). */
+  final int ttl;
 
   private TcpConfig(Builder b) {
     this.sendBufferSize = b.sendBufferSize;
@@ -100,6 +106,8 @@ public final class TcpConfig {
     this.finWait2TimeoutNs = b.finWait2Timeout.toNanos();
     this.userTimeoutNs = b.userTimeout.toNanos();
     this.congestionControl = b.congestionControl;
+    this.dscp = b.dscp;
+    this.ttl = b.ttl;
   }
 
   public static final TcpConfig DEFAULT = builder().build();
@@ -130,6 +138,8 @@ public final class TcpConfig {
     b.finWait2Timeout = Duration.ofNanos(finWait2TimeoutNs);
     b.userTimeout = Duration.ofNanos(userTimeoutNs);
     b.congestionControl = congestionControl;
+    b.dscp = dscp;
+    b.ttl = ttl;
     return b;
   }
 
@@ -178,6 +188,16 @@ public final class TcpConfig {
     return Duration.ofNanos(userTimeoutNs);
   }
 
+  /** The Differentiated Services Codepoint the connection's segments carry (0: default forwarding). */
+  public int dscp() {
+    return dscp;
+  }
+
+  /** The time to live (IPv4) or hop limit (IPv6) the connection's segments carry. */
+  public int ttl() {
+    return ttl;
+  }
+
   /**
    * A new instance of this configuration's congestion-control algorithm, or of {@code stackDefault}
    * when it names none.
@@ -209,6 +229,8 @@ public final class TcpConfig {
     private Duration finWait2Timeout = DEFAULT_FIN_WAIT_2_TIMEOUT;
     private Duration userTimeout = NO_USER_TIMEOUT;
     private Supplier<CongestionControl> congestionControl;
+    private int dscp;
+    private int ttl = DEFAULT_TTL;
 
     /** Send buffer in bytes, 1 KiB .. 64 KiB without window scaling (RFC 7323 comes later) — up to 1 GiB accepted. */
     public Builder sendBufferSize(int bytes) {
@@ -364,6 +386,34 @@ public final class TcpConfig {
      */
     public Builder congestionControl(String name) {
       return congestionControl(CongestionAlgorithm.byName(name));
+    }
+
+    /**
+     * The Differentiated Services Codepoint (RFC 2474 §3) of every segment the connection sends:
+     * RFC 9293 §3.9.1.9 (MUST-48) has the application choose it; it goes unchanged to the IP layer
+     * (SHLD-22) as the upper six bits of the IPv4 DS field or the IPv6 Traffic Class (the two ECN
+     * bits stay 0). What Linux's {@code IP_TOS} / {@code IPV6_TCLASS} give, shifted. Default 0.
+     * On a listener's configuration it applies to every connection the listener accepts.
+     */
+    public Builder dscp(int dscp) {
+      if (dscp < 0 || dscp > 63) {
+        throw new IllegalArgumentException("DSCP " + dscp + " is out of range: use 0..63");
+      }
+      this.dscp = dscp;
+      return this;
+    }
+
+    /**
+     * The time to live (IPv4) or hop limit (IPv6) of every segment the connection sends: RFC 9293
+     * §3.9.2 (MUST-49) requires it configurable; RFC 1122 §3.2.1.7 forbids 0. Default {@value
+     * TcpConfig#DEFAULT_TTL}, as Linux ({@code IP_TTL}, {@code IPV6_UNICAST_HOPS}).
+     */
+    public Builder ttl(int ttl) {
+      if (ttl < 1 || ttl > 255) {
+        throw new IllegalArgumentException("TTL " + ttl + " is out of range: use 1..255");
+      }
+      this.ttl = ttl;
+      return this;
     }
 
     public TcpConfig build() {

@@ -340,9 +340,18 @@ public final class TcpLayer implements ProtocolHandler {
    * caller owns the result.
    *
    * @throws IllegalStateException if {@code remoteAddress} is IPv6 and the stack has no IPv6 address
+   * @throws IllegalArgumentException if {@code remoteAddress} is a broadcast, multicast or
+   *     unspecified address (RFC 9293 MUST-46)
    */
   public TcpConnection connect(IpAddress remoteAddress, int remotePort, TcpConfig config, long nowNs) {
     checkPort(remotePort);
+    // RFC 9293 §3.9.1.1 (MUST-46): an active OPEN to a broadcast or multicast address is an error.
+    boolean unicast = remoteAddress.isIpv4() ? ip.isUnicastDestination(remoteAddress.ipv4())
+        : !remoteAddress.isMulticast() && !(remoteAddress.hi() == 0 && remoteAddress.lo() == 0);
+    if (!unicast) {
+      throw new IllegalArgumentException("cannot connect to " + remoteAddress
+          + ": not a unicast address (broadcast, multicast or unspecified)");
+    }
     IpAddress local = localFor(remoteAddress);
     if (local == null) {
       throw new IllegalStateException("cannot connect to " + remoteAddress
@@ -1074,10 +1083,12 @@ public final class TcpLayer implements ProtocolHandler {
    * ({@link #MIN_SEGMENT_PATH_MTU}).
    */
   void transmit(TcpConnection c, SegmentRepr seg) {
+    // RFC 9293 §3.9.1.9 (MUST-48) and §3.9.2 (MUST-49): the DSCP and TTL the application chose.
     if (c.ipv6) {
-      emit(true, 0, c.remoteIp.hi(), c.remoteIp.lo(), c.remotePort, c.localPort, seg, false);
+      emit(true, 0, c.remoteIp.hi(), c.remoteIp.lo(), c.remotePort, c.localPort, seg, false, c.config.dscp, c.config.ttl);
     } else {
-      emit(false, c.remoteAddress, 0, 0, c.remotePort, c.localPort, seg, dontFragment(c.pathMtu));
+      emit(false, c.remoteAddress, 0, 0, c.remotePort, c.localPort, seg, dontFragment(c.pathMtu), c.config.dscp,
+          c.config.ttl);
     }
   }
 
@@ -1095,9 +1106,9 @@ public final class TcpLayer implements ProtocolHandler {
   private void transmit(long remoteHi, long remoteLo, int remotePort, int localPort, SegmentRepr seg,
       boolean dontFragment) {
     if (IpAddress.isIpv4Mapped(remoteHi, remoteLo)) {
-      emit(false, (int) remoteLo, 0, 0, remotePort, localPort, seg, dontFragment);
+      emit(false, (int) remoteLo, 0, 0, remotePort, localPort, seg, dontFragment, 0, TcpConfig.DEFAULT_TTL);
     } else {
-      emit(true, 0, remoteHi, remoteLo, remotePort, localPort, seg, false);
+      emit(true, 0, remoteHi, remoteLo, remotePort, localPort, seg, false, 0, TcpConfig.DEFAULT_TTL);
     }
   }
 
@@ -1105,10 +1116,11 @@ public final class TcpLayer implements ProtocolHandler {
    * Emits {@code seg} (header, options, payload copied from its send buffer) to the given 4-tuple:
    * over IPv4 to {@code remote4}, or with {@code ipv6} over IPv6 to {@code remoteHi, remoteLo} —
    * there without offloads: the checksum over the IPv6 pseudo-header (RFC 8200 §8.1) in software,
-   * and segments never larger than the MSS (the TUN link's offloads are set up for IPv4).
+   * and segments never larger than the MSS (the TUN link's offloads are set up for IPv4). {@code
+   * dscp} and {@code ttl} go to the IP header (MUST-48, MUST-49).
    */
   private void emit(boolean ipv6, int remote4, long remoteHi, long remoteLo, int remotePort, int localPort,
-      SegmentRepr seg, boolean dontFragment) {
+      SegmentRepr seg, boolean dontFragment, int dscp, int ttl) {
     ByteBuf packet = ipv6 ? ip6.beginDatagram() : ip.beginDatagram();
     int start = packet.writerIndex();
     // The options: a SYN's (MSS, window scale, SACK-Permitted, timestamps), or those of any other
@@ -1147,7 +1159,7 @@ public final class TcpLayer implements ProtocolHandler {
     }
     if (ipv6) {
       tx.fillChecksum6(address6.hi(), address6.lo(), remoteHi, remoteLo, headerLength + dataLength);
-      ip6.sendDatagram(IpProtocol.TCP, remoteHi, remoteLo);
+      ip6.sendDatagram(IpProtocol.TCP, remoteHi, remoteLo, dscp, ttl);
       return;
     }
     int offload = Offload.NONE;
@@ -1158,7 +1170,7 @@ public final class TcpLayer implements ProtocolHandler {
     } else {
       tx.fillChecksum(address, remote4, headerLength + dataLength);
     }
-    ip.sendDatagram(IpProtocol.TCP, remote4, dontFragment, offload);
+    ip.sendDatagram(IpProtocol.TCP, remote4, dontFragment, offload, dscp, ttl);
   }
 
   /**
