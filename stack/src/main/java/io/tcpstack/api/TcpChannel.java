@@ -55,6 +55,15 @@ public final class TcpChannel {
     }
 
     @Override
+    public void onSoftError(TcpConnection c, TcpError error) {
+      for (Object o : handlers.snapshot()) {
+        if (handlers.contains(o)) {
+          ((TcpChannelHandler) o).onSoftError(TcpChannel.this, error);
+        }
+      }
+    }
+
+    @Override
     public void onClosed(TcpConnection c) {
       fire(EVENT_CLOSED);
     }

@@ -1,5 +1,7 @@
 package io.tcpstack.api;
 
+import io.tcpstack.tcp.TcpError;
+
 /**
  * What a {@link TcpChannel} tells its handlers, on the stack thread, in the manner of a Netty
  * channel handler on its event loop: no thread of its own, no hand-off. Each event is delivered
@@ -33,6 +35,22 @@ public interface TcpChannelHandler {
    * @param channel the channel to {@link TcpChannel#write} to
    */
   default void onWritable(TcpChannel channel) {}
+
+  /**
+   * A soft error (RFC 9293 §3.9.1.8, MUST-47): something went wrong that does not end the
+   * connection, which goes on. A router reported the peer unreachable, or the like, by ICMP ({@link
+   * TcpError#HOST_UNREACHABLE}, {@link TcpError#NET_UNREACHABLE}, {@link TcpError#ADMIN_PROHIBITED},
+   * {@link TcpError#TTL_EXCEEDED}, {@link TcpError#PARAMETER_PROBLEM}, and {@link TcpError#REFUSED}
+   * once the connection is established); or {@link io.tcpstack.tcp.TcpConfig#R1_RETRIES}
+   * consecutive retransmissions went unanswered ({@link TcpError#RETRANSMITTING}, told once until
+   * the peer acknowledges something). Should the connection later time out, {@code onClosed} follows
+   * with the last ICMP error as its reason. A handler not interested ignores it (the default), which
+   * is how an application turns these reports off.
+   *
+   * @param channel the channel, still open
+   * @param error what went wrong
+   */
+  default void onSoftError(TcpChannel channel, TcpError error) {}
 
   /**
    * The connection is over — CLOSED, or in TIME-WAIT where only the stack's record of it remains:

@@ -29,6 +29,14 @@ public final class TcpConfig {
   public static final int DEFAULT_SYN_RETRIES = 7;
   /** RFC 1122 §4.2.3.5: R2 at least 100 s; 15 retransmissions, as Linux's tcp_retries2 (~15 min with backoff). */
   public static final int DEFAULT_DATA_RETRIES = 15;
+  /**
+   * RFC 9293 §3.8.3 R1: after this many consecutive retransmissions of a segment (by timeout, the
+   * SYN's too) the application is told, once, with {@link TcpEvents#onSoftError} and {@link
+   * TcpError#RETRANSMITTING} (SHLD-9, MUST-47), while the connection goes on towards R2 ({@link
+   * Builder#retries}). 3, the least SHLD-10 allows. Unlike the RFC's R1 it gives no negative advice
+   * to IP, which has one link and no other route to try.
+   */
+  public static final int R1_RETRIES = 3;
   public static final int DEFAULT_BUFFER_SIZE = 256 * 1024;
   /**
    * RFC 5681 §4.2: an ACK MUST be generated within 500 ms; the issue asks at most 200 ms. Like

@@ -44,6 +44,7 @@ public final class TcpConnection extends Timed implements EventSource {
   static final int EVENT_CLOSED = 8;
   static final int EVENT_FIN_ACKED = 16;
   static final int EVENT_URGENT = 32;
+  static final int EVENT_SOFT_ERROR = 64;
 
   final TcpLayer layer;
   final TcpConfig config;
@@ -88,6 +89,8 @@ public final class TcpConnection extends Timed implements EventSource {
   private final Subscribers<TcpEvents> subscribers = new Subscribers<>();
   /** Events raised since the last delivery ({@code EVENT_*} bits), delivered by the layer afterwards. */
   private int pendingEvents;
+  /** The soft error {@link #EVENT_SOFT_ERROR} tells (the last raised), until it is delivered. */
+  private TcpError pendingSoftError;
 
   /** Consecutive retransmissions without progress (RFC 9293 §3.8.3, R2). */
   int retries;
@@ -317,6 +320,18 @@ public final class TcpConnection extends Timed implements EventSource {
     return subscribers.add(subscriber);
   }
 
+  /**
+   * Records a soft error for {@link TcpEvents#onSoftError} (RFC 9293 §3.9.1.8, MUST-47); the layer
+   * delivers it after the current work, as every event.
+   */
+  private void raiseSoftError(TcpError why) {
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    pendingSoftError = why;
+    raise(EVENT_SOFT_ERROR);
+  }
+
   /** Records an event; the layer delivers it after the current work (see {@link #subscribe}). */
   void raise(int event) {
     if (subscribers.isEmpty()) {
@@ -337,6 +352,8 @@ public final class TcpConnection extends Timed implements EventSource {
   public void deliverEvents() {
     int events = pendingEvents;
     pendingEvents = 0;
+    TcpError soft = pendingSoftError;
+    pendingSoftError = null;
     for (Object o : subscribers.snapshot()) {
       TcpEvents s = (TcpEvents) o;
       if ((events & EVENT_ESTABLISHED) != 0 && subscribers.contains(s)) {
@@ -353,6 +370,9 @@ public final class TcpConnection extends Timed implements EventSource {
       }
       if ((events & EVENT_FIN_ACKED) != 0 && subscribers.contains(s)) {
         s.onFinAcknowledged(this);
+      }
+      if ((events & EVENT_SOFT_ERROR) != 0 && subscribers.contains(s)) {
+        s.onSoftError(this, soft);
       }
       if ((events & EVENT_CLOSED) != 0 && subscribers.contains(s)) {
         s.onClosed(this);
@@ -1345,6 +1365,11 @@ public final class TcpConnection extends Timed implements EventSource {
       return;
     }
     retries++;
+    if (retries == TcpConfig.R1_RETRIES) {
+      // RFC 9293 §3.8.3 SHLD-9 (MUST-47): R1 is reached — the application hears it, once: retries
+      // only grows until the peer acknowledges something (Sender#acknowledge), which starts anew.
+      raiseSoftError(TcpError.RETRANSMITTING);
+    }
     rtt.backoff();
     if (handshake && lt(sender.sndUna, add(sender.iss, 1))) {
       sender.goBackToSyn(); // the SYN (or SYN-ACK) again
@@ -1429,8 +1454,9 @@ public final class TcpConnection extends Timed implements EventSource {
    *       the connect fails at once, "refused", as on Linux.
    *   <li>Everything else — net, host unreachable, prohibited, time exceeded, parameter problem, and
    *       hard errors once past SYN-SENT (RFC 5927 §5.2, as Linux, against blind resets) — is soft:
-   *       the connection goes on (RFC 1122 §4.2.3.9 MUST NOT abort) and, if it then times out,
-   *       reports this error instead of "timed out". An acceptable ACK forgets it.
+   *       the connection goes on (RFC 1122 §4.2.3.9 MUST NOT abort), the application is told at
+   *       once ({@link TcpEvents#onSoftError}, RFC 9293 MUST-47) and, if the connection then times
+   *       out, it reports this error instead of "timed out". An acceptable ACK forgets it.
    * </ul>
    */
   void onIcmpError(int type, int code, int nextHopMtu, int quotedSeq, int quotedTotalLength, long nowNs) {
@@ -1460,6 +1486,7 @@ public final class TcpConnection extends Timed implements EventSource {
     }
     softError = TcpError.ofIcmp(type, code);
     layer.counters().increment(StackCounter.TCP_ICMP_SOFT_ERRORS);
+    raiseSoftError(softError); // RFC 9293 §3.9.1.8 MUST-47, §3.9.2.2 SHLD-25: told now, as it happens
   }
 
   // ---------------------------------------------------------------- closing

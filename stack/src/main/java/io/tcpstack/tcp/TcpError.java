@@ -8,7 +8,8 @@ import io.tcpstack.wire.Icmpv4Header;
  * <p>The ICMP errors below {@link #ABORTED} are soft errors (RFC 1122 §4.2.3.9): a connection that
  * hears one goes on, and reports it only if its retransmissions then go unanswered — in place of
  * {@link #TIMED_OUT}, as Linux reports its {@code sk_err_soft}. So a connect that times out after a
- * router said "host unreachable" says so.
+ * router said "host unreachable" says so. Each is also told when it arrives, with {@link
+ * TcpEvents#onSoftError} (RFC 9293 §3.9.1.8, MUST-47), as is {@link #RETRANSMITTING}.
  */
 public enum TcpError {
   /**
@@ -35,7 +36,13 @@ public enum TcpError {
   /** Timed out after ICMP Time Exceeded: the TTL ran out on the way (a routing loop), or reassembly at the peer. */
   TTL_EXCEEDED("time to live exceeded in transit"),
   /** Timed out after ICMP Parameter Problem: a router or the peer could not process our IP header. */
-  PARAMETER_PROBLEM("IP parameter problem");
+  PARAMETER_PROBLEM("IP parameter problem"),
+  /**
+   * Never why a connection ended: told only as a soft error ({@link TcpEvents#onSoftError}) when
+   * {@link TcpConfig#R1_RETRIES} consecutive retransmissions of a segment went unanswered (RFC 9293
+   * §3.8.3 R1, SHLD-9). The connection goes on retransmitting until R2.
+   */
+  RETRANSMITTING("retransmissions unanswered");
 
   /** Destination Unreachable codes of RFC 1122 §3.2.2.1 and RFC 1812 §5.2.7.1. */
   private static final int CODE_NET_UNKNOWN = 6;

@@ -34,6 +34,19 @@ public interface TcpEvents {
   default void onFinAcknowledged(TcpConnection c) {}
 
   /**
+   * A soft error (RFC 9293 §3.9.1.8, MUST-47): something went wrong that does not end the
+   * connection, which goes on. Either an ICMP error arrived for it that TCP does not abort on (RFC
+   * 1122 §4.2.3.9: net or host unreachable, prohibited, time exceeded, parameter problem), or {@link TcpConfig#R1_RETRIES} consecutive retransmissions of a
+   * segment went unanswered ({@link TcpError#RETRANSMITTING}, RFC 9293 §3.8.3 SHLD-9), told once
+   * until the peer acknowledges something. If several arose in one piece of work, the last is told.
+   * Ignoring it (the default) is how an application turns these reports off (SHLD-20).
+   *
+   * @param c the connection, still open
+   * @param error what went wrong
+   */
+  default void onSoftError(TcpConnection c, TcpError error) {}
+
+  /**
    * The connection is over: it reached CLOSED, or TIME-WAIT (where the layer keeps only a record of
    * it); {@link TcpConnection#error()} says why, if abnormally. Told once.
    */
