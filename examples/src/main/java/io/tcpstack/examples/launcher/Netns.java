@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,41 +31,6 @@ public final class Netns {
 
   public static void delete(String name) throws IOException {
     ip("netns", "delete", name);
-  }
-
-  /**
-   * The IPv4 addresses in namespace {@code name} (null: this process's own), as {@code ip -4 -o
-   * addr show} prints them: one {@code {device, address/prefix}} pair per address.
-   */
-  public static List<String[]> ipv4Addresses(String name) throws IOException {
-    String out = name == null ? ip("-4", "-o", "addr", "show") : ip("-n", name, "-4", "-o", "addr", "show");
-    List<String[]> addresses = new ArrayList<>();
-    for (String line : out.split("\n")) {
-      // "5: tun0    inet 198.18.0.1/24 scope global tun0\       valid_lft forever preferred_lft forever"
-      String[] f = line.trim().split("\\s+");
-      if (f.length >= 4 && f[2].equals("inet")) {
-        addresses.add(new String[] {f[1], f[3]});
-      }
-    }
-    return addresses;
-  }
-
-  /**
-   * The global IPv6 addresses in namespace {@code name} (null: the caller's), as {device,
-   * address/prefix} pairs from {@code ip -6 -o addr show scope global}.
-   */
-  public static List<String[]> ipv6Addresses(String name) throws IOException {
-    String out = name == null ? ip("-6", "-o", "addr", "show", "scope", "global")
-        : ip("-n", name, "-6", "-o", "addr", "show", "scope", "global");
-    List<String[]> addresses = new ArrayList<>();
-    for (String line : out.split("\n")) {
-      // "5: tun0    inet6 fd00:7463:7073::1/64 scope global \       valid_lft forever preferred_lft forever"
-      String[] f = line.trim().split("\\s+");
-      if (f.length >= 4 && f[2].equals("inet6")) {
-        addresses.add(new String[] {f[1], f[3]});
-      }
-    }
-    return addresses;
   }
 
   private static String ip(String... args) throws IOException {

@@ -3,6 +3,7 @@ package io.tcpstack.examples.launcher;
 import io.tcpstack.StackConfig;
 import io.tcpstack.device.Device;
 import io.tcpstack.device.FaultInjector;
+import io.tcpstack.runtime.AddressClash;
 import io.tcpstack.runtime.CapturingDevice;
 import io.tcpstack.runtime.PcapWriter;
 import io.tcpstack.runtime.StackRuntime;
@@ -11,7 +12,6 @@ import io.tcpstack.tun.TunDevice;
 import io.tcpstack.wire.IpAddress;
 import io.tcpstack.wire.Ipv4Address;
 import java.io.IOException;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,91 +45,25 @@ public final class StackHost implements AutoCloseable {
   }
 
   /**
-   * Refuses a subnet that another interface in the namespace already has — most often another
-   * tcpstack still running there. Linux would accept the second address, but its route would keep
-   * sending the subnet's packets to the first device: the new stack would never hear a thing.
-   * Best effort: without the {@code ip} command there is no check.
+   * Refuses a subnet that another interface in the namespace already has ({@link AddressClash}) —
+   * most often another tcpstack still running there. Linux would accept the second address, but its
+   * route would keep sending the subnet's packets to the first device: the new stack would never
+   * hear a thing. Best effort: without the {@code ip} command there is no check.
    */
   static void refuseAddressClash(ServeOptions options) throws IOException {
-    List<String[]> addresses;
-    try {
-      addresses = Netns.ipv4Addresses(options.netns);
-    } catch (IOException e) {
-      log.debug("no check for an address clash: {}", e.getMessage());
-      return;
-    }
-    String clash = clash(addresses, options.hostAddress, options.prefixLength, options.tun);
-    String where = options.netns == null ? "this network namespace" : "network namespace " + options.netns;
+    String clash = AddressClash.check(options.netns, options.tun, IpAddress.ofIpv4(options.hostAddress),
+        options.prefixLength);
     if (clash != null) {
-      throw new IOException(Ipv4Address.toString(options.hostAddress & Ipv4Address.netmask(options.prefixLength)) + "/"
-          + options.prefixLength + " is already in use in " + where + ": " + clash
-          + " (another tcpstack still running?); pick another subnet, e.g. --address 198.18.1.2/24");
+      throw new IOException(clash + " (another tcpstack still running?); pick another subnet, e.g. --address 198.18.1.2/24");
     }
     if (options.hostAddress6 == null) {
       return;
     }
-    List<String[]> addresses6;
-    try {
-      addresses6 = Netns.ipv6Addresses(options.netns);
-    } catch (IOException e) {
-      log.debug("no check for an IPv6 address clash: {}", e.getMessage());
-      return;
-    }
-    String clash6 = clash6(addresses6, options.hostAddress6, options.prefixLength6, options.tun);
+    String clash6 = AddressClash.check(options.netns, options.tun, options.hostAddress6, options.prefixLength6);
     if (clash6 != null) {
-      throw new IOException(options.hostAddress6.network(options.prefixLength6) + "/" + options.prefixLength6
-          + " is already in use in " + where + ": " + clash6
-          + " (another tcpstack still running?); pick another prefix, e.g. --address6 fd00:7463:7073:1::2/64,"
-          + " or --address6 off");
+      throw new IOException(clash6 + " (another tcpstack still running?); pick another prefix, e.g. --address6"
+          + " fd00:7463:7073:1::2/64, or --address6 off");
     }
-  }
-
-  /** The first of {@code addresses} ({device, address/prefix}) whose subnet overlaps ours, as "DEV has A/P"; or null. */
-  static String clash(List<String[]> addresses, int hostAddress, int prefixLength, String ownDevice) {
-    for (String[] a : addresses) {
-      if (a[0].equals(ownDevice)) {
-        continue; // a prepared persistent device carries the host address already
-      }
-      int slash = a[1].indexOf('/');
-      int address;
-      int prefix;
-      try {
-        address = Ipv4Address.parse(a[1].substring(0, slash));
-        prefix = Integer.parseInt(a[1].substring(slash + 1));
-      } catch (RuntimeException e) {
-        continue; // not an address we understand: no opinion
-      }
-      if (prefix >= 0 && prefix <= 32 && Ipv4Address.sameSubnet(address, hostAddress, Math.min(prefix, prefixLength))) {
-        return a[0] + " has " + a[1];
-      }
-    }
-    return null;
-  }
-
-  /** As {@link #clash} for IPv6: the first of {@code addresses} whose prefix overlaps ours, or null. */
-  static String clash6(List<String[]> addresses, IpAddress hostAddress, int prefixLength, String ownDevice) {
-    for (String[] a : addresses) {
-      if (a[0].equals(ownDevice)) {
-        continue;
-      }
-      int slash = a[1].indexOf('/');
-      IpAddress address;
-      int prefix;
-      try {
-        address = IpAddress.parse(a[1].substring(0, slash));
-        prefix = Integer.parseInt(a[1].substring(slash + 1));
-      } catch (RuntimeException e) {
-        continue;
-      }
-      if (address.isIpv4() || prefix < 0 || prefix > IpAddress.IPV6_BITS) {
-        continue;
-      }
-      int common = Math.min(prefix, prefixLength);
-      if (address.network(common).equals(hostAddress.network(common))) {
-        return a[0] + " has " + a[1];
-      }
-    }
-    return null;
   }
 
   public static StackHost open(ServeOptions options) throws IOException {
