@@ -143,6 +143,35 @@ public final class TcpChannel {
   }
 
   /**
+   * As {@link #connect(NetworkStack, InetAddress, int, TcpConfig, TcpChannelHandler)}, from the
+   * stack's address {@code localAddress} (RFC 9293 §3.9.1.1, MUST-43: the OPEN call's local IP
+   * address); the local port is still an ephemeral one. Stack thread.
+   *
+   * @param stack the stack to connect from
+   * @param address the peer's address, IPv4 or IPv6; not null
+   * @param port the peer's port, 1..65535
+   * @param localAddress one of the stack's addresses, of the family of {@code address}; null or a
+   *     wildcard address ({@link InetAddress#isAnyLocalAddress()}): the stack's address of that family
+   * @param config the connection's settings, e.g. {@link TcpConfig#DEFAULT}; not null
+   * @param handler subscribed at once, so it hears every event of the connection; not null
+   * @return the new channel, in SYN-SENT
+   * @throws IllegalArgumentException if {@code port} is out of range, or {@code localAddress} is
+   *     not one of the stack's addresses (the message names those it has) or not of the family of
+   *     {@code address}
+   * @throws IllegalStateException if {@code address} is IPv6 and the stack has no IPv6 address, the
+   *     stack holds its maximum of connections, or no ephemeral port toward the peer is free
+   */
+  public static TcpChannel connect(NetworkStack stack, InetAddress address, int port, InetAddress localAddress,
+      TcpConfig config, TcpChannelHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    TcpConnection c = stack.tcp().connect(IpAddress.fromInet(address), port,
+        TcpSocket.localAddressOrAny(localAddress), config, stack.nowNs());
+    TcpChannel channel = new TcpChannel(stack, c);
+    channel.subscribe(handler);
+    return channel;
+  }
+
+  /**
    * As {@link #connect(NetworkStack, InetAddress, int, TcpConfig, TcpChannelHandler)}, with the
    * address as the stack's own {@link IpAddress}. Stack thread.
    *

@@ -4,8 +4,10 @@ import io.tcpstack.runtime.StackRuntime;
 import io.tcpstack.tcp.TcpConfig;
 import io.tcpstack.tcp.TcpConnection;
 import io.tcpstack.tcp.TcpListener;
+import io.tcpstack.wire.IpAddress;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 
 /**
@@ -40,11 +42,35 @@ public final class TcpServerSocket implements Closeable {
    * @throws SocketClosedException if the runtime is closed
    */
   public static TcpServerSocket bind(StackRuntime runtime, int port, int backlog, TcpConfig config) throws IOException {
+    return bind(runtime, port, backlog, null, config);
+  }
+
+  /**
+   * Listens on {@code port} of one of the stack's addresses (RFC 9293 §3.9.1.1, MUST-43: the OPEN
+   * call's local IP address), as {@link java.net.ServerSocket#ServerSocket(int, int, InetAddress)}
+   * does: a SYN sent to the stack's other address finds no listener and is answered with RST.
+   *
+   * @param runtime the runtime running the stack to listen on
+   * @param port the port, 1..65535
+   * @param backlog how many established connections may wait for {@link #accept()}, at least 1;
+   *     a client's SYN beyond them is dropped, so that it retries
+   * @param localAddress the stack's IPv4 or IPv6 address; null or a wildcard address ({@link
+   *     InetAddress#isAnyLocalAddress()}): every address of the stack
+   * @param config settings for every accepted connection; not null
+   * @return the listening socket
+   * @throws IllegalArgumentException if {@code port} or {@code backlog} is out of range, or {@code
+   *     localAddress} is not one of the stack's addresses (the message names those it has)
+   * @throws java.net.BindException if something already listens on the port
+   * @throws SocketClosedException if the runtime is closed
+   */
+  public static TcpServerSocket bind(StackRuntime runtime, int port, int backlog, InetAddress localAddress,
+      TcpConfig config) throws IOException {
+    IpAddress local = TcpSocket.localAddressOrAny(localAddress);
     StackCall stack = new StackCall(runtime);
     TcpListener l;
     try {
       l = stack.call(() -> {
-        TcpListener created = runtime.stack().tcp().listen(port, backlog, config);
+        TcpListener created = runtime.stack().tcp().listen(port, backlog, local, config);
         created.subscribe(stack::signal);
         return created;
       });

@@ -140,11 +140,39 @@ public final class TcpSocket implements Closeable {
    */
   public static TcpSocket connect(StackRuntime runtime, InetAddress address, int port, Duration timeout, TcpConfig config)
       throws IOException {
+    return connect(runtime, address, port, null, timeout, config);
+  }
+
+  /**
+   * As {@link #connect(StackRuntime, InetAddress, int, Duration, TcpConfig)}, from the stack's
+   * address {@code localAddress} (RFC 9293 §3.9.1.1, MUST-43: the OPEN call's local IP address),
+   * as {@link java.net.Socket#Socket(InetAddress, int, InetAddress, int)} names one; the local port
+   * is still an ephemeral one.
+   *
+   * @param runtime the runtime running the stack to connect from; not its stack thread
+   * @param address the peer's address, IPv4 or IPv6; not null
+   * @param port the peer's port, 1..65535
+   * @param localAddress one of the stack's addresses, of the family of {@code address}; null or a
+   *     wildcard address ({@link InetAddress#isAnyLocalAddress()}): the stack's address of that family
+   * @param timeout how long to wait; zero or negative: until the SYN retries run out
+   * @param config the connection's settings, buffer sizes included; not null
+   * @return the socket, its connection established
+   * @throws IllegalArgumentException if {@code port} is out of range, or {@code localAddress} is
+   *     not one of the stack's addresses (the message names those it has) or not of the family of
+   *     {@code address}
+   * @throws IllegalStateException as {@link #connect(StackRuntime, InetAddress, int, Duration,
+   *     TcpConfig)}
+   * @throws IOException as {@link #connect(StackRuntime, InetAddress, int, Duration, TcpConfig)}:
+   *     refused, timed out, unreachable, interrupted, or the runtime closed
+   */
+  public static TcpSocket connect(StackRuntime runtime, InetAddress address, int port, InetAddress localAddress,
+      Duration timeout, TcpConfig config) throws IOException {
     Objects.requireNonNull(address, "address");
     IpAddress remote = IpAddress.fromInet(address);
+    IpAddress local = localAddressOrAny(localAddress);
     TcpSocket s = new TcpSocket(runtime, peerName(remote, port), config);
     s.stack.call(() -> {
-      s.conn = runtime.stack().tcp().connect(remote, port, config, runtime.nowNs());
+      s.conn = runtime.stack().tcp().connect(remote, port, local, config, runtime.nowNs());
       s.conn.subscribe(s.events);
       s.buffers.attach(s.conn);
       return Boolean.TRUE;
@@ -183,6 +211,11 @@ public final class TcpSocket implements Closeable {
    */
   public static TcpSocket connect(StackRuntime runtime, InetAddress address, int port, Duration timeout) throws IOException {
     return connect(runtime, address, port, timeout, TcpConfig.DEFAULT);
+  }
+
+  /** The stack's address an application names as a local address: null (any) for null or a wildcard. */
+  static IpAddress localAddressOrAny(InetAddress localAddress) {
+    return localAddress == null || localAddress.isAnyLocalAddress() ? null : IpAddress.fromInet(localAddress);
   }
 
   /** {@code a.b.c.d:port}, or {@code [v6]:port} (RFC 5952 §6). */

@@ -307,23 +307,49 @@ public final class TcpLayer implements ProtocolHandler {
   // ---------------------------------------------------------------- application side
 
   /**
-   * Starts listening on {@code port}. A port whose earlier connections linger in TIME-WAIT can be
-   * listened on again at once (what SO_REUSEADDR gives on Linux): those connections keep their own
-   * 4-tuples, and a new SYN from the same peer replaces one (RFC 6191 / RFC 1122 §4.2.2.13).
+   * Starts listening on {@code port} of every address of the stack. A port whose earlier
+   * connections linger in TIME-WAIT can be listened on again at once (what SO_REUSEADDR gives on
+   * Linux): those connections keep their own 4-tuples, and a new SYN from the same peer replaces
+   * one (RFC 6191 / RFC 1122 §4.2.2.13).
    *
    * @throws IllegalStateException if something already listens on {@code port}
    */
   public TcpListener listen(int port, int backlog, TcpConfig config) {
+    return listen(port, backlog, null, config);
+  }
+
+  /**
+   * As {@link #listen(int, int, TcpConfig)}, on one of the stack's addresses (RFC 9293 §3.9.1.1,
+   * MUST-43: the OPEN call's local IP address): bound to {@code localAddress}, the listener takes
+   * only SYNs sent to it, and a SYN to the stack's other address finds no listener (RST, as for a
+   * closed port); null listens on every address. A port has one listener, bound or not.
+   *
+   * @throws IllegalArgumentException if {@code localAddress} is not one of the stack's addresses
+   * @throws IllegalStateException if something already listens on {@code port}
+   */
+  public TcpListener listen(int port, int backlog, IpAddress localAddress, TcpConfig config) {
     checkPort(port);
     if (backlog < 1) {
       throw new IllegalArgumentException("backlog must be at least 1, got " + backlog);
     }
+    checkLocalAddress(localAddress);
     if (listeners.containsKey(port)) {
       throw new IllegalStateException("port " + port + " is already listening: close that listener first");
     }
-    TcpListener l = new TcpListener(this, port, backlog, synBacklog, config);
+    TcpListener l = new TcpListener(this, localAddress, port, backlog, synBacklog, config);
     listeners.put(port, l);
     return l;
+  }
+
+  /**
+   * RFC 9293 §3.9.1.1 (MUST-43): a local address the application names must be one of the stack's
+   * (null: any).
+   */
+  private void checkLocalAddress(IpAddress localAddress) {
+    if (localAddress != null && !localAddress.equals(address4) && !localAddress.equals(address6)) {
+      throw new IllegalArgumentException(localAddress + " is not an address of this stack: it has " + address4
+          + (address6 != null ? " and " + address6 : " (and no IPv6 address)"));
+    }
   }
 
   void unlisten(TcpListener l) {
@@ -344,6 +370,21 @@ public final class TcpLayer implements ProtocolHandler {
    *     unspecified address (RFC 9293 MUST-46)
    */
   public TcpConnection connect(IpAddress remoteAddress, int remotePort, TcpConfig config, long nowNs) {
+    return connect(remoteAddress, remotePort, null, config, nowNs);
+  }
+
+  /**
+   * As {@link #connect(IpAddress, int, TcpConfig, long)}, from the stack's address {@code
+   * localAddress} (RFC 9293 §3.9.1.1, MUST-43: the OPEN call's local IP address), or with null from
+   * the stack's address in the family of {@code remoteAddress} (MUST-44).
+   *
+   * @throws IllegalArgumentException if {@code remoteAddress} is a broadcast, multicast or
+   *     unspecified address (MUST-46), {@code localAddress} is not one of the stack's addresses, or
+   *     it is not of the family of {@code remoteAddress}
+   * @throws IllegalStateException if {@code remoteAddress} is IPv6 and the stack has no IPv6 address
+   */
+  public TcpConnection connect(IpAddress remoteAddress, int remotePort, IpAddress localAddress, TcpConfig config,
+      long nowNs) {
     checkPort(remotePort);
     // RFC 9293 §3.9.1.1 (MUST-46): an active OPEN to a broadcast or multicast address is an error.
     boolean unicast = remoteAddress.isIpv4() ? ip.isUnicastDestination(remoteAddress.ipv4())
@@ -352,7 +393,12 @@ public final class TcpLayer implements ProtocolHandler {
       throw new IllegalArgumentException("cannot connect to " + remoteAddress
           + ": not a unicast address (broadcast, multicast or unspecified)");
     }
-    IpAddress local = localFor(remoteAddress);
+    checkLocalAddress(localAddress);
+    if (localAddress != null && localAddress.isIpv4() != remoteAddress.isIpv4()) {
+      throw new IllegalArgumentException("cannot connect from " + localAddress + " to " + remoteAddress
+          + ": the addresses are of different families");
+    }
+    IpAddress local = localFor(remoteAddress); // the one address of that family: localAddress, if named
     if (local == null) {
       throw new IllegalStateException("cannot connect to " + remoteAddress
           + ": the stack has no IPv6 address (StackConfig.address6, --address6)");
@@ -478,7 +524,8 @@ public final class TcpLayer implements ProtocolHandler {
     int[] ports = listeners.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
     for (int i = 0; i < ports.length && left[0] > 0; i++, left[0]--) {
       TcpListener l = listeners.get(ports[i]);
-      sink.accept(new TcpTableEntry(TcpState.LISTEN, local, l.port(), "*", 0, null, l.pending(), l.backlog(),
+      String bound = l.localAddress() != null ? l.localAddress().toString() : local;
+      sink.accept(new TcpTableEntry(TcpState.LISTEN, bound, l.port(), "*", 0, null, l.pending(), l.backlog(),
           l.halfOpen(), -1));
     }
     for (java.util.Collection<TcpConnection> family : List.of(connections.values(), connections6.values())) {
@@ -653,17 +700,20 @@ public final class TcpLayer implements ProtocolHandler {
    */
   private void demuxSlow(long sourceHi, long sourceLo, int sourcePort, int localPort, SegmentRepr seg,
       TimeWaitRecord tw, long nowNs) {
+    TcpListener l = listeners.get(localPort);
+    if (l != null && !l.takes(sourceHi, sourceLo)) {
+      l = null; // RFC 9293 §3.9.1.1 (MUST-43): bound to the stack's other address
+    }
     if (tw != null) {
       // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN beyond the old connection's sequence space, or
       // with a newer timestamp, may reopen the 4-tuple from TIME-WAIT when a listener wants it.
-      if (isNewSyn(seg, tw) && listeners.containsKey(localPort)) {
+      if (isNewSyn(seg, tw) && l != null) {
         tw.end();
       } else {
         tw.process(seg, nowNs);
         return;
       }
     }
-    TcpListener l = listeners.get(localPort);
     if (l != null) {
       listenerReceives(l, sourceHi, sourceLo, sourcePort, localPort, seg, nowNs);
       return;

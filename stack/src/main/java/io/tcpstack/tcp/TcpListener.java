@@ -1,6 +1,7 @@
 package io.tcpstack.tcp;
 
 import io.tcpstack.stats.StackCounter;
+import io.tcpstack.wire.IpAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -20,6 +21,13 @@ public final class TcpListener implements EventSource {
   private final int backlog;
   private final int synBacklog;
   private final TcpConfig config;
+  /**
+   * RFC 9293 §3.9.1.1 (MUST-43): the one of the stack's addresses this listener takes SYNs for, or
+   * null for all of them.
+   */
+  private final IpAddress localAddress;
+  /** Whether {@link #localAddress} is IPv4 (meaningful only when it is set). */
+  private final boolean localIpv4;
   private final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
   private int halfOpen;
   /** Whether a SYN cookie was ever sent for this port, and when the last one was. */
@@ -29,8 +37,10 @@ public final class TcpListener implements EventSource {
   private final Subscribers<Runnable> subscribers = new Subscribers<>();
   private boolean acceptablePending;
 
-  TcpListener(TcpLayer layer, int port, int backlog, int synBacklog, TcpConfig config) {
+  TcpListener(TcpLayer layer, IpAddress localAddress, int port, int backlog, int synBacklog, TcpConfig config) {
     this.layer = layer;
+    this.localAddress = localAddress;
+    this.localIpv4 = localAddress != null && localAddress.isIpv4();
     this.port = port;
     this.backlog = backlog;
     this.synBacklog = synBacklog;
@@ -39,6 +49,23 @@ public final class TcpListener implements EventSource {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * The stack's address this listener is bound to (RFC 9293 §3.9.1.1, MUST-43), or null when it
+   * listens on all of them.
+   */
+  public IpAddress localAddress() {
+    return localAddress;
+  }
+
+  /**
+   * Whether a segment that came from {@code sourceHi, sourceLo} (IPv4 IPv4-mapped) is for this
+   * listener: the stack has one address per family, so a segment's family names the address it was
+   * sent to, and a bound listener takes only its own.
+   */
+  boolean takes(long sourceHi, long sourceLo) {
+    return localAddress == null || localIpv4 == IpAddress.isIpv4Mapped(sourceHi, sourceLo);
   }
 
   public int backlog() {
@@ -191,6 +218,7 @@ public final class TcpListener implements EventSource {
 
   @Override
   public String toString() {
-    return "TcpListener[:" + port + " backlog " + backlog + ", " + ready.size() + " ready, " + halfOpen + " half-open]";
+    return "TcpListener[" + (localAddress == null ? "" : localAddress.isIpv4() ? localAddress.toString()
+        : "[" + localAddress + "]") + ":" + port + " backlog " + backlog + ", " + ready.size() + " ready, " + halfOpen + " half-open]";
   }
 }
