@@ -437,9 +437,16 @@ final class Scoreboard {
 
   /**
    * After a retransmission timeout (RFC 6675 §5.1, RFC 8985 §6.3): every record not SACKed is
-   * lost, and nothing retransmitted is in flight any more. The SACK information is kept.
+   * lost, and nothing retransmitted is in flight any more. The SACK information is kept, but for
+   * the record at the left edge, which is lost whatever it was (RFC 2018 §8).
    */
   void markAllLost() {
+    if (count > 0 && (flags[head] & SACKED) != 0) {
+      // RFC 2018 §8: the segment at the left edge is resent after a timeout even if it was SACKed
+      // (the peer may have reneged: a SACK is not an acknowledgment).
+      flags[head] &= ~SACKED;
+      sackedBytes -= length(head);
+    }
     for (int i = 0; i < count; i++) {
       int s = slot(i);
       if ((flags[s] & SACKED) == 0) {
