@@ -72,6 +72,8 @@ final class Scoreboard {
   private int highestSacked;
   /** Segments (or their retransmissions) found lost so far, for the counters. */
   private long lossMarks;
+  /** Retransmissions found lost so far (RFC 5681 §4.3: each is a further sign of congestion). */
+  private long lostRetransmissions;
 
   Scoreboard(int initialCapacity) {
     int c = Integer.highestOneBit(Math.max(16, initialCapacity - 1)) << 1;
@@ -128,6 +130,11 @@ final class Scoreboard {
   /** How many times a segment or a retransmission was found lost, over the connection's life. */
   long lossMarks() {
     return lossMarks;
+  }
+
+  /** How many retransmissions were found lost, over the connection's life. */
+  long lostRetransmissions() {
+    return lostRetransmissions;
   }
 
   long lostBytes() {
@@ -358,6 +365,7 @@ final class Scoreboard {
     if ((f & RETRANSMITTED) != 0) {
       retransmittedBytes -= len;
       lossMarks++; // its retransmission is lost too
+      lostRetransmissions++;
     }
     flags[s] = (f | LOST) & ~RETRANSMITTED;
     unlink(s);
