@@ -81,8 +81,6 @@ public final class TcpLayer implements ProtocolHandler {
   private final int address;
   /** Our IPv4 address as a value (for the slow paths that take either family). */
   private final IpAddress address4;
-  /** The length of our IPv4 prefix: tells the subnet's broadcast address. */
-  private final int prefixLength;
   /** Our IPv6 address, or null when the stack speaks IPv4 only. */
   private final IpAddress address6;
   /** The MSS announced over IPv4: MTU - 40. */
@@ -158,7 +156,6 @@ public final class TcpLayer implements ProtocolHandler {
     this.isn = isn;
     this.address = ip.address();
     this.address4 = IpAddress.ofIpv4(address);
-    this.prefixLength = config.prefixLength();
     this.address6 = ip6 != null && ip6.enabled() ? ip6.address() : null;
     this.localMss = ip.mtu() - IPV4_TCP_HEADERS;
     this.localMss6 = (ip6 != null ? ip6.mtu() : ip.mtu()) - IPV6_TCP_HEADERS;
@@ -342,16 +339,10 @@ public final class TcpLayer implements ProtocolHandler {
    * Active open to {@code remoteAddress:remotePort}, IPv4 or IPv6, from an ephemeral port; the
    * caller owns the result.
    *
-   * @throws IllegalArgumentException if {@code remoteAddress} is not unicast (RFC 1122 §4.2.3.10)
    * @throws IllegalStateException if {@code remoteAddress} is IPv6 and the stack has no IPv6 address
    */
   public TcpConnection connect(IpAddress remoteAddress, int remotePort, TcpConfig config, long nowNs) {
     checkPort(remotePort);
-    if (!isUnicast(remoteAddress)) {
-      // RFC 1122 §4.2.3.10: an OPEN to a broadcast or multicast address is refused as an error.
-      throw new IllegalArgumentException("cannot connect to " + remoteAddress
-          + ": not a unicast address (TCP needs one peer)");
-    }
     IpAddress local = localFor(remoteAddress);
     if (local == null) {
       throw new IllegalStateException("cannot connect to " + remoteAddress
@@ -369,22 +360,6 @@ public final class TcpLayer implements ProtocolHandler {
     counters.increment(StackCounter.TCP_ACTIVE_OPENS);
     c.open(isn.isn(local, localPort, remoteAddress, remotePort, nowNs), nowNs);
     return c;
-  }
-
-  /**
-   * Whether {@code a} can be a TCP peer: not unspecified, not multicast, not the limited broadcast
-   * nor our subnet's broadcast address (RFC 1122 §4.2.3.10, RFC 4291 §2.5.2 and §2.7).
-   */
-  private boolean isUnicast(IpAddress a) {
-    if (!a.isIpv4()) {
-      return !(a.hi() == 0 && a.lo() == 0) && !a.isMulticast();
-    }
-    int v4 = a.ipv4();
-    if (v4 == 0 || v4 == Ipv4Address.LIMITED_BROADCAST || (v4 >>> 28) == 0xE) {
-      return false;
-    }
-    int hostMask = prefixLength >= Ipv4Address.BITS ? 0 : -1 >>> prefixLength;
-    return hostMask == 0 || !Ipv4Address.sameSubnet(v4, address, prefixLength) || (v4 & hostMask) != hostMask;
   }
 
   private void put(TcpConnection c) {
