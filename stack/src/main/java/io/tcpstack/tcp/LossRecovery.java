@@ -78,6 +78,8 @@ final class LossRecovery implements Scoreboard.Delivered {
   /** RFC 8985 §7: a tail loss probe is out, ending at {@code tlpHighSeq}. */
   private boolean tlpOutstanding;
   private int tlpHighSeq;
+  /** This SACK episode already lowered the window a second time for a lost retransmission (RFC 5681 §4.3). */
+  private boolean reducedAgain;
   /** D-SACK undo (RFC 2883 §5): retransmissions in this episode, and how many proved unneeded. */
   private int episodeRetransmits;
   private int episodeDsacked;
@@ -199,7 +201,11 @@ final class LossRecovery implements Scoreboard.Delivered {
     } else if (seg.sackBlocks > 0 || seg.payloadLength == 0) {
       dupAcks++;
     }
+    long lostRetransmissionsBefore = board.lostRetransmissions();
     detectLosses(nowNs);
+    if (inRecovery && board.lostRetransmissions() > lostRetransmissionsBefore) {
+      reduceAgain(nowNs);
+    }
     if (inRecovery && ge(sender.sndUna, recover)) {
       inRecovery = false; // RFC 6675 §5: the episode ends when everything sent before it is acknowledged
       // RFC 6937 §3: on leaving recovery, cwnd = ssthresh (PRR has brought the pipe there). Both
@@ -244,6 +250,7 @@ final class LossRecovery implements Scoreboard.Delivered {
 
   private void enterSackRecovery(int flightSize, long nowNs) {
     inRecovery = true;
+    reducedAgain = false;
     recover = sender.sndMax();
     cc.onEnterRecovery(flightSize, nowNs);
     prrDelivered = 0;
@@ -261,6 +268,25 @@ final class LossRecovery implements Scoreboard.Delivered {
     if (first >= 0) {
       sender.retransmitRecord(first, nowNs);
     }
+  }
+
+  /**
+   * RFC 5681 §4.3: a retransmission was lost in this episode — a second sign of congestion, so the
+   * window comes down a second time: ssthresh from what is in flight now, PRR (RFC 6937) paced
+   * toward it afresh, and the episode runs until all sent so far is acknowledged.
+   */
+  private void reduceAgain(long nowNs) {
+    if (reducedAgain) {
+      return; // once per episode: the episode now runs to what was sent at the second reduction
+    }
+    reducedAgain = true;
+    int flight = ccFlight();
+    cc.onEnterRecovery(flight, nowNs);
+    recover = sender.sndMax();
+    prrDelivered = 0;
+    prrOut = 0;
+    recoverFlight = Math.max(1, flight);
+    prrWindow = board.pipe();
   }
 
   /** RFC 2883 §5: every retransmission of the episode reached the peer twice: the losses were not. */
@@ -303,8 +329,13 @@ final class LossRecovery implements Scoreboard.Delivered {
   /** The reordering timer expired (RFC 8985 §6.3): losses are due; recovery may start. */
   void onReorderTimeout(long nowNs) {
     long marksBefore = board.lossMarks();
+    long lostRetransmissionsBefore = board.lostRetransmissions();
     int flight = sender.flightSize();
     detectLosses(nowNs);
+    if (inRecovery && board.lostRetransmissions() > lostRetransmissionsBefore) {
+      reduceAgain(nowNs);
+      proportionalRateReduction(0);
+    }
     if (!inRecovery && board.lossMarks() > marksBefore && ge(sender.sndUna, recover)) {
       enterSackRecovery(flight, nowNs);
       proportionalRateReduction(0);

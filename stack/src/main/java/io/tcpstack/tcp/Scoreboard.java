@@ -72,6 +72,8 @@ final class Scoreboard {
   private int highestSacked;
   /** Segments (or their retransmissions) found lost so far, for the counters. */
   private long lossMarks;
+  /** Retransmissions found lost so far (RFC 5681 §4.3: each is a further sign of congestion). */
+  private long lostRetransmissions;
 
   Scoreboard(int initialCapacity) {
     int c = Integer.highestOneBit(Math.max(16, initialCapacity - 1)) << 1;
@@ -128,6 +130,11 @@ final class Scoreboard {
   /** How many times a segment or a retransmission was found lost, over the connection's life. */
   long lossMarks() {
     return lossMarks;
+  }
+
+  /** How many retransmissions were found lost, over the connection's life. */
+  long lostRetransmissions() {
+    return lostRetransmissions;
   }
 
   long lostBytes() {
@@ -358,6 +365,7 @@ final class Scoreboard {
     if ((f & RETRANSMITTED) != 0) {
       retransmittedBytes -= len;
       lossMarks++; // its retransmission is lost too
+      lostRetransmissions++;
     }
     flags[s] = (f | LOST) & ~RETRANSMITTED;
     unlink(s);
@@ -437,9 +445,16 @@ final class Scoreboard {
 
   /**
    * After a retransmission timeout (RFC 6675 §5.1, RFC 8985 §6.3): every record not SACKed is
-   * lost, and nothing retransmitted is in flight any more. The SACK information is kept.
+   * lost, and nothing retransmitted is in flight any more. The SACK information is kept, but for
+   * the record at the left edge, which is lost whatever it was (RFC 2018 §8).
    */
   void markAllLost() {
+    if (count > 0 && (flags[head] & SACKED) != 0) {
+      // RFC 2018 §8: the segment at the left edge is resent after a timeout even if it was SACKed
+      // (the peer may have reneged: a SACK is not an acknowledgment).
+      flags[head] &= ~SACKED;
+      sackedBytes -= length(head);
+    }
     for (int i = 0; i < count; i++) {
       int s = slot(i);
       if ((flags[s] & SACKED) == 0) {

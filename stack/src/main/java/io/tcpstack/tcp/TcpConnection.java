@@ -107,6 +107,11 @@ public final class TcpConnection extends Timed implements EventSource {
   private long corkedNs;
   /** The SYN or SYN-ACK had to be retransmitted (RFC 6298 §5.7). */
   private boolean synRetransmitted;
+  /**
+   * The SYN or SYN-ACK was lost: ours timed out, or the peer's SYN came again. The initial window
+   * is then one segment (RFC 5681 §3.1).
+   */
+  private boolean synLost;
 
   // Keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6).
   private boolean keepAlive;
@@ -844,6 +849,7 @@ public final class TcpConnection extends Timed implements EventSource {
     if (state == TcpState.SYN_RECEIVED && syn && !rst && !seg.has(TcpHeader.FLAG_ACK) && seq == receiver.irs) {
       timestamps.maybeUpdateRecent(seg, nowNs);
       sender.sndNxt = sender.iss;
+      synLost = true; // the peer sent its SYN again: our SYN-ACK (or its first SYN) was lost
       return;
     }
 
@@ -1066,6 +1072,10 @@ public final class TcpConnection extends Timed implements EventSource {
 
   private void established(long nowNs) {
     recovery.cc.start(sender.sendMss, nowNs);
+    if (synLost) {
+      // RFC 5681 §3.1: once the SYN or SYN-ACK was lost, the initial window is one segment.
+      recovery.cc.resume(sender.sendMss, sender.sendMss, recovery.cc.ssthresh(), nowNs);
+    }
     if (keepAlive) {
       timers.set(TcpTimers.KEEPALIVE, nowNs + config.keepAliveIdleNs);
     }
@@ -1374,6 +1384,7 @@ public final class TcpConnection extends Timed implements EventSource {
     if (handshake && lt(sender.sndUna, add(sender.iss, 1))) {
       sender.goBackToSyn(); // the SYN (or SYN-ACK) again
       synRetransmitted = true;
+      synLost = true;
       output(nowNs);
       sender.armRetransmit(nowNs);
       return;
