@@ -94,7 +94,7 @@ class RequirementsTableTest {
       if (m.matches()) {
         assertEquals("RFC 9293 — MUST", r.section(), where(r) + ": a MUST of RFC 9293 goes in its section");
         musts.add(Integer.parseInt(m.group(1)));
-      } else if (r.label().matches("(SHLD|MAY)-\\d+")) {
+      } else if (r.label().matches("(SHLD|MAY|REC)-\\d+")) {
         assertEquals("RFC 9293 — " + r.label().replaceAll("-\\d+", ""), r.section(), where(r) + ": wrong section");
       } else {
         assertTrue(!r.section().startsWith("RFC 9293"), where(r) + ": RFC 9293's sections hold only its labels");
