@@ -1,10 +1,8 @@
 package io.tcpstack.tcp;
 
-import static io.tcpstack.testing.Seg.ACK;
 import static io.tcpstack.testing.Seg.SYN;
 import static io.tcpstack.testing.TcpHarness.LOCAL_PORT;
 import static io.tcpstack.testing.TcpHarness.MSS;
-import static io.tcpstack.testing.TcpHarness.PEER_PORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,58 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.testing.Seg;
-import io.tcpstack.testing.TcpHarness;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * RFC 5681 §4.3: the loss of a retransmission is a second sign of congestion, and the window comes
  * down a second time. With SACK, RACK (RFC 8985 §6.2) finds such a loss without the timer.
  */
-class TcpLostRetransmissionTest {
+class TcpLostRetransmissionTest extends SackSenderFixture {
 
   static final int PEER_ISS = 60_000;
-  /** MSS 1460, NOP, NOP, SACK-Permitted. */
-  static final byte[] SYN_OPTIONS_WITH_SACK = {2, 4, (byte) (MSS >> 8), (byte) MSS, 1, 1, 4, 2};
 
-  final TcpHarness h = new TcpHarness();
-  TcpConnection conn;
-  int ourIss;
-
-  @AfterEach
-  void close() {
-    if (conn != null) {
-      conn.dispose();
-    }
-    h.close();
-  }
-
-  static Seg peer() {
-    return new Seg(PEER_PORT, LOCAL_PORT, PEER_ISS + 1, 0, ACK, 65535, -1, new byte[0], null);
-  }
-
-  int our(int segment) {
-    return ourIss + 1 + segment * MSS;
-  }
-
-  Seg ackWithSack(int ackSegment, int... sackSegments) {
-    int[] edges = new int[sackSegments.length];
-    for (int i = 0; i < edges.length; i++) {
-      edges[i] = our(sackSegments[i]);
-    }
-    return peer().ack(our(ackSegment)).sack(edges);
-  }
-
-  List<Integer> sentSegments() {
-    List<Integer> out = new ArrayList<>();
-    for (Seg s : h.take()) {
-      if (s.payload.length > 0) {
-        out.add((s.seq - (ourIss + 1)) / MSS);
-      }
-    }
-    return out;
+  TcpLostRetransmissionTest() {
+    super(PEER_ISS);
   }
 
   @Test

@@ -2,20 +2,15 @@ package io.tcpstack.tcp;
 
 import static io.tcpstack.testing.Seg.ACK;
 import static io.tcpstack.testing.Seg.SYN;
-import static io.tcpstack.testing.TcpHarness.LOCAL_PORT;
 import static io.tcpstack.testing.TcpHarness.MSS;
-import static io.tcpstack.testing.TcpHarness.PEER_PORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.tcp.cc.CongestionAlgorithm;
 import io.tcpstack.testing.Seg;
-import io.tcpstack.testing.TcpHarness;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,39 +18,12 @@ import org.junit.jupiter.api.Test;
  * starts over at a cumulative ACK), §5.1 (a timeout ends SACK recovery), RFC 1122 §4.2.3.6 (a
  * keep-alive turned on with the defaults waits two hours).
  */
-class TcpRecoveryStateTest {
+class TcpRecoveryStateTest extends SackSenderFixture {
 
   static final int PEER_ISS = 80_000;
-  /** MSS 1460, NOP, NOP, SACK-Permitted. */
-  static final byte[] SYN_OPTIONS_WITH_SACK = {2, 4, (byte) (MSS >> 8), (byte) MSS, 1, 1, 4, 2};
 
-  final TcpHarness h = new TcpHarness();
-  TcpConnection conn;
-  int ourIss;
-
-  @AfterEach
-  void close() {
-    if (conn != null) {
-      conn.dispose();
-    }
-    h.close();
-  }
-
-  static Seg peer() {
-    return new Seg(PEER_PORT, LOCAL_PORT, PEER_ISS + 1, 0, ACK, 65535, -1, new byte[0], null);
-  }
-
-  int our(int segment) {
-    return ourIss + 1 + segment * MSS;
-  }
-
-  void accept(Seg syn, TcpConfig config) {
-    TcpListener listener = h.listen(LOCAL_PORT, 8, config);
-    h.send(syn);
-    ourIss = h.take().get(0).seq;
-    h.send(peer().ack(ourIss + 1));
-    conn = listener.accept();
-    assertNotNull(conn);
+  TcpRecoveryStateTest() {
+    super(PEER_ISS);
   }
 
   @Test

@@ -1,18 +1,14 @@
 package io.tcpstack.tcp;
 
-import static io.tcpstack.testing.Seg.ACK;
 import static io.tcpstack.testing.Seg.SYN;
 import static io.tcpstack.testing.TcpHarness.LOCAL_PORT;
 import static io.tcpstack.testing.TcpHarness.MSS;
-import static io.tcpstack.testing.TcpHarness.PEER_PORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.tcpstack.testing.Seg;
-import io.tcpstack.testing.TcpHarness;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,25 +16,12 @@ import org.junit.jupiter.api.Test;
  * connection without timestamps is timed, and the sample reaches the estimator and the congestion
  * control.
  */
-class TcpRttSamplingTest {
+class TcpRttSamplingTest extends SackSenderFixture {
 
   static final int PEER_ISS = 40_000;
-  static final long MS = 1_000_000L;
 
-  final TcpHarness h = new TcpHarness();
-  TcpConnection conn;
-  int ourIss;
-
-  @AfterEach
-  void close() {
-    if (conn != null) {
-      conn.dispose();
-    }
-    h.close();
-  }
-
-  static Seg peer() {
-    return new Seg(PEER_PORT, LOCAL_PORT, PEER_ISS + 1, 0, ACK, 65535, -1, new byte[0], null);
+  TcpRttSamplingTest() {
+    super(PEER_ISS);
   }
 
   @Test

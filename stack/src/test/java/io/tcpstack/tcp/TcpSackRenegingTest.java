@@ -4,17 +4,14 @@ import static io.tcpstack.testing.Seg.ACK;
 import static io.tcpstack.testing.Seg.SYN;
 import static io.tcpstack.testing.TcpHarness.LOCAL_PORT;
 import static io.tcpstack.testing.TcpHarness.MSS;
-import static io.tcpstack.testing.TcpHarness.PEER_PORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tcpstack.stats.StackCounter;
 import io.tcpstack.testing.Seg;
-import io.tcpstack.testing.TcpHarness;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,40 +19,12 @@ import org.junit.jupiter.api.Test;
  * (renege). So SACKed data is kept until the cumulative ACK covers it, and after a retransmission
  * timeout the segment at the left edge of the window is sent again even if it was SACKed.
  */
-class TcpSackRenegingTest {
+class TcpSackRenegingTest extends SackSenderFixture {
 
   static final int PEER_ISS = 90_000;
-  /** MSS 1460, NOP, NOP, SACK-Permitted. */
-  static final byte[] SYN_OPTIONS_WITH_SACK = {2, 4, (byte) (MSS >> 8), (byte) MSS, 1, 1, 4, 2};
 
-  final TcpHarness h = new TcpHarness();
-  TcpConnection conn;
-  int ourIss;
-
-  @AfterEach
-  void close() {
-    if (conn != null) {
-      conn.dispose();
-    }
-    h.close();
-  }
-
-  static Seg peer() {
-    return new Seg(PEER_PORT, LOCAL_PORT, PEER_ISS + 1, 0, ACK, 65535, -1, new byte[0], null);
-  }
-
-  int our(int segment) {
-    return ourIss + 1 + segment * MSS;
-  }
-
-  List<Integer> sentSegments() {
-    List<Integer> out = new ArrayList<>();
-    for (Seg s : h.take()) {
-      if (s.payload.length > 0) {
-        out.add((s.seq - (ourIss + 1)) / MSS);
-      }
-    }
-    return out;
+  TcpSackRenegingTest() {
+    super(PEER_ISS);
   }
 
   @Test
