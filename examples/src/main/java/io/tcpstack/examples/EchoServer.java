@@ -29,7 +29,11 @@ public final class EchoServer {
     // The stack: a TUN device whose other end, 198.18.0.1, is Linux; the stack is 198.18.0.2.
     try (TcpStack stack = TcpStack.builder().address("198.18.0.2/24").open();
         // bind and listen in one: the stack now completes handshakes on this port by itself, and
-        // up to the backlog (4096, as Linux) established connections wait there for accept().
+        // up to the backlog (4096, as Linux; the tutorials' listen(5), their 半连接池) established
+        // connections wait there for accept().
+        // No SO_REUSEADDR needed (the tutorials' "port reuse", 端口复用): a listener takes its port
+        // again at once, even while connections of an earlier server on it wait out TIME-WAIT —
+        // where Linux, without that option, refuses the bind with EADDRINUSE for up to a minute.
         TcpServerSocket server = stack.listen(port)) {
       System.out.println("ready: " + stack + "; echo on TCP port " + port);
       while (true) {

@@ -8,7 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The tutorial's "one client after another" server: it answers {@code hello} to every message of
+ * The tutorial's "one client after another" server (its accept loop, 循环为多个客户端服务): it answers {@code hello} to every message of
  * one client until that client closes, and only then accepts the next. There is no thread per
  * client: while one is served, the next one's connection is already established — the stack
  * completes the handshake on its own — and waits in the listen backlog until {@code accept()}.

@@ -7,9 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The tutorials' first server: receives one message from each client, prints it, replies
- * {@code thank you !} and closes the connection — the close sends FIN after the reply, so the
- * client reads the reply and then the end of the stream.
+ * The tutorials' first server ("TCP server", 建立TCP服务器: socket, bind, listen, accept, recv,
+ * send, close): receives one message from each client, prints it, replies {@code thank you !} and
+ * closes the connection — the close sends FIN after the reply (the first of the four-way close,
+ * 四次挥手), so the client reads the reply and then the end of the stream.
  *
  * <pre>
  *   ./tcpstack run thanks [PORT] --netns demo          # PORT: 8003 by default
